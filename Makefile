@@ -1,0 +1,22 @@
+# Tier 1 needs only Python 3.10+: `make test` makes .venv, installs pytest + hypothesis, runs tests/.
+PYTHON ?= python3
+VENV ?= .venv
+
+.PHONY: test test-bench lint
+
+test: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -q tests
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q "pytest>=7" "hypothesis>=6" "tomli>=2; python_version<'3.11'"
+	touch $@
+
+# Tier 2 on a bench: BENCH=/path/to/frappe-bench SITE=site.localhost make test-bench
+test-bench:
+	.ci/bench-tests
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/python -m pip install -q ruff
+	$(VENV)/bin/ruff check dealer_relations tests

@@ -1,0 +1,153 @@
+# Copyright (c) 2026, Dealer Relations contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.contacts.address_and_contact import delete_contact_and_address, load_address_and_contact
+from frappe.model.document import Document
+
+from dealer_relations.engine.dealer import (
+	RepInfo,
+	check_rep_assignment,
+	check_sales_rep,
+	check_status_change,
+	check_territories,
+	check_unique_customer,
+	is_row_restricted,
+)
+from dealer_relations.utils import enforce, get_territory_tree
+
+
+class Dealer(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from dealer_relations.dealer_relations.doctype.dealer_key_person.dealer_key_person import (
+			DealerKeyPerson,
+		)
+		from dealer_relations.dealer_relations.doctype.dealer_territory.dealer_territory import (
+			DealerTerritory,
+		)
+
+		address_html: DF.HTML | None
+		annual_turnover: DF.Currency
+		bank_account_holder: DF.Data | None
+		bank_account_no: DF.Data | None
+		bank_name: DF.Data | None
+		business_license_no: DF.Data | None
+		business_type: DF.Literal[
+			"", "Distributor", "Wholesaler", "Retail Chain", "Retailer", "System Integrator", "Other"
+		]
+		company: DF.Link
+		competitor_brands: DF.SmallText | None
+		contact_html: DF.HTML | None
+		credit_grade: DF.Data | None
+		credit_limit: DF.Currency
+		credit_score: DF.Float
+		customer: DF.Link
+		dealer_name: DF.Data | None
+		employee_count: DF.Int
+		key_people: DF.Table[DealerKeyPerson]
+		last_visit_date: DF.Date | None
+		next_visit_due: DF.Date | None
+		notes: DF.TextEditor | None
+		payment_terms: DF.Link | None
+		product_lines: DF.SmallText | None
+		registered_capital: DF.Currency
+		sales_rep: DF.Link | None
+		status: DF.Literal["Prospect", "Active", "Suspended", "Terminated"]
+		tax_id: DF.Data | None
+		territories: DF.Table[DealerTerritory]
+		tier: DF.Link
+		warehouse_area: DF.Float
+		website: DF.Data | None
+		year_established: DF.Int
+	# end: auto-generated types
+
+	def onload(self):
+		load_address_and_contact(self)
+
+	def before_validate(self):
+		self.set_defaults_for_new_dealer()
+
+	def validate(self):
+		self.validate_unique_customer()
+		self.validate_status_change()
+		self.validate_sales_rep()
+		self.validate_territories()
+
+	def on_update(self):
+		self.link_customer()
+
+	def on_trash(self):
+		frappe.db.set_value("Customer", {"dealer": self.name}, "dealer", None, update_modified=False)
+		delete_contact_and_address(self.doctype, self.name)
+
+	def set_defaults_for_new_dealer(self):
+		if not self.is_new():
+			return
+		if not self.tier:
+			self.tier = frappe.db.get_single_value("Dealer Relations Settings", "default_tier")
+		if not self.sales_rep and is_row_restricted(frappe.get_roles()):
+			self.sales_rep = frappe.session.user
+		if not self.company:
+			self.company = frappe.defaults.get_user_default("Company") or frappe.db.get_single_value(
+				"Global Defaults", "default_company"
+			)
+
+	def validate_unique_customer(self):
+		existing = frappe.db.get_value("Dealer", {"customer": self.customer, "name": ("!=", self.name)}, "name")
+		if not existing and self.is_new():
+			existing = frappe.db.exists("Dealer", self.name)
+		enforce(check_unique_customer, self.customer, existing)
+
+	def validate_status_change(self):
+		before = self.get_doc_before_save()
+		old_status = before.status if before else None
+		enforce(check_status_change, old_status, self.status, frappe.get_roles())
+
+	def validate_sales_rep(self):
+		before = self.get_doc_before_save()
+		enforce(
+			check_rep_assignment,
+			frappe.get_roles(),
+			frappe.session.user,
+			before.sales_rep if before else None,
+			self.sales_rep,
+			self.is_new(),
+		)
+		if not self.sales_rep:
+			return
+		user = frappe.db.get_value("User", self.sales_rep, ["enabled", "user_type"], as_dict=True)
+		enforce(
+			check_sales_rep,
+			RepInfo(
+				user=self.sales_rep,
+				exists=bool(user),
+				enabled=bool(user and user.enabled),
+				is_desk_user=bool(user and user.user_type == "System User"),
+			),
+		)
+
+	def validate_territories(self):
+		redundant = enforce(
+			check_territories, self.status, [row.territory for row in self.territories], get_territory_tree()
+		)
+		if redundant and frappe.db.get_single_value("Dealer Relations Settings", "warn_redundant_territories"):
+			lines = [
+				_("{0} is already covered by {1}").format(frappe.bold(child), frappe.bold(parent))
+				for child, parent in redundant.items()
+			]
+			frappe.msgprint(
+				"<br>".join(lines), title=_("Redundant Territories"), indicator="orange", alert=False
+			)
+
+	def link_customer(self):
+		"""Point the Customer at this dealer so ERPNext documents find it with one indexed lookup."""
+		if frappe.db.get_value("Customer", self.customer, "dealer") != self.name:
+			frappe.db.set_value("Customer", self.customer, "dealer", self.name, update_modified=False)

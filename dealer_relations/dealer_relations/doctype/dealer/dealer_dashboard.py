@@ -1,0 +1,17 @@
+from frappe import _
+
+
+def get_data():
+	# A Dealer is named after its Customer, so ERPNext documents match on their customer field.
+	return {
+		"fieldname": "customer",
+		"non_standard_fieldnames": {
+			"Quotation": "party_name",
+			"Payment Entry": "party",
+		},
+		"transactions": [
+			{"label": _("Selling"), "items": ["Quotation", "Sales Order"]},
+			{"label": _("Fulfilment"), "items": ["Delivery Note", "Sales Invoice"]},
+			{"label": _("Payments"), "items": ["Payment Entry"]},
+		],
+	}

@@ -1,0 +1,24 @@
+# Copyright (c) 2026, Dealer Relations contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class DealerTerritory(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		is_group: DF.Check
+		parent: DF.Data
+		parent_territory: DF.Link | None
+		parentfield: DF.Data
+		parenttype: DF.Data
+		territory: DF.Link
+	# end: auto-generated types
+
+	pass

@@ -1,0 +1,42 @@
+# Copyright (c) 2026, Dealer Relations contributors
+# For license information, please see license.txt
+
+from decimal import Decimal
+
+import frappe
+from frappe.model.document import Document
+
+from dealer_relations.engine.dealer import TierValues, check_tier
+from dealer_relations.utils import enforce
+
+
+class DealerTier(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		default_credit_limit: DF.Currency
+		description: DF.SmallText | None
+		rank: DF.Int
+		tier_name: DF.Data
+		visit_interval_days: DF.Int
+	# end: auto-generated types
+
+	def validate(self):
+		rank_holder = frappe.db.get_value(
+			"Dealer Tier", {"rank": self.rank, "name": ("!=", self.name or "")}, "name"
+		)
+		enforce(
+			check_tier,
+			TierValues(
+				tier_name=self.tier_name,
+				rank=self.rank,
+				visit_interval_days=self.visit_interval_days,
+				default_credit_limit=Decimal(str(self.default_credit_limit or 0)),
+			),
+			rank_holder,
+		)

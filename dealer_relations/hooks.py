@@ -1,0 +1,43 @@
+app_name = "dealer_relations"
+app_title = "Dealer Relations"
+app_publisher = "Dealer Relations contributors"
+app_description = (
+	"Dealer channel management for ERPNext: dealer master, visits, credit, diversion control and rebates"
+)
+app_email = "dealer-relations@example.com"
+app_license = "mit"
+app_icon = "octicon octicon-organization"
+app_color = "#2490EF"
+
+# org/repo form: a bare name makes install-app ask GitHub to resolve it, which fails offline.
+required_apps = ["frappe/erpnext"]
+
+add_to_apps_screen = [
+	{
+		"name": "dealer_relations",
+		"logo": "/assets/dealer_relations/images/dealer-relations.svg",
+		"title": "Dealer Relations",
+		"route": "/app/dealer-relations",
+	}
+]
+
+# Install / uninstall / tests
+after_install = "dealer_relations.setup.install.after_install"
+before_uninstall = "dealer_relations.setup.install.before_uninstall"
+before_tests = "dealer_relations.setup.install.before_tests"
+
+# Row-level access for Dealer Sales Reps
+permission_query_conditions = {
+	"Dealer": "dealer_relations.permissions.dealer_query_conditions",
+}
+has_permission = {
+	"Dealer": "dealer_relations.permissions.dealer_has_permission",
+}
+
+# ERPNext integration
+doc_events = {
+	"Customer": {
+		"after_rename": "dealer_relations.overrides.customer.rename_dealer_with_customer",
+	},
+}
+

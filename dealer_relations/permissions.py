@@ -1,0 +1,43 @@
+"""Row-level access: a Dealer Sales Rep works only with the dealers assigned to them.
+
+Wired through ``permission_query_conditions`` (lists, reports, link searches, REST lists) and
+``has_permission`` (single documents, REST reads and writes). The rule itself is in the engine.
+"""
+
+from __future__ import annotations
+
+import frappe
+
+from dealer_relations.engine.dealer import can_see_dealer, is_row_restricted
+
+
+def dealer_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	user = user or frappe.session.user
+	if not is_row_restricted(frappe.get_roles(user)):
+		return ""
+	return f"`tabDealer`.`sales_rep` = {frappe.db.escape(user)}"
+
+
+def dealer_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	user = user or frappe.session.user
+	roles = frappe.get_roles(user)
+	if not is_row_restricted(roles):
+		return None
+	if doc.is_new():
+		# Creating: the controller's validate assigns the rep and explains a wrong assignment.
+		return None
+	rep = doc.get("sales_rep")
+	if ptype in ("write", "submit", "cancel", "delete", "amend"):
+		# Judge writes by the stored assignment, so a rep cannot take a colleague's dealer by
+		# sending their own name as sales_rep.
+		rep = frappe.db.get_value("Dealer", doc.name, "sales_rep")
+	return can_see_dealer(roles, user, rep)
+
+
+def dealer_link_query_conditions(doctype: str, user: str | None = None) -> str:
+	"""Condition for documents that carry a ``dealer`` Link: a rep sees those of their dealers."""
+	user = user or frappe.session.user
+	if not is_row_restricted(frappe.get_roles(user)):
+		return ""
+	dealers = f"select `name` from `tabDealer` where `sales_rep` = {frappe.db.escape(user)}"
+	return f"`tab{doctype}`.`dealer` in ({dealers})"

@@ -1,0 +1,102 @@
+"""Install, migrate and uninstall steps: everything a site needs without manual setup."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+from dealer_relations.engine.dealer import APP_ROLES
+from dealer_relations.setup.custom_fields import get_custom_fields
+
+DEFAULT_TIERS = (
+	{
+		"tier_name": "A",
+		"rank": 1,
+		"visit_interval_days": 7,
+		"default_credit_limit": 500000,
+		"description": "Key dealer: large volume, strategic region. Weekly visits.",
+	},
+	{
+		"tier_name": "B",
+		"rank": 2,
+		"visit_interval_days": 14,
+		"default_credit_limit": 200000,
+		"description": "Regular dealer: steady volume. Fortnightly visits.",
+	},
+	{
+		"tier_name": "C",
+		"rank": 3,
+		"visit_interval_days": 30,
+		"default_credit_limit": 50000,
+		"description": "Potential dealer: small today, worth developing. Monthly visits.",
+	},
+)
+
+
+def after_install() -> None:
+	make_roles()
+	make_custom_fields()
+	make_default_tiers()
+
+
+def before_uninstall() -> None:
+	remove_custom_fields()
+	remove_roles()
+
+
+def before_tests() -> None:
+	"""Make a fresh test site usable: ERPNext's setup wizard done, a company to attach dealers to."""
+	frappe.clear_cache()
+	if not frappe.db.a_row_exists("Company"):
+		from erpnext.setup.utils import before_tests as erpnext_before_tests
+
+		erpnext_before_tests()
+	after_install()
+	frappe.db.commit()  # nosemgrep: test-site preparation runs outside a request
+
+
+def make_roles() -> None:
+	for role in APP_ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
+
+
+def remove_roles() -> None:
+	"""Remove the app's roles, and their assignments, so nothing dangles after uninstall."""
+	for role in APP_ROLES:
+		frappe.db.delete("Has Role", {"role": role})
+		frappe.db.delete("Custom DocPerm", {"role": role})
+		frappe.db.delete("Role", {"name": role})
+
+
+def make_custom_fields() -> None:
+	# ERPNext 15.90's Customer links an absent "WhatsApp Message" doctype, so validating the
+	# whole Customer meta fails; our field definitions are static and known good.
+	create_custom_fields(get_custom_fields(), ignore_validate=True)
+
+
+def remove_custom_fields() -> None:
+	for doctype, fields in get_custom_fields().items():
+		fieldnames = [field["fieldname"] for field in fields]
+		for name in frappe.get_all(
+			"Custom Field", filters={"dt": doctype, "fieldname": ("in", fieldnames)}, pluck="name"
+		):
+			frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
+		frappe.db.delete("Property Setter", {"doc_type": doctype, "field_name": ("in", fieldnames)})
+		# Frappe keeps a deleted custom field's column; drop ours so the table is as ERPNext made it.
+		for fieldname in fieldnames:
+			if frappe.db.has_column(doctype, fieldname):
+				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop column `{fieldname}`")
+		frappe.clear_cache(doctype=doctype)
+
+
+def make_default_tiers() -> None:
+	for tier in DEFAULT_TIERS:
+		if not frappe.db.exists("Dealer Tier", tier["tier_name"]):
+			frappe.get_doc({"doctype": "Dealer Tier", **tier}).insert(ignore_permissions=True)
+	settings = frappe.get_single("Dealer Relations Settings")
+	if not settings.default_tier:
+		settings.default_tier = DEFAULT_TIERS[-1]["tier_name"]
+		settings.save(ignore_permissions=True)

@@ -1,0 +1,60 @@
+"""What install sets up, and that uninstall's cleanup removes it (then install puts it back)."""
+
+import frappe
+
+from dealer_relations.engine.dealer import APP_ROLES
+from dealer_relations.setup.install import after_install, before_uninstall
+from dealer_relations.tests.utils import FrappeTestCase
+
+
+class TestInstall(FrappeTestCase):
+	def test_install_created_everything(self):
+		for role in APP_ROLES:
+			self.assertTrue(frappe.db.exists("Role", role), role)
+			self.assertTrue(frappe.db.get_value("Role", role, "desk_access"))
+		self.assertTrue(frappe.db.exists("Custom Field", {"dt": "Customer", "fieldname": "dealer"}))
+		self.assertTrue(frappe.get_meta("Customer").get_field("dealer").read_only)
+		self.assertTrue(
+			frappe.db.sql("show index from `tabCustomer` where Column_name = 'dealer'"),
+			"Customer.dealer is indexed so ERPNext documents find their dealer in one lookup",
+		)
+		self.assertEqual(frappe.db.get_value("Dealer Tier", "C", "visit_interval_days"), 30)
+		self.assertTrue(frappe.db.exists("Workspace", "Dealer Relations"))
+		self.assertEqual(frappe.db.get_single_value("Dealer Relations Settings", "default_tier"), "C")
+
+	def test_install_is_idempotent(self):
+		after_install()
+		after_install()
+		self.assertEqual(frappe.db.count("Custom Field", {"dt": "Customer", "fieldname": "dealer"}), 1)
+		self.assertEqual(frappe.db.count("Dealer Tier", {"name": ("in", ["A", "B", "C"])}), 3)
+
+	def test_uninstall_cleanup_then_reinstall(self):
+		frappe.get_doc(
+			{
+				"doctype": "Property Setter",
+				"doctype_or_field": "DocField",
+				"doc_type": "Customer",
+				"field_name": "dealer",
+				"property": "hidden",
+				"value": "1",
+				"property_type": "Check",
+			}
+		).insert(ignore_permissions=True)
+		before_uninstall()
+		try:
+			self.assertFalse(frappe.db.exists("Custom Field", {"dt": "Customer", "fieldname": "dealer"}))
+			self.assertFalse(frappe.db.exists("Property Setter", {"doc_type": "Customer", "field_name": "dealer"}))
+			self.assertFalse(frappe.db.has_column("Customer", "dealer"))
+			self.assertIsNone(frappe.get_meta("Customer").get_field("dealer"))
+			for role in APP_ROLES:
+				self.assertFalse(frappe.db.exists("Role", role), role)
+			# ERPNext still works without us: a customer can be created and read.
+			customer = frappe.get_doc(
+				{"doctype": "Customer", "customer_name": "DR Uninstalled Co", "customer_type": "Company"}
+			).insert(ignore_permissions=True)
+			self.assertEqual(frappe.db.get_value("Customer", customer.name, "customer_name"), "DR Uninstalled Co")
+		finally:
+			after_install()
+		self.assertTrue(frappe.db.has_column("Customer", "dealer"))
+		for role in APP_ROLES:
+			self.assertTrue(frappe.db.exists("Role", role), role)

@@ -1,0 +1,79 @@
+"""A Dealer Sales Rep sees and edits only their own dealers: lists, links, reports, documents."""
+
+import frappe
+from frappe.desk.reportview import get as reportview_get
+from frappe.desk.search import search_link
+
+from dealer_relations.tests.utils import FrappeTestCase, make_customer, make_dealer, make_user
+
+REP_1 = "dr-perm-rep1@example.com"
+REP_2 = "dr-perm-rep2@example.com"
+MANAGER = "dr-perm-manager@example.com"
+CONTROLLER = "dr-perm-credit@example.com"
+
+
+class TestDealerRowLevelAccess(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_user(REP_1, ["Dealer Sales Rep", "Sales User"])
+		make_user(REP_2, ["Dealer Sales Rep", "Sales User"])
+		make_user(MANAGER, ["Dealer Manager"])
+		make_user(CONTROLLER, ["Credit Controller", "Dealer Sales Rep"])
+		cls.mine = make_dealer(make_customer("DR Perm Mine Co"), sales_rep=REP_1)
+		cls.theirs = make_dealer(make_customer("DR Perm Theirs Co"), sales_rep=REP_2)
+		cls.unassigned = make_dealer(make_customer("DR Perm Nobody Co"))
+
+	def visible(self, user):
+		with self.set_user(user):
+			return set(frappe.get_list("Dealer", pluck="name", limit_page_length=0))
+
+	def test_get_list_is_filtered_for_rep(self):
+		visible = self.visible(REP_1)
+		self.assertIn(self.mine.name, visible)
+		self.assertNotIn(self.theirs.name, visible)
+		self.assertNotIn(self.unassigned.name, visible)
+
+	def test_manager_and_controller_see_all(self):
+		for user in (MANAGER, CONTROLLER):
+			self.assertLessEqual({self.mine.name, self.theirs.name, self.unassigned.name}, self.visible(user))
+
+	def test_document_access(self):
+		with self.set_user(REP_1):
+			self.assertTrue(frappe.has_permission("Dealer", "read", self.mine.name))
+			self.assertTrue(frappe.has_permission("Dealer", "write", self.mine.name))
+			self.assertFalse(frappe.has_permission("Dealer", "read", self.theirs.name))
+			self.assertFalse(frappe.has_permission("Dealer", "write", self.theirs.name))
+			with self.assertRaises(frappe.PermissionError):
+				frappe.get_doc("Dealer", self.theirs.name).check_permission("read")
+
+	def test_rep_edits_own_dealer_but_not_others(self):
+		with self.set_user(REP_1):
+			mine = frappe.get_doc("Dealer", self.mine.name)
+			mine.product_lines = "Pumps"
+			mine.save()
+			theirs = frappe.get_doc("Dealer", self.theirs.name)
+			theirs.product_lines = "Valves"
+			with self.assertRaises(frappe.PermissionError):
+				theirs.save()
+			# Claiming the dealer in the same save must not help.
+			theirs.sales_rep = REP_1
+			with self.assertRaises(frappe.PermissionError):
+				theirs.save()
+		self.assertEqual(frappe.db.get_value("Dealer", self.theirs.name, "sales_rep"), REP_2)
+
+	def test_link_search_is_filtered(self):
+		with self.set_user(REP_1):
+			results = {row["value"] for row in search_link("Dealer", "DR Perm", page_length=50)}
+		self.assertIn(self.mine.name, results)
+		self.assertNotIn(self.theirs.name, results)
+
+	def test_report_view_is_filtered(self):
+		with self.set_user(REP_1):
+			frappe.local.form_dict = frappe._dict(
+				doctype="Dealer", fields=["`tabDealer`.`name`"], filters=[], start=0, page_length=500
+			)
+			result = reportview_get()
+		names = {row[0] for row in result["values"]}
+		self.assertIn(self.mine.name, names)
+		self.assertNotIn(self.theirs.name, names)

@@ -1,0 +1,83 @@
+"""Factories for the Frappe integration tests (keyword arguments, as ERPNext's own tests do)."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.tests.utils import FrappeTestCase  # v16 renames this IntegrationTestCase
+
+__all__ = ["FrappeTestCase", "get_company", "make_customer", "make_dealer", "make_territory", "make_user"]
+
+# ERPNext/Frappe masters our doctypes link to: the tests build exactly what they need instead of
+# letting the test runner load ERPNext's whole test-record graph.
+EXTERNAL_TEST_IGNORE = [
+	"Company",
+	"Contact",
+	"Customer",
+	"Payment Terms Template",
+	"Territory",
+	"User",
+]
+
+
+def get_company() -> str:
+	company = frappe.db.get_single_value("Global Defaults", "default_company") or frappe.db.get_value(
+		"Company", {}, "name"
+	)
+	if not company:
+		raise RuntimeError("The test site has no Company; before_tests should have created one")
+	return company
+
+
+def make_territory(name: str, parent: str | None = None, is_group: int = 0) -> str:
+	if not frappe.db.exists("Territory", name):
+		root = parent or frappe.db.get_value("Territory", {"parent_territory": ("in", ("", None))}, "name")
+		frappe.get_doc(
+			{"doctype": "Territory", "territory_name": name, "parent_territory": root, "is_group": is_group}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_customer(name: str, **kwargs) -> str:
+	if not frappe.db.exists("Customer", name):
+		frappe.get_doc(
+			{"doctype": "Customer", "customer_name": name, "customer_type": "Company", **kwargs}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_user(email: str, roles: list[str] | tuple[str, ...] = (), enabled: int = 1) -> str:
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": email.split("@")[0],
+				"send_welcome_email": 0,
+				"enabled": enabled,
+			}
+		)
+		user.flags.no_welcome_mail = True
+		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	missing = [role for role in roles if role not in {r.role for r in user.roles}]
+	if missing:
+		user.add_roles(*missing)
+	return email
+
+
+def make_dealer(customer: str | None = None, do_not_save: bool = False, **kwargs):
+	customer = customer or make_customer(frappe.generate_hash(length=8))
+	territories = kwargs.pop("territories", [])
+	dealer = frappe.get_doc(
+		{
+			"doctype": "Dealer",
+			"customer": customer,
+			"company": kwargs.pop("company", None) or get_company(),
+			"tier": kwargs.pop("tier", "B"),
+			"territories": [{"territory": t} for t in territories],
+			**kwargs,
+		}
+	)
+	if not do_not_save:
+		dealer.insert()
+	return dealer

@@ -1,0 +1,8 @@
+"""Tier-1 tests run without Frappe: make the app package importable from the repo root."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+	sys.path.insert(0, str(ROOT))
