@@ -22,8 +22,10 @@ add_to_apps_screen = [
 ]
 
 # Install / uninstall / tests
+before_install = "dealer_relations.setup.install.before_install"
 after_install = "dealer_relations.setup.install.after_install"
 before_uninstall = "dealer_relations.setup.install.before_uninstall"
+after_uninstall = "dealer_relations.setup.install.after_uninstall"
 before_tests = "dealer_relations.setup.install.before_tests"
 
 # Row-level access for Dealer Sales Reps

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
@@ -33,6 +35,16 @@ DEFAULT_TIERS = (
 )
 
 
+PREEXISTING_ROLES_KEY = "dealer_relations_preexisting_roles"
+
+
+def before_install() -> None:
+	"""Remember which of our role names the site already had (e.g. a "Credit Controller" made for
+	ERPNext's Accounts Settings) so uninstall removes only the roles this app created."""
+	existing = [role for role in APP_ROLES if frappe.db.exists("Role", role)]
+	frappe.db.set_default(PREEXISTING_ROLES_KEY, json.dumps(existing))
+
+
 def after_install() -> None:
 	make_roles()
 	make_custom_fields()
@@ -42,6 +54,10 @@ def after_install() -> None:
 def before_uninstall() -> None:
 	remove_custom_fields()
 	remove_roles()
+
+
+def after_uninstall() -> None:
+	frappe.db.set_default(PREEXISTING_ROLES_KEY, None)
 
 
 def before_tests() -> None:
@@ -64,8 +80,11 @@ def make_roles() -> None:
 
 
 def remove_roles() -> None:
-	"""Remove the app's roles, and their assignments, so nothing dangles after uninstall."""
+	"""Remove the roles this app created, and their assignments, so nothing dangles after uninstall."""
+	preexisting = set(json.loads(frappe.db.get_default(PREEXISTING_ROLES_KEY) or "[]"))
 	for role in APP_ROLES:
+		if role in preexisting:
+			continue
 		frappe.db.delete("Has Role", {"role": role})
 		frappe.db.delete("Custom DocPerm", {"role": role})
 		frappe.db.delete("Role", {"name": role})

@@ -1,9 +1,11 @@
 """What install sets up, and that uninstall's cleanup removes it (then install puts it back)."""
 
+import json
+
 import frappe
 
 from dealer_relations.engine.dealer import APP_ROLES
-from dealer_relations.setup.install import after_install, before_uninstall
+from dealer_relations.setup.install import PREEXISTING_ROLES_KEY, after_install, before_uninstall
 from dealer_relations.tests.utils import FrappeTestCase
 
 
@@ -58,3 +60,14 @@ class TestInstall(FrappeTestCase):
 		self.assertTrue(frappe.db.has_column("Customer", "dealer"))
 		for role in APP_ROLES:
 			self.assertTrue(frappe.db.exists("Role", role), role)
+
+	def test_uninstall_keeps_roles_the_site_had_before(self):
+		saved = frappe.db.get_default(PREEXISTING_ROLES_KEY)
+		frappe.db.set_default(PREEXISTING_ROLES_KEY, json.dumps(["Credit Controller"]))
+		try:
+			before_uninstall()
+			self.assertTrue(frappe.db.exists("Role", "Credit Controller"))
+			self.assertFalse(frappe.db.exists("Role", "Dealer Manager"))
+		finally:
+			frappe.db.set_default(PREEXISTING_ROLES_KEY, saved)
+			after_install()

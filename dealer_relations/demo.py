@@ -1,0 +1,326 @@
+"""Demo data: a realistic dealer channel on a site that has a company.
+
+    bench --site SITE execute dealer_relations.demo.make_demo_data
+    bench --site SITE execute dealer_relations.demo.make_demo_data --kwargs "{'dealers': 40, 'months': 12}"
+
+Idempotent: masters are looked up by name and a dealer that already has demo invoices gets no
+more, so running it twice changes nothing. Later features and the benchmarks reuse this dataset.
+"""
+
+from __future__ import annotations
+
+import random
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, add_months, get_first_day, getdate, today
+
+DEMO_MARK = "Dealer Relations demo data"
+EMAIL_DOMAIN = "demo.dealer-relations.test"
+
+# region -> province -> cities
+TERRITORY_TREE = {
+	"华东大区": {"江苏省": ["南京市", "苏州市", "无锡市"], "浙江省": ["杭州市", "宁波市", "温州市"], "上海市区": ["浦东新区", "闵行区"]},
+	"华南大区": {"广东省": ["广州市", "深圳市", "佛山市"], "福建省": ["福州市", "厦门市"]},
+	"华北大区": {"河北省": ["石家庄市", "保定市"], "山东省": ["济南市", "青岛市", "烟台市"]},
+	"西南大区": {"四川省": ["成都市", "绵阳市"], "重庆市区": ["渝中区", "江北区"]},
+}
+
+REPS = {
+	"华东大区": ("zhang.wei", "张伟"),
+	"华南大区": ("li.na", "李娜"),
+	"华北大区": ("wang.qiang", "王强"),
+	"西南大区": ("liu.yang", "刘洋"),
+}
+STAFF = (
+	("chen.jing", "陈静", ["Dealer Manager", "Sales Manager", "Sales User"]),
+	("zhao.min", "赵敏", ["Rebate Accountant", "Accounts User"]),
+	("sun.li", "孙丽", ["Credit Controller", "Accounts User", "Sales User"]),
+)
+
+ITEMS = (
+	("DR-PUMP-100", "家用增压泵 100W", 680),
+	("DR-PUMP-250", "家用增压泵 250W", 1180),
+	("DR-PUMP-750", "工业离心泵 750W", 3650),
+	("DR-VALVE-20", "铜球阀 DN20", 58),
+	("DR-VALVE-50", "铜球阀 DN50", 165),
+	("DR-FILTER", "前置过滤器", 890),
+)
+
+NAME_PARTS = ("恒通", "宏达", "鑫源", "永盛", "金泰", "华联", "瑞丰", "中信达", "广源", "百川", "汇通", "天成", "东升", "嘉禾", "利民", "长江")
+BUSINESS = ("商贸有限公司", "机电设备有限公司", "水暖器材有限公司", "贸易有限公司")
+
+# tier -> (share of dealers, invoices a month, typical line quantity)
+TIER_PROFILE = {"A": (0.2, 3, 40), "B": (0.4, 2, 15), "C": (0.4, 1, 5)}
+
+
+def make_demo_data(
+	dealers: int = 24,
+	months: int = 12,
+	company: str | None = None,
+	return_rate: float = 0.06,
+	seed: int = 2026,
+) -> dict:
+	"""Create (or complete) the demo dataset and return counts of what exists afterwards."""
+	dealers, months = int(dealers), int(months)
+	rng = random.Random(int(seed))
+	company = company or _default_company()
+	frappe.flags.mute_emails = True
+
+	cities = _make_territories()
+	reps = _make_users()
+	items = _make_items()
+	end = getdate(today())
+	start = get_first_day(add_months(end, -(months - 1)))
+	_ensure_fiscal_years(company, start, end)
+
+	regions = list(TERRITORY_TREE)
+	made = []
+	for index in range(dealers):
+		region = regions[index % len(regions)]
+		province, city = _pick_city(region, index, rng)
+		tier = _tier_for(index, dealers)
+		name = f"{city}{NAME_PARTS[index % len(NAME_PARTS)]}{BUSINESS[index % len(BUSINESS)]}"
+		if index >= len(NAME_PARTS):
+			name = f"{city}{NAME_PARTS[index % len(NAME_PARTS)]}{index}{BUSINESS[index % len(BUSINESS)]}"
+		status = "Prospect" if index % 11 == 10 else ("Suspended" if index % 17 == 16 else "Active")
+		made.append(
+			_make_dealer(name, company, tier, status, reps[region], province if tier == "A" else city, city)
+		)
+		frappe.db.commit()  # nosemgrep: demo data runs from `bench execute`, keep progress per dealer
+
+	invoices = returns = 0
+	for dealer in made:
+		if dealer.status == "Prospect" or frappe.db.exists(
+			"Sales Invoice", {"customer": dealer.customer, "remarks": DEMO_MARK}
+		):
+			continue
+		made_invoices, made_returns = _make_invoices(dealer, company, items, start, end, rng, return_rate)
+		invoices += made_invoices
+		returns += made_returns
+		frappe.db.commit()  # nosemgrep: see above
+
+	summary = {
+		"company": company,
+		"dealers": frappe.db.count("Dealer", {"customer": ("in", [d.customer for d in made])}),
+		"territories": len(cities),
+		"new_invoices": invoices,
+		"new_returns": returns,
+		"demo_invoices": frappe.db.count("Sales Invoice", {"remarks": DEMO_MARK, "docstatus": 1}),
+	}
+	print(summary)
+	return summary
+
+
+def _default_company() -> str:
+	company = frappe.db.get_single_value("Global Defaults", "default_company") or frappe.db.get_value(
+		"Company", {}, "name"
+	)
+	if not company:
+		frappe.throw(_("Demo data needs a Company: finish the ERPNext setup wizard first."), title=_("No Company"))
+	return company
+
+
+def _make_territories() -> list[str]:
+	root = frappe.db.get_value("Territory", {"parent_territory": ("in", ("", None)), "is_group": 1}, "name")
+	cities = []
+	for region, provinces in TERRITORY_TREE.items():
+		_territory(region, root, 1)
+		for province, province_cities in provinces.items():
+			_territory(province, region, 1)
+			for city in province_cities:
+				_territory(city, province, 0)
+				cities.append(city)
+	return cities
+
+
+def _territory(name: str, parent: str, is_group: int) -> None:
+	if not frappe.db.exists("Territory", name):
+		frappe.get_doc(
+			{"doctype": "Territory", "territory_name": name, "parent_territory": parent, "is_group": is_group}
+		).insert(ignore_permissions=True)
+
+
+def _make_users() -> dict[str, str]:
+	reps = {}
+	for region, (login, full_name) in REPS.items():
+		reps[region] = _user(login, full_name, ["Dealer Sales Rep", "Sales User"])
+	for login, full_name, roles in STAFF:
+		_user(login, full_name, roles)
+	return reps
+
+
+def _user(login: str, full_name: str, roles: list[str]) -> str:
+	email = f"{login}@{EMAIL_DOMAIN}"
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": full_name,
+				"language": "zh",
+				"send_welcome_email": 0,
+			}
+		)
+		user.flags.no_welcome_mail = True
+		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	missing = [role for role in roles if role not in {r.role for r in user.roles}]
+	if missing:
+		user.add_roles(*missing)
+	return email
+
+
+def _make_items() -> list[tuple[str, float]]:
+	group = "经销产品"
+	if not frappe.db.exists("Item Group", group):
+		root = frappe.db.get_value("Item Group", {"parent_item_group": ("in", ("", None))}, "name")
+		frappe.get_doc(
+			{"doctype": "Item Group", "item_group_name": group, "parent_item_group": root, "is_group": 0}
+		).insert(ignore_permissions=True)
+	for code, name, rate in ITEMS:
+		if not frappe.db.exists("Item", code):
+			frappe.get_doc(
+				{
+					"doctype": "Item",
+					"item_code": code,
+					"item_name": name,
+					"item_group": group,
+					"stock_uom": "Nos",
+					"is_stock_item": 0,
+					"standard_rate": rate,
+				}
+			).insert(ignore_permissions=True)
+	return [(code, rate) for code, _name, rate in ITEMS]
+
+
+def _ensure_fiscal_years(company: str, start, end) -> None:
+	from erpnext.accounts.utils import FiscalYearError, get_fiscal_year
+
+	for year in range(start.year, end.year + 1):
+		try:
+			get_fiscal_year(f"{year}-06-30", company=company)
+		except FiscalYearError:
+			frappe.get_doc(
+				{
+					"doctype": "Fiscal Year",
+					"year": str(year),
+					"year_start_date": f"{year}-01-01",
+					"year_end_date": f"{year}-12-31",
+				}
+			).insert(ignore_permissions=True)
+
+
+def _pick_city(region: str, index: int, rng: random.Random) -> tuple[str, str]:
+	provinces = TERRITORY_TREE[region]
+	province = list(provinces)[(index // len(TERRITORY_TREE)) % len(provinces)]
+	cities = provinces[province]
+	return province, cities[(index // len(TERRITORY_TREE)) % len(cities)]
+
+
+def _tier_for(index: int, total: int) -> str:
+	share = (index + 0.5) / max(total, 1)
+	cumulative = 0.0
+	for tier, (tier_share, _per_month, _qty) in TIER_PROFILE.items():
+		cumulative += tier_share
+		if share <= cumulative:
+			return tier
+	return "C"
+
+
+def _make_dealer(name, company, tier, status, rep, authorised, city):
+	customer_group = frappe.db.get_value("Customer Group", {"is_group": 0}, "name")
+	if not frappe.db.exists("Customer", name):
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": name,
+				"customer_type": "Company",
+				"customer_group": customer_group,
+				"territory": city,
+			}
+		).insert(ignore_permissions=True)
+	if frappe.db.exists("Dealer", name):
+		return frappe.get_doc("Dealer", name)
+	dealer = frappe.get_doc(
+		{
+			"doctype": "Dealer",
+			"customer": name,
+			"company": company,
+			"tier": tier,
+			"status": "Active" if status != "Prospect" else "Prospect",
+			"sales_rep": rep,
+			"territories": [{"territory": authorised}],
+			"business_type": "Distributor" if tier == "A" else "Wholesaler",
+			"product_lines": "增压泵、阀门、过滤器",
+			"key_people": [{"person_name": f"{name[:2]}总", "designation": "总经理", "is_decision_maker": 1}],
+		}
+	).insert(ignore_permissions=True)
+	if status == "Suspended":
+		dealer.status = "Suspended"
+		dealer.save(ignore_permissions=True)
+	return dealer
+
+
+def _make_invoices(dealer, company, items, start, end, rng, return_rate) -> tuple[int, int]:
+	defaults = frappe.get_cached_value(
+		"Company",
+		company,
+		["default_receivable_account", "default_income_account", "cost_center", "default_currency"],
+		as_dict=True,
+	)
+	_share, per_month, typical_qty = TIER_PROFILE.get(dealer.tier, TIER_PROFILE["C"])
+	invoices = returns = 0
+	month = getdate(start)
+	while month <= end:
+		for _ in range(per_month):
+			posting_date = add_days(month, rng.randint(0, 27))
+			if getdate(posting_date) > end:
+				continue
+			lines = rng.sample(items, k=rng.randint(1, 3))
+			invoice = frappe.get_doc(
+				{
+					"doctype": "Sales Invoice",
+					"company": company,
+					"customer": dealer.customer,
+					"set_posting_time": 1,
+					"posting_date": posting_date,
+					"due_date": add_days(posting_date, 30),
+					"currency": defaults.default_currency,
+					"debit_to": defaults.default_receivable_account,
+					"remarks": DEMO_MARK,
+					"items": [
+						{
+							"item_code": code,
+							"qty": max(1, int(rng.gauss(typical_qty, typical_qty / 3))),
+							"rate": rate,
+							"income_account": defaults.default_income_account,
+							"cost_center": defaults.cost_center,
+						}
+						for code, rate in lines
+					],
+				}
+			)
+			invoice.insert(ignore_permissions=True)
+			invoice.submit()
+			invoices += 1
+			if rng.random() < return_rate:
+				_make_return(invoice, rng)
+				returns += 1
+		month = add_months(month, 1)
+	return invoices, returns
+
+
+def _make_return(invoice, rng) -> None:
+	from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
+
+	credit_note = make_sales_return(invoice.name)
+	credit_note.set_posting_time = 1
+	credit_note.posting_date = add_days(invoice.posting_date, rng.randint(3, 20))
+	if getdate(credit_note.posting_date) > getdate(today()):
+		credit_note.posting_date = today()
+	credit_note.remarks = DEMO_MARK
+	for row in credit_note.items:
+		row.qty = min(-1, int(row.qty / 2))  # return part of each line
+	credit_note.insert(ignore_permissions=True)
+	credit_note.submit()
