@@ -31,9 +31,20 @@ before_tests = "dealer_relations.setup.install.before_tests"
 # Row-level access for Dealer Sales Reps
 permission_query_conditions = {
 	"Dealer": "dealer_relations.permissions.dealer_query_conditions",
+	"Dealer Visit Log": "dealer_relations.permissions.visit_log_query_conditions",
 }
 has_permission = {
 	"Dealer": "dealer_relations.permissions.dealer_has_permission",
+	"Dealer Visit Log": "dealer_relations.permissions.visit_log_has_permission",
+}
+
+# Visits on the Dealer form timeline
+additional_timeline_content = {
+	"Dealer": ["dealer_relations.visits.get_visit_timeline"],
+}
+
+scheduler_events = {
+	"daily": ["dealer_relations.visits.create_overdue_todos"],
 }
 
 # ERPNext integration

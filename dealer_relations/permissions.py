@@ -41,3 +41,20 @@ def dealer_link_query_conditions(doctype: str, user: str | None = None) -> str:
 		return ""
 	dealers = f"select `name` from `tabDealer` where `sales_rep` = {frappe.db.escape(user)}"
 	return f"`tab{doctype}`.`dealer` in ({dealers})"
+
+
+def visit_log_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return dealer_link_query_conditions("Dealer Visit Log", user)
+
+
+def visit_log_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	"""A rep reaches the visits of their own dealers; logging for others is refused in validate
+	with a message that says why."""
+	user = user or frappe.session.user
+	roles = frappe.get_roles(user)
+	if not is_row_restricted(roles) or doc.is_new():
+		return None
+	dealer = doc.get("dealer")
+	if ptype in ("write", "delete", "submit", "cancel", "amend"):
+		dealer = frappe.db.get_value("Dealer Visit Log", doc.name, "dealer")
+	return can_see_dealer(roles, user, frappe.db.get_value("Dealer", dealer, "sales_rep"))

@@ -148,6 +148,10 @@ def user_facing_strings() -> dict[str, str]:
 	for workspace in workspaces().values():
 		add(workspace_strings(workspace), str(workspace["_path"].relative_to(ROOT)))
 	from dealer_relations.engine.dealer import APP_ROLES, STATUSES
+	from dealer_relations.setup.custom_fields import get_custom_fields
+
+	for fields in get_custom_fields().values():
+		add(doctype_strings({"name": "", "fields": fields}), "dealer_relations/setup/custom_fields.py")
 
 	add(APP_ROLES, "dealer_relations/engine/dealer.py")
 	add(STATUSES, "dealer_relations/engine/dealer.py")

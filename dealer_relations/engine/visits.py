@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from dealer_relations.engine.dealer import ACTIVE, PROSPECT
+from dealer_relations.engine.dealer import ACTIVE, PROSPECT, TERMINATED
 from dealer_relations.engine.errors import RuleViolation, _
 
 VISIT_TYPES = ("Routine", "Development", "Complaint Handling", "Training", "Promotion Support", "Collection")
@@ -88,6 +88,14 @@ def check_visit_rep(dealer: str, dealer_rep: str | None, user: str, row_restrict
 			(dealer, dealer_rep or "-"),
 			"dealer",
 			_("Not Permitted"),
+		)
+
+
+def check_dealer_visitable(dealer: str, status: str) -> None:
+	"""Terminated dealers are no longer worked; a suspended one may still be visited (collection)."""
+	if status == TERMINATED:
+		raise RuleViolation(
+			_("Dealer {0} is Terminated; visits cannot be logged for it"), (dealer,), "dealer", _("Dealer Terminated")
 		)
 
 

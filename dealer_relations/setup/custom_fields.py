@@ -20,4 +20,34 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"translatable": 0,
 			},
 		],
+		"Address": [
+			{
+				"fieldname": "dr_latitude",
+				"label": "Latitude",
+				"fieldtype": "Float",
+				"precision": "6",
+				"insert_after": "pincode",
+				"description": "Used by Dealer Relations to flag visit check-ins away from the dealer.",
+			},
+			{
+				"fieldname": "dr_longitude",
+				"label": "Longitude",
+				"fieldtype": "Float",
+				"precision": "6",
+				"insert_after": "dr_latitude",
+			},
+		],
+		"ToDo": [
+			{
+				"fieldname": "dealer_followup",
+				"label": "Dealer Follow-up",
+				"fieldtype": "Select",
+				"options": "\nOverdue Visit\nVisit Action",
+				"insert_after": "reference_name",
+				"read_only": 1,
+				"no_copy": 1,
+				"search_index": 1,
+				"description": "Set by Dealer Relations on the ToDos it creates.",
+			},
+		],
 	}

@@ -18,6 +18,26 @@ frappe.ui.form.on("Dealer", {
 		}
 		frappe.contacts.render_address_and_contact(frm);
 
+		if (!["Terminated"].includes(frm.doc.status) && frappe.model.can_create("Dealer Visit Log")) {
+			frm.add_custom_button(__("Log Visit"), () =>
+				frappe.new_doc("Dealer Visit Log", { dealer: frm.doc.name })
+			);
+		}
+		if (
+			["Prospect", "Active"].includes(frm.doc.status) &&
+			frm.doc.next_visit_due &&
+			frm.doc.next_visit_due < frappe.datetime.get_today()
+		) {
+			frm.dashboard.set_headline_alert(
+				__("Visit overdue since {0}", [frappe.datetime.str_to_user(frm.doc.next_visit_due)]),
+				"red"
+			);
+		}
+		frm.add_custom_button(
+			__("Visits"),
+			() => frappe.set_route("List", "Dealer Visit Log", { dealer: frm.doc.name }),
+			__("View")
+		);
 		frm.add_custom_button(
 			__("Customer"),
 			() => frappe.set_route("Form", "Customer", frm.doc.customer),

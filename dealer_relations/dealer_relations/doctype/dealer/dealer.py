@@ -16,6 +16,7 @@ from dealer_relations.engine.dealer import (
 	is_row_restricted,
 )
 from dealer_relations.utils import enforce, get_territory_tree
+from dealer_relations.visits import refresh_dealer_visit_dates
 
 
 class Dealer(Document):
@@ -83,6 +84,10 @@ class Dealer(Document):
 
 	def on_update(self):
 		self.link_customer()
+		before = self.get_doc_before_save()
+		if not before or before.tier != self.tier:
+			# A new dealer is due one interval after creation; a new tier changes the cadence.
+			refresh_dealer_visit_dates([self.name])
 
 	def on_trash(self):
 		frappe.db.set_value("Customer", {"dealer": self.name}, "dealer", None, update_modified=False)

@@ -8,8 +8,10 @@ def get_data():
 		"non_standard_fieldnames": {
 			"Quotation": "party_name",
 			"Payment Entry": "party",
+			"Dealer Visit Log": "dealer",
 		},
 		"transactions": [
+			{"label": _("Relationship"), "items": ["Dealer Visit Log"]},
 			{"label": _("Selling"), "items": ["Quotation", "Sales Order"]},
 			{"label": _("Fulfilment"), "items": ["Delivery Note", "Sales Invoice"]},
 			{"label": _("Payments"), "items": ["Payment Entry"]},

@@ -13,6 +13,8 @@ class DealerRelationsSettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		checkin_max_distance: DF.Int
+		create_overdue_todos: DF.Check
 		default_tier: DF.Link | None
 		warn_redundant_territories: DF.Check
 	# end: auto-generated types

@@ -1,0 +1,25 @@
+# Copyright (c) 2026, Dealer Relations contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class DealerVisitAction(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		action: DF.SmallText
+		due_date: DF.Date | None
+		parent: DF.Data
+		parentfield: DF.Data
+		parenttype: DF.Data
+		todo: DF.Link | None
+		todo_status: DF.Data | None
+	# end: auto-generated types
+
+	pass

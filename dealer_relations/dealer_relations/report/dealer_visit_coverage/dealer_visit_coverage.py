@@ -1,0 +1,213 @@
+# Copyright (c) 2026, Dealer Relations contributors
+# For license information, please see license.txt
+
+"""Per rep: dealers assigned, visits, cadence kept, overdue, and the tier mix of their visits
+against the tier mix of their dealers, so neglect of small (C-tier) dealers shows at a glance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import frappe
+from frappe import _
+from frappe.query_builder import Criterion
+from frappe.query_builder.functions import Coalesce
+from frappe.utils import get_datetime, getdate, today
+from pypika.terms import PseudoColumn
+
+from dealer_relations.engine.visits import (
+	FOLLOWED_UP_STATUSES,
+	DealerVisits,
+	coverage_by_rep,
+	total_coverage,
+)
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	validate_filters(filters)
+	tiers = frappe.get_all("Dealer Tier", fields=["name", "visit_interval_days"], order_by="`rank` asc")
+	dealers = load_dealers(filters, max((t.visit_interval_days or 0) for t in tiers) if tiers else 0)
+	reps = coverage_by_rep(dealers, getdate(filters.from_date), getdate(filters.to_date), getdate(today()))
+	tier_names = [t.name for t in tiers]
+	columns = get_columns(tier_names)
+	data = [row_for(rep, tier_names) for rep in sorted(reps.values(), key=lambda r: r.sales_rep or "")]
+	total = total_coverage(reps)
+	return columns, data, None, get_chart(total, tier_names), get_summary(total)
+
+
+def validate_filters(filters):
+	if not filters.from_date or not filters.to_date:
+		frappe.throw(_("From Date and To Date are required"), title=_("Missing Filters"))
+	if getdate(filters.from_date) > getdate(filters.to_date):
+		frappe.throw(_("From Date must be on or before To Date"), title=_("Invalid Filters"))
+
+
+def load_dealers(filters, max_interval: int) -> list[DealerVisits]:
+	"""One query: the dealers in scope joined with their visits from one cadence before the range
+	(to know whether the first weeks were covered) to the end of the range."""
+	dealer = frappe.qb.DocType("Dealer")
+	tier = frappe.qb.DocType("Dealer Tier")
+	visit = frappe.qb.DocType("Dealer Visit Log")
+	window_start = get_datetime(getdate(filters.from_date) - timedelta(days=max_interval))
+	window_end = get_datetime(getdate(filters.to_date)) + timedelta(days=1)
+
+	conditions = [dealer.status.isin(list(FOLLOWED_UP_STATUSES)), dealer.sales_rep.isnotnull()]
+	if filters.company:
+		conditions.append(dealer.company == filters.company)
+	if filters.sales_rep:
+		conditions.append(dealer.sales_rep == filters.sales_rep)
+	if filters.tier:
+		conditions.append(dealer.tier == filters.tier)
+	if filters.territory:
+		conditions.append(dealer.name.isin(dealers_in_territory(filters.territory)))
+
+	query = (
+		frappe.qb.from_(dealer)
+		.join(tier)
+		.on(tier.name == dealer.tier)
+		.left_join(visit)
+		.on(
+			(visit.dealer == dealer.name)
+			& (visit.visit_date >= window_start)
+			& (visit.visit_date < window_end)
+		)
+		.select(
+			dealer.name,
+			dealer.sales_rep,
+			dealer.tier,
+			Coalesce(tier.visit_interval_days, 30).as_("interval_days"),
+			dealer.creation,
+			visit.visit_date,
+			visit.next_visit_date,
+		)
+		.where(Criterion.all(conditions))
+	)
+	# Row-level access as in the Dealer list: a rep's report covers their own dealers only.
+	permitted = frappe.get_list("Dealer", fields=["name"], run=False, limit_page_length=0)
+	query = query.where(dealer.name.isin(PseudoColumn(f"({permitted})")))
+
+	dealers: dict[str, DealerVisits] = {}
+	for row in query.run(as_dict=True):
+		item = dealers.get(row.name)
+		if item is None:
+			item = dealers[row.name] = DealerVisits(
+				row.name, row.sales_rep, row.tier, int(row.interval_days), getdate(row.creation)
+			)
+		if row.visit_date:
+			item.visits.append((getdate(row.visit_date), getdate(row.next_visit_date) if row.next_visit_date else None))
+	return list(dealers.values())
+
+
+def dealers_in_territory(territory: str):
+	"""Sub-query: dealers authorised anywhere inside ``territory``'s subtree."""
+	lft, rgt = frappe.db.get_value("Territory", territory, ["lft", "rgt"])
+	node = frappe.qb.DocType("Territory")
+	row = frappe.qb.DocType("Dealer Territory")
+	return (
+		frappe.qb.from_(row)
+		.join(node)
+		.on(node.name == row.territory)
+		.select(row.parent)
+		.where(row.parenttype == "Dealer")
+		.where(node.lft >= lft)
+		.where(node.rgt <= rgt)
+	)
+
+
+def row_for(rep, tiers):
+	row = {
+		"sales_rep": rep.sales_rep,
+		"dealers": rep.dealers,
+		"visits": rep.visits,
+		"dealers_visited": rep.dealers_visited,
+		"dealers_on_cadence": rep.dealers_on_cadence,
+		"coverage": float(rep.coverage),
+		"dealers_overdue": rep.dealers_overdue,
+	}
+	for tier in tiers:
+		key = frappe.scrub(tier)
+		dealer_share, visit_share = rep.dealer_share(tier), rep.visit_share(tier)
+		row[f"dealer_share_{key}"] = float(dealer_share)
+		row[f"visit_share_{key}"] = float(visit_share)
+		row[f"attention_{key}"] = float(visit_share / dealer_share) if dealer_share else None
+	return row
+
+
+def get_columns(tiers):
+	columns = [
+		{"label": _("Sales Rep"), "fieldname": "sales_rep", "fieldtype": "Link", "options": "User", "width": 200},
+		{"label": _("Dealers"), "fieldname": "dealers", "fieldtype": "Int", "width": 90},
+		{"label": _("Visits"), "fieldname": "visits", "fieldtype": "Int", "width": 80},
+		{"label": _("Dealers Visited"), "fieldname": "dealers_visited", "fieldtype": "Int", "width": 120},
+		{"label": _("On Cadence"), "fieldname": "dealers_on_cadence", "fieldtype": "Int", "width": 110},
+		{"label": _("Coverage %"), "fieldname": "coverage", "fieldtype": "Percent", "width": 110},
+		{"label": _("Overdue"), "fieldname": "dealers_overdue", "fieldtype": "Int", "width": 90},
+	]
+	for tier in tiers:
+		key = frappe.scrub(tier)
+		columns += [
+			{
+				"label": _("Tier {0} Dealers %").format(tier),
+				"fieldname": f"dealer_share_{key}",
+				"fieldtype": "Percent",
+				"width": 130,
+			},
+			{
+				"label": _("Tier {0} Visits %").format(tier),
+				"fieldname": f"visit_share_{key}",
+				"fieldtype": "Percent",
+				"width": 120,
+			},
+			{
+				"label": _("Tier {0} Attention").format(tier),
+				"fieldname": f"attention_{key}",
+				"fieldtype": "Float",
+				"precision": 2,
+				"width": 130,
+			},
+		]
+	return columns
+
+
+def get_chart(total, tiers):
+	return {
+		"data": {
+			"labels": [_("Tier {0}").format(t) for t in tiers],
+			"datasets": [
+				{"name": _("Share of Dealers %"), "values": [float(total.dealer_share(t)) for t in tiers]},
+				{"name": _("Share of Visits %"), "values": [float(total.visit_share(t)) for t in tiers]},
+			],
+		},
+		"type": "bar",
+		"colors": ["#7cd6fd", "#5e64ff"],
+	}
+
+
+def get_summary(total):
+	neglected = _("None")
+	low = [
+		(total.visit_share(t) / total.dealer_share(t), t)
+		for t in total.dealers_by_tier
+		if total.dealer_share(t) and total.visit_share(t) / total.dealer_share(t) < Decimal("0.5")
+	]
+	if low:
+		neglected = ", ".join(_("Tier {0}").format(t) for _ratio, t in sorted(low))
+	return [
+		{"label": _("Dealers"), "value": total.dealers, "datatype": "Int", "indicator": "Blue"},
+		{"label": _("Visits"), "value": total.visits, "datatype": "Int", "indicator": "Blue"},
+		{
+			"label": _("Coverage %"),
+			"value": float(total.coverage),
+			"datatype": "Percent",
+			"indicator": "Green" if total.coverage >= 80 else "Orange",
+		},
+		{
+			"label": _("Overdue Dealers"),
+			"value": total.dealers_overdue,
+			"datatype": "Int",
+			"indicator": "Red" if total.dealers_overdue else "Green",
+		},
+		{"label": _("Neglected Tiers"), "value": neglected, "datatype": "Data", "indicator": "Red" if low else "Green"},
+	]
