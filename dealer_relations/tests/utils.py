@@ -5,16 +5,27 @@ from __future__ import annotations
 import frappe
 from frappe.tests.utils import FrappeTestCase  # v16 renames this IntegrationTestCase
 
-__all__ = ["FrappeTestCase", "get_company", "make_customer", "make_dealer", "make_territory", "make_user"]
+__all__ = [
+	"FrappeTestCase",
+	"backdate_dealer",
+	"get_company",
+	"make_customer",
+	"make_dealer",
+	"make_territory",
+	"make_user",
+	"make_visit",
+]
 
 # ERPNext/Frappe masters our doctypes link to: the tests build exactly what they need instead of
 # letting the test runner load ERPNext's whole test-record graph.
 EXTERNAL_TEST_IGNORE = [
+	"Address",
 	"Company",
 	"Contact",
 	"Customer",
 	"Payment Terms Template",
 	"Territory",
+	"ToDo",
 	"User",
 ]
 
@@ -81,3 +92,27 @@ def make_dealer(customer: str | None = None, do_not_save: bool = False, **kwargs
 	if not do_not_save:
 		dealer.insert()
 	return dealer
+
+
+def backdate_dealer(dealer: str, days: int) -> None:
+	"""Pretend the dealer was created ``days`` ago, so visits in the past are valid."""
+	from frappe.utils import add_days, now_datetime
+
+	frappe.db.set_value("Dealer", dealer, "creation", add_days(now_datetime(), -days), update_modified=False)
+
+
+def make_visit(dealer: str, visit_date=None, do_not_save: bool = False, **kwargs):
+	from frappe.utils import now_datetime
+
+	visit = frappe.get_doc(
+		{
+			"doctype": "Dealer Visit Log",
+			"dealer": dealer,
+			"visit_date": visit_date or now_datetime(),
+			"visit_type": kwargs.pop("visit_type", "Routine"),
+			**kwargs,
+		}
+	)
+	if not do_not_save:
+		visit.insert()
+	return visit
