@@ -108,6 +108,7 @@ def remove_custom_fields() -> None:
 		for fieldname in fieldnames:
 			if frappe.db.has_column(doctype, fieldname):
 				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop column `{fieldname}`")
+		frappe.cache.hdel("table_columns", f"tab{doctype}")  # as frappe's own trim_table does
 		frappe.clear_cache(doctype=doctype)
 
 

@@ -109,6 +109,7 @@ class TestDealerVisitLog(FrappeTestCase):
 		visit = make_visit(
 			dealer,
 			days_ago(1),
+			sales_rep=REP,
 			actions=[
 				{"action": "Send the new price list", "due_date": add_days(today(), 3)},
 				{"action": "Arrange display training"},
