@@ -52,6 +52,10 @@ BUSINESS = ("商贸有限公司", "机电设备有限公司", "水暖器材有�
 
 # tier -> (share of dealers, invoices a month, typical line quantity)
 TIER_PROFILE = {"A": (0.2, 3, 40), "B": (0.4, 2, 15), "C": (0.4, 1, 5)}
+# tier -> (mean days between visits, spread): reps favour big dealers and neglect small ones,
+# the pattern the coverage report exists to expose.
+VISIT_HABIT = {"A": (5, 1), "B": (11, 3), "C": (45, 15)}
+VISIT_TYPES = ("Routine", "Routine", "Routine", "Promotion Support", "Collection", "Training", "Complaint Handling")
 
 
 def make_demo_data(
@@ -89,6 +93,12 @@ def make_demo_data(
 		)
 		frappe.db.commit()  # nosemgrep: demo data runs from `bench execute`, keep progress per dealer
 
+	visits = 0
+	for dealer in made:
+		if not frappe.db.exists("Dealer Visit Log", {"dealer": dealer.name}):
+			visits += _make_visits(dealer, start, end, rng)
+			frappe.db.commit()  # nosemgrep: see above
+
 	invoices = returns = 0
 	for dealer in made:
 		if dealer.status == "Prospect" or frappe.db.exists(
@@ -104,6 +114,7 @@ def make_demo_data(
 		"company": company,
 		"dealers": frappe.db.count("Dealer", {"customer": ("in", [d.customer for d in made])}),
 		"territories": len(cities),
+		"new_visits": visits,
 		"new_invoices": invoices,
 		"new_returns": returns,
 		"demo_invoices": frappe.db.count("Sales Invoice", {"remarks": DEMO_MARK, "docstatus": 1}),
@@ -260,6 +271,40 @@ def _make_dealer(name, company, tier, status, rep, authorised, city):
 		dealer.status = "Suspended"
 		dealer.save(ignore_permissions=True)
 	return dealer
+
+
+def _make_visits(dealer, start, end, rng) -> int:
+	"""A year of visits in the rep's habits: frequent for A dealers, rare for C dealers."""
+	from frappe.utils import get_datetime
+
+	# The demo pretends the dealer was signed when its history starts.
+	onboarded = get_datetime(add_days(start, -1))
+	if get_datetime(dealer.creation) > onboarded:
+		frappe.db.set_value("Dealer", dealer.name, "creation", onboarded, update_modified=False)
+	mean, spread = VISIT_HABIT.get(dealer.tier, VISIT_HABIT["C"])
+	if dealer.status == "Prospect":
+		mean, spread = 30, 10
+	day = getdate(start)
+	made = 0
+	while True:
+		day = add_days(day, max(1, int(rng.gauss(mean, spread))))
+		if getdate(day) >= getdate(end):
+			break
+		frappe.get_doc(
+			{
+				"doctype": "Dealer Visit Log",
+				"dealer": dealer.name,
+				"sales_rep": dealer.sales_rep,
+				"visit_date": get_datetime(day).replace(hour=rng.randint(9, 17), minute=rng.choice((0, 15, 30, 45))),
+				"visit_type": "Development" if dealer.status == "Prospect" else rng.choice(VISIT_TYPES),
+				"purpose": "例行走访，了解库存与销售情况",
+				"outcome": rng.choice(("补货意向明确", "提出价格支持需求", "陈列需改进", "回款计划已确认", "反馈竞品降价")),
+				"stock_level": rng.choice(("Adequate", "Adequate", "Low", "Overstocked")),
+				"display_quality": rng.choice(("Good", "Fair", "Poor")),
+			}
+		).insert(ignore_permissions=True)
+		made += 1
+	return made
 
 
 def _make_invoices(dealer, company, items, start, end, rng, return_rate) -> tuple[int, int]:

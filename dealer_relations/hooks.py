@@ -25,7 +25,6 @@ add_to_apps_screen = [
 before_install = "dealer_relations.setup.install.before_install"
 after_install = "dealer_relations.setup.install.after_install"
 before_uninstall = "dealer_relations.setup.install.before_uninstall"
-after_uninstall = "dealer_relations.setup.install.after_uninstall"
 before_tests = "dealer_relations.setup.install.before_tests"
 
 # Row-level access for Dealer Sales Reps

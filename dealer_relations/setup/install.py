@@ -52,12 +52,10 @@ def after_install() -> None:
 
 
 def before_uninstall() -> None:
+	"""Runs before Frappe drops our doctypes and is committed with them (after_uninstall is not)."""
 	remove_custom_fields()
 	remove_roles()
-
-
-def after_uninstall() -> None:
-	frappe.db.set_default(PREEXISTING_ROLES_KEY, None)
+	frappe.defaults.clear_default(PREEXISTING_ROLES_KEY, parent="__default")
 
 
 def before_tests() -> None:

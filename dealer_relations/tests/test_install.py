@@ -68,6 +68,7 @@ class TestInstall(FrappeTestCase):
 			before_uninstall()
 			self.assertTrue(frappe.db.exists("Role", "Credit Controller"))
 			self.assertFalse(frappe.db.exists("Role", "Dealer Manager"))
+			self.assertIsNone(frappe.db.get_default(PREEXISTING_ROLES_KEY))
 		finally:
 			frappe.db.set_default(PREEXISTING_ROLES_KEY, saved)
 			after_install()
