@@ -20,7 +20,11 @@ EMAIL_DOMAIN = "demo.dealer-relations.test"
 
 # region -> province -> cities
 TERRITORY_TREE = {
-	"华东大区": {"江苏省": ["南京市", "苏州市", "无锡市"], "浙江省": ["杭州市", "宁波市", "温州市"], "上海市区": ["浦东新区", "闵行区"]},
+	"华东大区": {
+		"江苏省": ["南京市", "苏州市", "无锡市"],
+		"浙江省": ["杭州市", "宁波市", "温州市"],
+		"上海市区": ["浦东新区", "闵行区"],
+	},
 	"华南大区": {"广东省": ["广州市", "深圳市", "佛山市"], "福建省": ["福州市", "厦门市"]},
 	"华北大区": {"河北省": ["石家庄市", "保定市"], "山东省": ["济南市", "青岛市", "烟台市"]},
 	"西南大区": {"四川省": ["成都市", "绵阳市"], "重庆市区": ["渝中区", "江北区"]},
@@ -47,7 +51,24 @@ ITEMS = (
 	("DR-FILTER", "前置过滤器", 890),
 )
 
-NAME_PARTS = ("恒通", "宏达", "鑫源", "永盛", "金泰", "华联", "瑞丰", "中信达", "广源", "百川", "汇通", "天成", "东升", "嘉禾", "利民", "长江")
+NAME_PARTS = (
+	"恒通",
+	"宏达",
+	"鑫源",
+	"永盛",
+	"金泰",
+	"华联",
+	"瑞丰",
+	"中信达",
+	"广源",
+	"百川",
+	"汇通",
+	"天成",
+	"东升",
+	"嘉禾",
+	"利民",
+	"长江",
+)
 BUSINESS = ("商贸有限公司", "机电设备有限公司", "水暖器材有限公司", "贸易有限公司")
 
 # tier -> (share of dealers, invoices a month, typical line quantity)
@@ -55,7 +76,15 @@ TIER_PROFILE = {"A": (0.2, 3, 40), "B": (0.4, 2, 15), "C": (0.4, 1, 5)}
 # tier -> (mean days between visits, spread): reps favour big dealers and neglect small ones,
 # the pattern the coverage report exists to expose.
 VISIT_HABIT = {"A": (5, 1), "B": (11, 3), "C": (45, 15)}
-VISIT_TYPES = ("Routine", "Routine", "Routine", "Promotion Support", "Collection", "Training", "Complaint Handling")
+VISIT_TYPES = (
+	"Routine",
+	"Routine",
+	"Routine",
+	"Promotion Support",
+	"Collection",
+	"Training",
+	"Complaint Handling",
+)
 
 
 def make_demo_data(
@@ -128,7 +157,9 @@ def _default_company() -> str:
 		"Company", {}, "name"
 	)
 	if not company:
-		frappe.throw(_("Demo data needs a Company: finish the ERPNext setup wizard first."), title=_("No Company"))
+		frappe.throw(
+			_("Demo data needs a Company: finish the ERPNext setup wizard first."), title=_("No Company")
+		)
 	return company
 
 
@@ -295,10 +326,14 @@ def _make_visits(dealer, start, end, rng) -> int:
 				"doctype": "Dealer Visit Log",
 				"dealer": dealer.name,
 				"sales_rep": dealer.sales_rep,
-				"visit_date": get_datetime(day).replace(hour=rng.randint(9, 17), minute=rng.choice((0, 15, 30, 45))),
+				"visit_date": get_datetime(day).replace(
+					hour=rng.randint(9, 17), minute=rng.choice((0, 15, 30, 45))
+				),
 				"visit_type": "Development" if dealer.status == "Prospect" else rng.choice(VISIT_TYPES),
 				"purpose": "例行走访，了解库存与销售情况",
-				"outcome": rng.choice(("补货意向明确", "提出价格支持需求", "陈列需改进", "回款计划已确认", "反馈竞品降价")),
+				"outcome": rng.choice(
+					("补货意向明确", "提出价格支持需求", "陈列需改进", "回款计划已确认", "反馈竞品降价")
+				),
 				"stock_level": rng.choice(("Adequate", "Adequate", "Low", "Overstocked")),
 				"display_quality": rng.choice(("Good", "Fair", "Poor")),
 			}
@@ -318,7 +353,7 @@ def _make_invoices(dealer, company, items, start, end, rng, return_rate) -> tupl
 	invoices = returns = 0
 	month = getdate(start)
 	while month <= end:
-		for _ in range(per_month):
+		for _invoice in range(per_month):
 			posting_date = add_days(month, rng.randint(0, 27))
 			if getdate(posting_date) > end:
 				continue

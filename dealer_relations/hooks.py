@@ -52,4 +52,3 @@ doc_events = {
 		"after_rename": "dealer_relations.overrides.customer.rename_dealer_with_customer",
 	},
 }
-

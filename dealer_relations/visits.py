@@ -53,7 +53,13 @@ def refresh_dealer_visit_dates(dealers: Iterable[str]) -> dict[str, tuple]:
 		frappe.qb.from_(dealer)
 		.left_join(tier)
 		.on(tier.name == dealer.tier)
-		.select(dealer.name, dealer.creation, tier.visit_interval_days, dealer.last_visit_date, dealer.next_visit_due)
+		.select(
+			dealer.name,
+			dealer.creation,
+			tier.visit_interval_days,
+			dealer.last_visit_date,
+			dealer.next_visit_due,
+		)
 		.where(dealer.name.isin(dealers))
 		.run(as_dict=True)
 	)
@@ -222,7 +228,11 @@ def get_visit_timeline(doctype: str, docname: str) -> list[dict]:
 	for visit in visits:
 		title = _("{0} visit by {1}").format(_(visit.visit_type), frappe.utils.get_fullname(visit.sales_rep))
 		body = frappe.utils.escape_html(visit.outcome or visit.purpose or "")
-		off_site = f' <span class="indicator-pill orange">{_("Off-site Check-in")}</span>' if visit.is_off_site else ""
+		off_site = (
+			f' <span class="indicator-pill orange">{_("Off-site Check-in")}</span>'
+			if visit.is_off_site
+			else ""
+		)
 		items.append(
 			{
 				"icon": "map-pin",

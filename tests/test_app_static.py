@@ -6,6 +6,7 @@ import ast
 import csv
 import json
 import re
+
 try:
 	import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -129,7 +130,9 @@ def test_controller_matches_doctype(name):
 	block = re.search(r"# begin: auto-generated types(.*?)# end: auto-generated types", source, re.S)
 	assert block, "the v15 auto-generated type block is kept"
 	typed = set(re.findall(r"^\t\t(\w+): DF\.", block.group(1), re.M))
-	data_fields = {f["fieldname"] for f in meta["fields"] if f["fieldtype"] not in LAYOUT_FIELDTYPES - {"HTML"}}
+	data_fields = {
+		f["fieldname"] for f in meta["fields"] if f["fieldtype"] not in LAYOUT_FIELDTYPES - {"HTML"}
+	}
 	data_fields -= {f["fieldname"] for f in meta["fields"] if f["fieldtype"] in ("Tab Break",)}
 	if meta.get("istable"):
 		typed -= {"parent", "parentfield", "parenttype"}
@@ -323,9 +326,13 @@ def test_no_fstrings_or_concatenation_inside_translation_calls():
 	for path in python_files():
 		tree = ast.parse(path.read_text(encoding="utf-8"))
 		for node in ast.walk(tree):
-			if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_" and node.args:
+			if (
+				isinstance(node, ast.Call)
+				and isinstance(node.func, ast.Name)
+				and node.func.id == "_"
+				and node.args
+			):
 				arg = node.args[0]
 				assert not isinstance(arg, ast.JoinedStr | ast.BinOp), f"{path}:{node.lineno}"
 	for path in js_files():
 		assert not re.search(r"__\(\s*`[^`]*\$\{", path.read_text(encoding="utf-8")), path
-

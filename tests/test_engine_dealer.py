@@ -88,7 +88,11 @@ def test_unknown_status():
 	assert violation(check_status_change, PROSPECT, "Dormant", MANAGER).args == ("Dormant",)
 
 
-@given(st.sampled_from(STATUSES), st.sampled_from(STATUSES), st.sets(st.sampled_from([DEALER_MANAGER, DEALER_SALES_REP, "System Manager", "Sales User"])))
+@given(
+	st.sampled_from(STATUSES),
+	st.sampled_from(STATUSES),
+	st.sets(st.sampled_from([DEALER_MANAGER, DEALER_SALES_REP, "System Manager", "Sales User"])),
+)
 def test_status_change_accepts_exactly_the_table(old, new, roles):
 	allowed = old == new or (
 		new in ALLOWED_TRANSITIONS[old]

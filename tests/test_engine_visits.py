@@ -1,4 +1,5 @@
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -147,7 +148,10 @@ def test_coordinates_validation():
 # -- cadence coverage ----------------------------------------------------------------------------------
 
 
-def dealer(visits, interval=14, since=D(2025, 1, 1), tier="B", rep="rep"):
+LONG_AGO = D(2025, 1, 1)
+
+
+def dealer(visits, interval=14, since=LONG_AGO, tier="B", rep="rep"):
 	return DealerVisits("X", rep, tier, interval, since, [(v, None) for v in visits])
 
 
@@ -174,7 +178,9 @@ def test_no_visit_before_period_counts_from_dealer_creation():
 
 
 def test_due_as_of_uses_only_visits_up_to_that_day():
-	d = DealerVisits("X", "rep", "B", 14, D(2025, 1, 1), [(D(2026, 3, 1), D(2026, 3, 4)), (D(2026, 3, 20), None)])
+	d = DealerVisits(
+		"X", "rep", "B", 14, D(2025, 1, 1), [(D(2026, 3, 1), D(2026, 3, 4)), (D(2026, 3, 20), None)]
+	)
 	assert due_as_of(d, D(2026, 3, 10)) == D(2026, 3, 4)
 	assert due_as_of(d, D(2026, 3, 25)) == D(2026, 4, 3)
 	assert due_as_of(dealer([]), D(2026, 3, 25)) == D(2025, 1, 15)
@@ -182,7 +188,12 @@ def test_due_as_of_uses_only_visits_up_to_that_day():
 
 def test_coverage_by_rep_counts_and_tier_shares():
 	dealers = [
-		dealer([D(2026, 2, 24), D(2026, 3, 3), D(2026, 3, 10), D(2026, 3, 17), D(2026, 3, 24)], interval=7, tier="A", rep="r1"),
+		dealer(
+			[D(2026, 2, 24), D(2026, 3, 3), D(2026, 3, 10), D(2026, 3, 17), D(2026, 3, 24)],
+			interval=7,
+			tier="A",
+			rep="r1",
+		),
 		dealer([D(2026, 3, 2), D(2026, 3, 16), D(2026, 3, 30)], interval=14, tier="A", rep="r1"),
 		dealer([], interval=30, tier="C", rep="r1"),
 		dealer([D(2026, 3, 15)], interval=30, tier="C", rep="r2"),
@@ -216,8 +227,24 @@ def test_adding_a_visit_never_breaks_cadence(offsets, interval):
 		assert visited_on_cadence(extra, START, END)
 
 
-@given(st.lists(st.integers(min_value=-60, max_value=30), max_size=15), st.integers(min_value=1, max_value=60))
+@given(
+	st.lists(st.integers(min_value=-60, max_value=30), max_size=15), st.integers(min_value=1, max_value=60)
+)
 def test_on_cadence_dealer_is_not_overdue_at_end(offsets, interval):
 	d = dealer([START + timedelta(days=o) for o in offsets], interval=interval, since=D(2025, 6, 1))
 	if visited_on_cadence(d, START, END):
 		assert not is_overdue(due_as_of(d, END), END, "Active")
+
+
+def test_attention_and_neglected_tiers():
+	from dealer_relations.engine.visits import RepCoverage
+
+	rep = RepCoverage("r", dealers=4, visits=10)
+	rep.dealers_by_tier.update({"A": 1, "B": 1, "C": 2})
+	rep.visits_by_tier.update({"A": 6, "B": 3, "C": 1})
+	assert rep.attention("A") == Decimal("2.40")
+	assert rep.attention("C") == Decimal("0.20")
+	assert rep.attention("Z") is None
+	assert rep.neglected_tiers() == ["C"]
+	assert rep.neglected_tiers(Decimal("1.3")) == ["C", "B"]
+	assert RepCoverage("empty").neglected_tiers() == []

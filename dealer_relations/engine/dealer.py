@@ -98,10 +98,15 @@ def check_sales_rep(rep: RepInfo | None) -> None:
 	if rep is None:
 		return
 	if not rep.exists:
-		raise RuleViolation(_("Sales Rep {0} does not exist"), (rep.user,), "sales_rep", _("Invalid Sales Rep"))
+		raise RuleViolation(
+			_("Sales Rep {0} does not exist"), (rep.user,), "sales_rep", _("Invalid Sales Rep")
+		)
 	if not rep.enabled:
 		raise RuleViolation(
-			_("Sales Rep {0} is disabled; choose an enabled user"), (rep.user,), "sales_rep", _("Invalid Sales Rep")
+			_("Sales Rep {0} is disabled; choose an enabled user"),
+			(rep.user,),
+			"sales_rep",
+			_("Invalid Sales Rep"),
 		)
 	if not rep.is_desk_user:
 		raise RuleViolation(
@@ -123,7 +128,9 @@ def check_rep_assignment(
 		return
 	if new_rep != user and (is_new or new_rep != old_rep):
 		raise RuleViolation(
-			_("A Dealer Sales Rep can only assign dealers to themselves; ask a Dealer Manager to set Sales Rep to {0}"),
+			_(
+				"A Dealer Sales Rep can only assign dealers to themselves; ask a Dealer Manager to set Sales Rep to {0}"
+			),
 			(new_rep or "-",),
 			"sales_rep",
 			_("Not Permitted"),
@@ -184,7 +191,10 @@ def check_tier(tier: TierValues, rank_holder: str | None = None) -> None:
 		raise RuleViolation(_("Rank must be 1 or more (1 = most important)"), (), "rank", _("Invalid Tier"))
 	if rank_holder:
 		raise RuleViolation(
-			_("Rank {0} is already used by Dealer Tier {1}"), (tier.rank, rank_holder), "rank", _("Invalid Tier")
+			_("Rank {0} is already used by Dealer Tier {1}"),
+			(tier.rank, rank_holder),
+			"rank",
+			_("Invalid Tier"),
 		)
 	if tier.visit_interval_days is None or int(tier.visit_interval_days) < 1:
 		raise RuleViolation(

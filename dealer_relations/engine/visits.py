@@ -18,6 +18,9 @@ VISIT_TYPES = ("Routine", "Development", "Complaint Handling", "Training", "Prom
 # Only dealers being worked get visit follow-up; suspended and terminated ones are left alone.
 FOLLOWED_UP_STATUSES = frozenset({PROSPECT, ACTIVE})
 
+# A tier whose visits fall below half its fair share (by dealer count) is called neglected.
+NEGLECT_THRESHOLD = Decimal("0.5")
+
 EARTH_RADIUS_M = 6_371_008.8
 # A phone's clock and the server's differ a little; a visit "now" must not be rejected as future.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -95,7 +98,10 @@ def check_dealer_visitable(dealer: str, status: str) -> None:
 	"""Terminated dealers are no longer worked; a suspended one may still be visited (collection)."""
 	if status == TERMINATED:
 		raise RuleViolation(
-			_("Dealer {0} is Terminated; visits cannot be logged for it"), (dealer,), "dealer", _("Dealer Terminated")
+			_("Dealer {0} is Terminated; visits cannot be logged for it"),
+			(dealer,),
+			"dealer",
+			_("Dealer Terminated"),
 		)
 
 
@@ -215,8 +221,22 @@ class RepCoverage:
 	def visit_share(self, tier: str) -> Decimal:
 		return share(self.visits_by_tier[tier], self.visits)
 
+	def attention(self, tier: str) -> Decimal | None:
+		"""Share of visits over share of dealers for a tier: 1 is fair, below 1 is neglect."""
+		dealer_share = self.dealer_share(tier)
+		if not dealer_share:
+			return None
+		return (self.visit_share(tier) / dealer_share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
-def coverage_by_rep(dealers: Iterable[DealerVisits], start: date, end: date, today: date) -> dict[str, RepCoverage]:
+	def neglected_tiers(self, threshold: Decimal = NEGLECT_THRESHOLD) -> list[str]:
+		"""Tiers getting less than ``threshold`` of their fair share of visits, most neglected first."""
+		ratios = [(self.attention(tier), tier) for tier in self.dealers_by_tier if self.dealers_by_tier[tier]]
+		return [tier for ratio, tier in sorted(ratios) if ratio is not None and ratio < threshold]
+
+
+def coverage_by_rep(
+	dealers: Iterable[DealerVisits], start: date, end: date, today: date
+) -> dict[str, RepCoverage]:
 	"""Per-rep coverage for [start, end]: visits counted inside the range; overdue as of the end
 	of the range (or today, when the range reaches past it)."""
 	as_of = min(end, today)

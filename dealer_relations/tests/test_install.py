@@ -45,7 +45,9 @@ class TestInstall(FrappeTestCase):
 		before_uninstall()
 		try:
 			self.assertFalse(frappe.db.exists("Custom Field", {"dt": "Customer", "fieldname": "dealer"}))
-			self.assertFalse(frappe.db.exists("Property Setter", {"doc_type": "Customer", "field_name": "dealer"}))
+			self.assertFalse(
+				frappe.db.exists("Property Setter", {"doc_type": "Customer", "field_name": "dealer"})
+			)
 			self.assertFalse(frappe.db.has_column("Customer", "dealer"))
 			self.assertIsNone(frappe.get_meta("Customer").get_field("dealer"))
 			for role in APP_ROLES:
@@ -54,7 +56,9 @@ class TestInstall(FrappeTestCase):
 			customer = frappe.get_doc(
 				{"doctype": "Customer", "customer_name": "DR Uninstalled Co", "customer_type": "Company"}
 			).insert(ignore_permissions=True)
-			self.assertEqual(frappe.db.get_value("Customer", customer.name, "customer_name"), "DR Uninstalled Co")
+			self.assertEqual(
+				frappe.db.get_value("Customer", customer.name, "customer_name"), "DR Uninstalled Co"
+			)
 		finally:
 			after_install()
 		self.assertTrue(frappe.db.has_column("Customer", "dealer"))

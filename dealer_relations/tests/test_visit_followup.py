@@ -90,4 +90,6 @@ class TestOverdueFollowUp(FrappeTestCase):
 			frappe.db.set_single_value("Dealer Relations Settings", "create_overdue_todos", 1)
 
 	def test_job_is_registered_daily(self):
-		self.assertIn("dealer_relations.visits.create_overdue_todos", frappe.get_hooks("scheduler_events")["daily"])
+		self.assertIn(
+			"dealer_relations.visits.create_overdue_todos", frappe.get_hooks("scheduler_events")["daily"]
+		)

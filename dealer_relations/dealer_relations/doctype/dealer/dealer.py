@@ -106,7 +106,9 @@ class Dealer(Document):
 			)
 
 	def validate_unique_customer(self):
-		existing = frappe.db.get_value("Dealer", {"customer": self.customer, "name": ("!=", self.name)}, "name")
+		existing = frappe.db.get_value(
+			"Dealer", {"customer": self.customer, "name": ("!=", self.name)}, "name"
+		)
 		if not existing and self.is_new():
 			existing = frappe.db.exists("Dealer", self.name)
 		enforce(check_unique_customer, self.customer, existing)
@@ -143,7 +145,9 @@ class Dealer(Document):
 		redundant = enforce(
 			check_territories, self.status, [row.territory for row in self.territories], get_territory_tree()
 		)
-		if redundant and frappe.db.get_single_value("Dealer Relations Settings", "warn_redundant_territories"):
+		if redundant and frappe.db.get_single_value(
+			"Dealer Relations Settings", "warn_redundant_territories"
+		):
 			lines = [
 				_("{0} is already covered by {1}").format(frappe.bold(child), frappe.bold(parent))
 				for child, parent in redundant.items()

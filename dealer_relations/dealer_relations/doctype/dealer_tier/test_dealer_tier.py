@@ -18,7 +18,9 @@ class TestDealerTier(FrappeTestCase):
 	def test_install_made_default_tiers(self):
 		tiers = {
 			t.name: t
-			for t in frappe.get_all("Dealer Tier", fields=["name", "rank", "visit_interval_days", "default_credit_limit"])
+			for t in frappe.get_all(
+				"Dealer Tier", fields=["name", "rank", "visit_interval_days", "default_credit_limit"]
+			)
 		}
 		self.assertEqual([tiers[n].rank for n in "ABC"], [1, 2, 3])
 		self.assertEqual([tiers[n].visit_interval_days for n in "ABC"], [7, 14, 30])

@@ -5,13 +5,14 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import get_datetime, getdate, now_datetime
 
-from dealer_relations.engine.dealer import RepInfo, check_sales_rep, is_row_restricted
+from dealer_relations.engine.dealer import ACTIVE, RepInfo, check_sales_rep, is_row_restricted
 from dealer_relations.engine.visits import (
 	assess_checkin,
 	check_coordinates,
 	check_dealer_visitable,
 	check_visit,
 	check_visit_rep,
+	is_overdue,
 )
 from dealer_relations.utils import enforce
 from dealer_relations.visits import (
@@ -93,7 +94,7 @@ class DealerVisitLog(Document):
 			dealers.add(before.dealer)
 		dates = refresh_dealer_visit_dates(dealers)
 		_last, due = dates.get(self.dealer, (None, None))
-		if due and due >= getdate():
+		if not is_overdue(due, getdate(), ACTIVE):
 			close_overdue_todos([self.dealer])
 
 	def after_delete(self):

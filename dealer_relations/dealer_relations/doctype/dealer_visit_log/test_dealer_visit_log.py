@@ -53,7 +53,9 @@ class TestDealerVisitLog(FrappeTestCase):
 	def test_visit_dates_follow_insert_edit_delete(self):
 		dealer = self.dealer(tier="B")  # 14 days
 		first = make_visit(dealer, days_ago(20))
-		self.assertEqual(self.dates(dealer), (getdate(add_days(today(), -20)), getdate(add_days(today(), -6))))
+		self.assertEqual(
+			self.dates(dealer), (getdate(add_days(today(), -20)), getdate(add_days(today(), -6)))
+		)
 		second = make_visit(dealer, days_ago(3))
 		self.assertEqual(self.dates(dealer), (getdate(add_days(today(), -3)), getdate(add_days(today(), 11))))
 		second.visit_date = days_ago(10)

@@ -7,7 +7,6 @@ against the tier mix of their dealers, so neglect of small (C-tier) dealers show
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import frappe
 from frappe import _
@@ -96,7 +95,9 @@ def load_dealers(filters, max_interval: int) -> list[DealerVisits]:
 				row.name, row.sales_rep, row.tier, int(row.interval_days), getdate(row.creation)
 			)
 		if row.visit_date:
-			item.visits.append((getdate(row.visit_date), getdate(row.next_visit_date) if row.next_visit_date else None))
+			item.visits.append(
+				(getdate(row.visit_date), getdate(row.next_visit_date) if row.next_visit_date else None)
+			)
 	return list(dealers.values())
 
 
@@ -128,16 +129,22 @@ def row_for(rep, tiers):
 	}
 	for tier in tiers:
 		key = frappe.scrub(tier)
-		dealer_share, visit_share = rep.dealer_share(tier), rep.visit_share(tier)
-		row[f"dealer_share_{key}"] = float(dealer_share)
-		row[f"visit_share_{key}"] = float(visit_share)
-		row[f"attention_{key}"] = float(visit_share / dealer_share) if dealer_share else None
+		attention = rep.attention(tier)
+		row[f"dealer_share_{key}"] = float(rep.dealer_share(tier))
+		row[f"visit_share_{key}"] = float(rep.visit_share(tier))
+		row[f"attention_{key}"] = float(attention) if attention is not None else None
 	return row
 
 
 def get_columns(tiers):
 	columns = [
-		{"label": _("Sales Rep"), "fieldname": "sales_rep", "fieldtype": "Link", "options": "User", "width": 200},
+		{
+			"label": _("Sales Rep"),
+			"fieldname": "sales_rep",
+			"fieldtype": "Link",
+			"options": "User",
+			"width": 200,
+		},
 		{"label": _("Dealers"), "fieldname": "dealers", "fieldtype": "Int", "width": 90},
 		{"label": _("Visits"), "fieldname": "visits", "fieldtype": "Int", "width": 80},
 		{"label": _("Dealers Visited"), "fieldname": "dealers_visited", "fieldtype": "Int", "width": 120},
@@ -186,14 +193,8 @@ def get_chart(total, tiers):
 
 
 def get_summary(total):
-	neglected = _("None")
-	low = [
-		(total.visit_share(t) / total.dealer_share(t), t)
-		for t in total.dealers_by_tier
-		if total.dealer_share(t) and total.visit_share(t) / total.dealer_share(t) < Decimal("0.5")
-	]
-	if low:
-		neglected = ", ".join(_("Tier {0}").format(t) for _ratio, t in sorted(low))
+	low = total.neglected_tiers()
+	neglected = ", ".join(_("Tier {0}").format(t) for t in low) if low else _("None")
 	return [
 		{"label": _("Dealers"), "value": total.dealers, "datatype": "Int", "indicator": "Blue"},
 		{"label": _("Visits"), "value": total.visits, "datatype": "Int", "indicator": "Blue"},
@@ -209,5 +210,10 @@ def get_summary(total):
 			"datatype": "Int",
 			"indicator": "Red" if total.dealers_overdue else "Green",
 		},
-		{"label": _("Neglected Tiers"), "value": neglected, "datatype": "Data", "indicator": "Red" if low else "Green"},
+		{
+			"label": _("Neglected Tiers"),
+			"value": neglected,
+			"datatype": "Data",
+			"indicator": "Red" if low else "Green",
+		},
 	]

@@ -63,7 +63,13 @@ class TestDealerVisitCoverage(FrappeTestCase):
 		row = data[0]
 		self.assertEqual(row["sales_rep"], REP)
 		self.assertEqual(
-			(row["dealers"], row["visits"], row["dealers_visited"], row["dealers_on_cadence"], row["dealers_overdue"]),
+			(
+				row["dealers"],
+				row["visits"],
+				row["dealers_visited"],
+				row["dealers_on_cadence"],
+				row["dealers_overdue"],
+			),
 			(3, 6, 2, 1, 2),
 		)
 		self.assertAlmostEqual(row["coverage"], 33.3)
