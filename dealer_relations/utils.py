@@ -27,3 +27,29 @@ def get_territory_tree() -> TerritoryTree:
 	"""The whole Territory tree in one query (a tree has hundreds of nodes, not millions)."""
 	rows = frappe.get_all("Territory", fields=["name", "parent_territory"], limit_page_length=0)
 	return TerritoryTree({row.name: row.parent_territory for row in rows})
+
+
+def dealers_in_territory(territory: str):
+	"""Sub-query: dealers authorised anywhere inside ``territory``'s subtree (nested set)."""
+	lft, rgt = frappe.db.get_value("Territory", territory, ["lft", "rgt"])
+	node = frappe.qb.DocType("Territory")
+	row = frappe.qb.DocType("Dealer Territory")
+	return (
+		frappe.qb.from_(row)
+		.join(node)
+		.on(node.name == row.territory)
+		.select(row.parent)
+		.where(row.parenttype == "Dealer")
+		.where(node.lft >= lft)
+		.where(node.rgt <= rgt)
+	)
+
+
+def permitted_dealers():
+	"""Sub-query of the dealers the session user may read (row-level access, user permissions),
+	so reports apply the same rules as the Dealer list."""
+	from pypika.terms import PseudoColumn
+
+	return PseudoColumn(
+		"({})".format(frappe.get_list("Dealer", fields=["name"], run=False, limit_page_length=0))
+	)

@@ -153,6 +153,9 @@ def user_facing_strings() -> dict[str, str]:
 	for fields in get_custom_fields().values():
 		add(doctype_strings({"name": "", "fields": fields}), "dealer_relations/setup/custom_fields.py")
 
+	from dealer_relations.engine.visits import PLAN_DUE_SOON, PLAN_LATER, PLAN_OVERDUE
+
+	add((PLAN_OVERDUE, PLAN_DUE_SOON, PLAN_LATER), "dealer_relations/engine/visits.py")
 	add(APP_ROLES, "dealer_relations/engine/dealer.py")
 	add(STATUSES, "dealer_relations/engine/dealer.py")
 	return found

@@ -248,3 +248,22 @@ def test_attention_and_neglected_tiers():
 	assert rep.neglected_tiers() == ["C"]
 	assert rep.neglected_tiers(Decimal("1.3")) == ["C", "B"]
 	assert RepCoverage("empty").neglected_tiers() == []
+
+
+def test_plan_bucket():
+	from dealer_relations.engine.visits import PLAN_DUE_SOON, PLAN_LATER, PLAN_OVERDUE, plan_bucket
+
+	today = D(2026, 5, 10)
+	assert plan_bucket(D(2026, 5, 9), today, 14) == PLAN_OVERDUE
+	assert plan_bucket(D(2026, 5, 10), today, 14) == PLAN_DUE_SOON
+	assert plan_bucket(D(2026, 5, 24), today, 14) == PLAN_DUE_SOON
+	assert plan_bucket(D(2026, 5, 25), today, 14) == PLAN_LATER
+	assert plan_bucket(None, today, 14) is None
+
+
+@given(st.dates(), st.integers(min_value=0, max_value=400))
+def test_plan_bucket_agrees_with_overdue(due, horizon):
+	from dealer_relations.engine.visits import PLAN_OVERDUE, plan_bucket
+
+	today = D(2026, 5, 10)
+	assert (plan_bucket(due, today, horizon) == PLAN_OVERDUE) == is_overdue(due, today, "Active")

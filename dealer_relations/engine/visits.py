@@ -53,6 +53,22 @@ def is_overdue(due: date | None, today: date, status: str) -> bool:
 	return status in FOLLOWED_UP_STATUSES and due is not None and due < today
 
 
+PLAN_OVERDUE = "Overdue"
+PLAN_DUE_SOON = "Due Soon"
+PLAN_LATER = "Later"
+
+
+def plan_bucket(due: date | None, today: date, horizon_days: int) -> str | None:
+	"""Where a dealer stands in the visit plan: overdue, due within the horizon, or later."""
+	if due is None:
+		return None
+	if due < today:
+		return PLAN_OVERDUE
+	if (due - today).days <= horizon_days:
+		return PLAN_DUE_SOON
+	return PLAN_LATER
+
+
 def check_visit(
 	visit_date: datetime,
 	now: datetime,

@@ -13,7 +13,6 @@ from frappe import _
 from frappe.query_builder import Criterion
 from frappe.query_builder.functions import Coalesce
 from frappe.utils import get_datetime, getdate, today
-from pypika.terms import PseudoColumn
 
 from dealer_relations.engine.visits import (
 	FOLLOWED_UP_STATUSES,
@@ -21,6 +20,7 @@ from dealer_relations.engine.visits import (
 	coverage_by_rep,
 	total_coverage,
 )
+from dealer_relations.utils import dealers_in_territory, permitted_dealers
 
 
 def execute(filters=None):
@@ -84,8 +84,7 @@ def load_dealers(filters, max_interval: int) -> list[DealerVisits]:
 		.where(Criterion.all(conditions))
 	)
 	# Row-level access as in the Dealer list: a rep's report covers their own dealers only.
-	permitted = frappe.get_list("Dealer", fields=["name"], run=False, limit_page_length=0)
-	query = query.where(dealer.name.isin(PseudoColumn(f"({permitted})")))
+	query = query.where(dealer.name.isin(permitted_dealers()))
 
 	dealers: dict[str, DealerVisits] = {}
 	for row in query.run(as_dict=True):
@@ -99,22 +98,6 @@ def load_dealers(filters, max_interval: int) -> list[DealerVisits]:
 				(getdate(row.visit_date), getdate(row.next_visit_date) if row.next_visit_date else None)
 			)
 	return list(dealers.values())
-
-
-def dealers_in_territory(territory: str):
-	"""Sub-query: dealers authorised anywhere inside ``territory``'s subtree."""
-	lft, rgt = frappe.db.get_value("Territory", territory, ["lft", "rgt"])
-	node = frappe.qb.DocType("Territory")
-	row = frappe.qb.DocType("Dealer Territory")
-	return (
-		frappe.qb.from_(row)
-		.join(node)
-		.on(node.name == row.territory)
-		.select(row.parent)
-		.where(row.parenttype == "Dealer")
-		.where(node.lft >= lft)
-		.where(node.rgt <= rgt)
-	)
 
 
 def row_for(rep, tiers):
