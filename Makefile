@@ -1,4 +1,4 @@
-# Tier 1 needs only Python 3.10+: `make test` makes .venv, installs pytest + hypothesis, runs tests/.
+# Tier 1 needs only Python 3.10+: `make test` makes .venv, installs pytest, hypothesis and ruff, runs tests/.
 PYTHON ?= python3
 VENV ?= .venv
 
@@ -10,7 +10,7 @@ test: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
-	$(VENV)/bin/python -m pip install -q "pytest>=7" "hypothesis>=6" "tomli>=2; python_version<'3.11'"
+	$(VENV)/bin/python -m pip install -q "pytest>=7" "hypothesis>=6" "ruff>=0.6" "tomli>=2; python_version<'3.11'"
 	touch $@
 
 # Tier 2 on a bench: BENCH=/path/to/frappe-bench SITE=site.localhost make test-bench
@@ -18,5 +18,5 @@ test-bench:
 	.ci/bench-tests
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/python -m pip install -q ruff
 	$(VENV)/bin/ruff check dealer_relations tests
+	$(VENV)/bin/ruff format --check dealer_relations tests

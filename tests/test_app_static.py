@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import ast
 import csv
+import importlib.util
 import json
 import re
+import shutil
+import subprocess
+import sys
 
 try:
 	import tomllib
@@ -336,3 +340,21 @@ def test_no_fstrings_or_concatenation_inside_translation_calls():
 				assert not isinstance(arg, ast.JoinedStr | ast.BinOp), f"{path}:{node.lineno}"
 	for path in js_files():
 		assert not re.search(r"__\(\s*`[^`]*\$\{", path.read_text(encoding="utf-8")), path
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_js_files_parse():
+	for path in js_files():
+		result = subprocess.run(["node", "--check", str(path)], capture_output=True, text=True)
+		assert result.returncode == 0, f"{path}: {result.stderr}"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ruff") is None, reason="ruff is not installed")
+def test_ruff_clean():
+	result = subprocess.run(
+		[sys.executable, "-m", "ruff", "check", "dealer_relations", "tests"],
+		cwd=ROOT,
+		capture_output=True,
+		text=True,
+	)
+	assert result.returncode == 0, result.stdout + result.stderr
