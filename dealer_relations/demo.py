@@ -15,6 +15,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, add_months, get_first_day, getdate, today
 
+from dealer_relations.utils import ensure_user
+
 DEMO_MARK = "Dealer Relations demo data"
 EMAIL_DOMAIN = "demo.dealer-relations.test"
 
@@ -193,24 +195,7 @@ def _make_users() -> dict[str, str]:
 
 
 def _user(login: str, full_name: str, roles: list[str]) -> str:
-	email = f"{login}@{EMAIL_DOMAIN}"
-	if not frappe.db.exists("User", email):
-		user = frappe.get_doc(
-			{
-				"doctype": "User",
-				"email": email,
-				"first_name": full_name,
-				"language": "zh",
-				"send_welcome_email": 0,
-			}
-		)
-		user.flags.no_welcome_mail = True
-		user.insert(ignore_permissions=True)
-	user = frappe.get_doc("User", email)
-	missing = [role for role in roles if role not in {r.role for r in user.roles}]
-	if missing:
-		user.add_roles(*missing)
-	return email
+	return ensure_user(f"{login}@{EMAIL_DOMAIN}", full_name, roles, language="zh")
 
 
 def _make_items() -> list[tuple[str, float]]:

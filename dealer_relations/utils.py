@@ -5,6 +5,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from dealer_relations.engine.dealer import RepInfo
 from dealer_relations.engine.errors import RuleViolation
 from dealer_relations.engine.territory import TerritoryTree
 
@@ -53,3 +54,31 @@ def permitted_dealers():
 	return PseudoColumn(
 		"({})".format(frappe.get_list("Dealer", fields=["name"], run=False, limit_page_length=0))
 	)
+
+
+def get_rep_info(user: str) -> RepInfo:
+	"""What the engine needs to judge a user named as a sales rep."""
+	row = frappe.db.get_value("User", user, ["enabled", "user_type"], as_dict=True)
+	return RepInfo(
+		user=user,
+		exists=bool(row),
+		enabled=bool(row and row.enabled),
+		is_desk_user=bool(row and row.user_type == "System User"),
+	)
+
+
+def ensure_user(email: str, first_name: str, roles=(), **values) -> str:
+	"""Create the user if missing (no welcome mail) and make sure it holds ``roles``.
+
+	Used by the demo data and the test factories."""
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": first_name, "send_welcome_email": 0, **values}
+		)
+		user.flags.no_welcome_mail = True
+		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	missing = [role for role in roles if role not in {r.role for r in user.roles}]
+	if missing:
+		user.add_roles(*missing)
+	return email

@@ -5,6 +5,8 @@ from __future__ import annotations
 import frappe
 from frappe.tests.utils import FrappeTestCase  # v16 renames this IntegrationTestCase
 
+from dealer_relations.utils import ensure_user
+
 __all__ = [
 	"FrappeTestCase",
 	"backdate_dealer",
@@ -57,23 +59,7 @@ def make_customer(name: str, **kwargs) -> str:
 
 
 def make_user(email: str, roles: list[str] | tuple[str, ...] = (), enabled: int = 1) -> str:
-	if not frappe.db.exists("User", email):
-		user = frappe.get_doc(
-			{
-				"doctype": "User",
-				"email": email,
-				"first_name": email.split("@")[0],
-				"send_welcome_email": 0,
-				"enabled": enabled,
-			}
-		)
-		user.flags.no_welcome_mail = True
-		user.insert(ignore_permissions=True)
-	user = frappe.get_doc("User", email)
-	missing = [role for role in roles if role not in {r.role for r in user.roles}]
-	if missing:
-		user.add_roles(*missing)
-	return email
+	return ensure_user(email, email.split("@")[0], roles, enabled=enabled)
 
 
 def make_dealer(customer: str | None = None, do_not_save: bool = False, **kwargs):

@@ -7,7 +7,6 @@ from frappe.contacts.address_and_contact import delete_contact_and_address, load
 from frappe.model.document import Document
 
 from dealer_relations.engine.dealer import (
-	RepInfo,
 	check_rep_assignment,
 	check_sales_rep,
 	check_status_change,
@@ -15,7 +14,7 @@ from dealer_relations.engine.dealer import (
 	check_unique_customer,
 	is_row_restricted,
 )
-from dealer_relations.utils import enforce, get_territory_tree
+from dealer_relations.utils import enforce, get_rep_info, get_territory_tree
 from dealer_relations.visits import refresh_dealer_visit_dates
 
 
@@ -130,16 +129,7 @@ class Dealer(Document):
 		)
 		if not self.sales_rep:
 			return
-		user = frappe.db.get_value("User", self.sales_rep, ["enabled", "user_type"], as_dict=True)
-		enforce(
-			check_sales_rep,
-			RepInfo(
-				user=self.sales_rep,
-				exists=bool(user),
-				enabled=bool(user and user.enabled),
-				is_desk_user=bool(user and user.user_type == "System User"),
-			),
-		)
+		enforce(check_sales_rep, get_rep_info(self.sales_rep))
 
 	def validate_territories(self):
 		redundant = enforce(

@@ -5,7 +5,7 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import get_datetime, getdate, now_datetime
 
-from dealer_relations.engine.dealer import ACTIVE, RepInfo, check_sales_rep, is_row_restricted
+from dealer_relations.engine.dealer import ACTIVE, check_sales_rep, is_row_restricted
 from dealer_relations.engine.visits import (
 	assess_checkin,
 	check_coordinates,
@@ -14,7 +14,7 @@ from dealer_relations.engine.visits import (
 	check_visit_rep,
 	is_overdue,
 )
-from dealer_relations.utils import enforce
+from dealer_relations.utils import enforce, get_rep_info
 from dealer_relations.visits import (
 	close_overdue_todos,
 	create_action_todos,
@@ -105,16 +105,7 @@ class DealerVisitLog(Document):
 		enforce(check_visit_rep, self.dealer, dealer.sales_rep, frappe.session.user, is_row_restricted(roles))
 		if is_row_restricted(roles):
 			self.sales_rep = frappe.session.user  # a rep logs their own visits
-		user = frappe.db.get_value("User", self.sales_rep, ["enabled", "user_type"], as_dict=True)
-		enforce(
-			check_sales_rep,
-			RepInfo(
-				user=self.sales_rep,
-				exists=bool(user),
-				enabled=bool(user and user.enabled),
-				is_desk_user=bool(user and user.user_type == "System User"),
-			),
-		)
+		enforce(check_sales_rep, get_rep_info(self.sales_rep))
 
 	def set_checkin_assessment(self, dealer):
 		has_checkin = bool(self.checkin_latitude or self.checkin_longitude)
