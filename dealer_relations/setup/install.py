@@ -83,7 +83,9 @@ def remove_roles() -> None:
 	for role in APP_ROLES:
 		if role in preexisting:
 			continue
-		frappe.db.delete("Has Role", {"role": role})
+		# Only user assignments: our workspace and reports carry Has Role rows too, and Frappe
+		# deletes those documents (with their rows) when it removes the module.
+		frappe.db.delete("Has Role", {"role": role, "parenttype": "User"})
 		frappe.db.delete("Custom DocPerm", {"role": role})
 		frappe.db.delete("Role", {"name": role})
 

@@ -22,7 +22,20 @@ class TestInstall(FrappeTestCase):
 		)
 		self.assertEqual(frappe.db.get_value("Dealer Tier", "C", "visit_interval_days"), 30)
 		self.assertTrue(frappe.db.exists("Workspace", "Dealer Relations"))
+		self.assert_desk_roles()
 		self.assertEqual(frappe.db.get_single_value("Dealer Relations Settings", "default_tier"), "C")
+
+	def assert_desk_roles(self):
+		"""Reps and managers reach the workspace and the visit reports."""
+		for parenttype, parent in (
+			("Workspace", "Dealer Relations"),
+			("Report", "Dealer Visit Coverage"),
+			("Report", "Dealer Visit Plan"),
+		):
+			roles = set(
+				frappe.get_all("Has Role", {"parenttype": parenttype, "parent": parent}, pluck="role")
+			)
+			self.assertLessEqual({"Dealer Manager", "Dealer Sales Rep"}, roles, parent)
 
 	def test_install_is_idempotent(self):
 		after_install()
@@ -64,6 +77,7 @@ class TestInstall(FrappeTestCase):
 		self.assertTrue(frappe.db.has_column("Customer", "dealer"))
 		for role in APP_ROLES:
 			self.assertTrue(frappe.db.exists("Role", role), role)
+		self.assert_desk_roles()
 
 	def test_uninstall_keeps_roles_the_site_had_before(self):
 		saved = frappe.db.get_default(PREEXISTING_ROLES_KEY)

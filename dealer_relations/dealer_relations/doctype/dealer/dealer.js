@@ -10,6 +10,18 @@ frappe.ui.form.on("Dealer", {
 	},
 
 	refresh(frm) {
+		// The server enforces both rules; the form just does not offer what would be refused.
+		const manager = frappe.user.has_role(["Dealer Manager", "System Manager"]);
+		const restricted_rep =
+			frappe.user.has_role("Dealer Sales Rep") &&
+			!frappe.user.has_role([
+				"Dealer Manager",
+				"Credit Controller",
+				"Rebate Accountant",
+				"System Manager",
+			]);
+		frm.set_df_property("status", "read_only", manager ? 0 : 1);
+		frm.set_df_property("sales_rep", "read_only", restricted_rep ? 1 : 0);
 		frappe.dynamic_link = { doc: frm.doc, fieldname: "name", doctype: "Dealer" };
 		frm.toggle_display(["address_html", "contact_html"], !frm.is_new());
 		if (frm.is_new()) {
@@ -34,7 +46,7 @@ frappe.ui.form.on("Dealer", {
 			);
 		}
 		frm.add_custom_button(
-			__("Visits"),
+			__("Visit Logs"),
 			() => frappe.set_route("List", "Dealer Visit Log", { dealer: frm.doc.name }),
 			__("View")
 		);

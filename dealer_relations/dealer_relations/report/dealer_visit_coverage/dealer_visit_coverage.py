@@ -33,6 +33,9 @@ def execute(filters=None):
 	columns = get_columns(tier_names)
 	data = [row_for(rep, tier_names) for rep in sorted(reps.values(), key=lambda r: r.sales_rep or "")]
 	total = total_coverage(reps)
+	if len(data) > 1:
+		# Computed like any rep, not summed: shares and coverage do not add up across rows.
+		data.append({**row_for(total, tier_names), "sales_rep": _("Total"), "bold": 1})
 	return columns, data, None, get_chart(total, tier_names), get_summary(total)
 
 
@@ -129,10 +132,16 @@ def get_columns(tiers):
 			"width": 200,
 		},
 		{"label": _("Dealers"), "fieldname": "dealers", "fieldtype": "Int", "width": 90},
-		{"label": _("Visits"), "fieldname": "visits", "fieldtype": "Int", "width": 80},
+		{"label": _("Visits Made"), "fieldname": "visits", "fieldtype": "Int", "width": 80},
 		{"label": _("Dealers Visited"), "fieldname": "dealers_visited", "fieldtype": "Int", "width": 120},
 		{"label": _("On Cadence"), "fieldname": "dealers_on_cadence", "fieldtype": "Int", "width": 110},
-		{"label": _("Coverage %"), "fieldname": "coverage", "fieldtype": "Percent", "width": 110},
+		{
+			"label": _("Coverage %"),
+			"fieldname": "coverage",
+			"fieldtype": "Percent",
+			"precision": 1,
+			"width": 110,
+		},
 		{"label": _("Overdue"), "fieldname": "dealers_overdue", "fieldtype": "Int", "width": 90},
 	]
 	for tier in tiers:
@@ -142,12 +151,14 @@ def get_columns(tiers):
 				"label": _("Tier {0} Dealers %").format(tier),
 				"fieldname": f"dealer_share_{key}",
 				"fieldtype": "Percent",
+				"precision": 1,
 				"width": 130,
 			},
 			{
 				"label": _("Tier {0} Visits %").format(tier),
 				"fieldname": f"visit_share_{key}",
 				"fieldtype": "Percent",
+				"precision": 1,
 				"width": 120,
 			},
 			{
@@ -180,7 +191,7 @@ def get_summary(total):
 	neglected = ", ".join(_("Tier {0}").format(t) for t in low) if low else _("None")
 	return [
 		{"label": _("Dealers"), "value": total.dealers, "datatype": "Int", "indicator": "Blue"},
-		{"label": _("Visits"), "value": total.visits, "datatype": "Int", "indicator": "Blue"},
+		{"label": _("Visits Made"), "value": total.visits, "datatype": "Int", "indicator": "Blue"},
 		{
 			"label": _("Coverage %"),
 			"value": float(total.coverage),

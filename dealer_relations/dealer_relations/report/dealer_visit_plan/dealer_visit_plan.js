@@ -24,6 +24,9 @@ frappe.query_reports["Dealer Visit Plan"] = {
 	],
 	formatter(value, row, column, data, default_formatter) {
 		value = default_formatter(value, row, column, data);
+		if (column.fieldname === "status" && data) {
+			value = __(data.status);
+		}
 		if (column.fieldname === "plan" && data) {
 			const color = { Overdue: "red", "Due Soon": "orange", Later: "blue" }[data.plan];
 			value = `<span class="indicator-pill ${color}">${__(data.plan)}</span>`;
