@@ -63,7 +63,7 @@ def refresh_dealer_visit_dates(dealers: Iterable[str]) -> dict[str, tuple]:
 		.where(dealer.name.isin(dealers))
 		.run(as_dict=True)
 	)
-	result = {}
+	result, changed = {}, {}
 	for row in cadence:
 		last = latest.get(row.name)
 		due = next_visit_due(
@@ -75,13 +75,25 @@ def refresh_dealer_visit_dates(dealers: Iterable[str]) -> dict[str, tuple]:
 		last_date = getdate(last) if last else None
 		result[row.name] = (last_date, due)
 		if (row.last_visit_date, row.next_visit_due) != (last_date, due):
-			frappe.db.set_value(
-				"Dealer",
-				row.name,
-				{"last_visit_date": last_date, "next_visit_due": due},
-				update_modified=False,
-			)
+			changed[row.name] = {"last_visit_date": last_date, "next_visit_due": due}
+	frappe.db.bulk_update("Dealer", changed, update_modified=False)
 	return result
+
+
+def refresh_tier_dealers(tier: str, chunk_size: int = 500) -> int:
+	"""Background job: a tier's cadence changed, so every dealer of the tier gets a new due date.
+
+	Chunked, three queries and one bulk update per chunk; progress is published to the user who
+	changed the tier."""
+	dealers = frappe.get_all("Dealer", filters={"tier": tier}, pluck="name", order_by="name")
+	for start in range(0, len(dealers), chunk_size):
+		refresh_dealer_visit_dates(dealers[start : start + chunk_size])
+		frappe.publish_progress(
+			min(100, (start + chunk_size) * 100 / len(dealers)),
+			title=_("Updating visit due dates"),
+			description=_("Dealer Tier {0}").format(tier),
+		)
+	return len(dealers)
 
 
 def close_overdue_todos(dealers: Iterable[str], status: str = "Closed") -> int:

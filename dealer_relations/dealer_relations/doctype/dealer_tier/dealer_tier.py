@@ -40,3 +40,15 @@ class DealerTier(Document):
 			),
 			rank_holder,
 		)
+
+	def on_update(self):
+		before = self.get_doc_before_save()
+		if before and before.visit_interval_days != self.visit_interval_days:
+			# Every dealer of the tier gets a new due date: in the background, after this commits.
+			frappe.enqueue(
+				"dealer_relations.visits.refresh_tier_dealers",
+				queue="long",
+				tier=self.name,
+				enqueue_after_commit=True,
+				now=frappe.flags.in_test,
+			)

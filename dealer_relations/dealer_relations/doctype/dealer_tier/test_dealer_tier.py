@@ -35,6 +35,23 @@ class TestDealerTier(FrappeTestCase):
 		with self.assertRaisesRegex(frappe.ValidationError, "Default Credit Limit"):
 			tier(default_credit_limit=-1).insert()
 
+	def test_new_cadence_moves_due_dates_of_the_tier(self):
+		from frappe.utils import add_days, getdate, today
+
+		from dealer_relations.tests.utils import make_dealer
+
+		tier_doc = tier(tier_name="DR Cadence Tier", rank=91, visit_interval_days=10).insert()
+		dealers = [make_dealer(tier=tier_doc.name).name for _ in range(3)]
+		other = make_dealer(tier="C").name
+		other_due = frappe.db.get_value("Dealer", other, "next_visit_due")
+		tier_doc.visit_interval_days = 20
+		tier_doc.save()
+		for dealer in dealers:
+			self.assertEqual(
+				frappe.db.get_value("Dealer", dealer, "next_visit_due"), getdate(add_days(today(), 20))
+			)
+		self.assertEqual(frappe.db.get_value("Dealer", other, "next_visit_due"), other_due)
+
 	def test_rank_must_be_unique(self):
 		with self.assertRaisesRegex(frappe.ValidationError, "already used by Dealer Tier A"):
 			tier(rank=1).insert()
