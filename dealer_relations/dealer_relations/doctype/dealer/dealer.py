@@ -105,6 +105,8 @@ class Dealer(Document):
 			)
 
 	def validate_unique_customer(self):
+		if not self.customer:
+			return  # Frappe's mandatory check names the missing field next
 		existing = frappe.db.get_value(
 			"Dealer", {"customer": self.customer, "name": ("!=", self.name)}, "name"
 		)

@@ -37,6 +37,11 @@ class TestDealer(FrappeTestCase):
 		self.assertEqual(dealer.tier, frappe.db.get_single_value("Dealer Relations Settings", "default_tier"))
 		self.assertEqual(frappe.db.get_value("Customer", customer, "dealer"), dealer.name)
 
+	def test_missing_customer_is_a_clear_error(self):
+		# The dealer is named after its customer, so Frappe's naming says "Customer is required".
+		with self.assertRaisesRegex(frappe.ValidationError, "Customer"):
+			frappe.get_doc({"doctype": "Dealer", "tier": "B"}).insert()
+
 	def test_one_dealer_per_customer(self):
 		customer = make_customer("DR Twice Co")
 		make_dealer(customer)

@@ -72,6 +72,8 @@ class DealerVisitLog(Document):
 			self.sales_rep = frappe.session.user
 
 	def validate(self):
+		if not self.dealer:
+			return  # Frappe's mandatory check names the missing field next
 		dealer = frappe.db.get_value(
 			"Dealer", self.dealer, ["name", "customer", "status", "sales_rep", "creation"], as_dict=True
 		)

@@ -84,6 +84,10 @@ class TestDealerVisitLog(FrappeTestCase):
 		self.assertFalse(frappe.db.exists("Dealer Visit Log", {"dealer": dealer}))
 		self.assertIsNone(self.dates(dealer)[0])
 
+	def test_missing_dealer_is_a_clear_mandatory_error(self):
+		with self.assertRaises(frappe.MandatoryError):
+			frappe.get_doc({"doctype": "Dealer Visit Log", "visit_type": "Routine"}).insert()
+
 	def test_rep_logs_only_for_own_dealers(self):
 		mine = self.dealer(rep=REP)
 		theirs = self.dealer(rep=OTHER_REP)
