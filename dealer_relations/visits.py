@@ -10,7 +10,12 @@ from frappe import _
 from frappe.query_builder.functions import Max
 from frappe.utils import get_datetime, getdate, today
 
-from dealer_relations.engine.visits import FOLLOWED_UP_STATUSES, is_overdue, next_visit_due
+from dealer_relations.engine.visits import (
+	DEFAULT_VISIT_INTERVAL_DAYS,
+	FOLLOWED_UP_STATUSES,
+	is_overdue,
+	next_visit_due,
+)
 
 OVERDUE_VISIT = "Overdue Visit"
 VISIT_ACTION = "Visit Action"
@@ -68,7 +73,7 @@ def refresh_dealer_visit_dates(dealers: Iterable[str]) -> dict[str, tuple]:
 		last = latest.get(row.name)
 		due = next_visit_due(
 			getdate(last) if last else None,
-			row.visit_interval_days or 30,
+			row.visit_interval_days or DEFAULT_VISIT_INTERVAL_DAYS,
 			getdate(explicit[row.name]) if row.name in explicit else None,
 			since=getdate(row.creation),
 		)

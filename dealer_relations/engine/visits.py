@@ -15,6 +15,9 @@ from dealer_relations.engine.errors import RuleViolation, _
 
 VISIT_TYPES = ("Routine", "Development", "Complaint Handling", "Training", "Promotion Support", "Collection")
 
+# Cadence for a dealer whose tier is missing (tiers are mandatory, so only for damaged data).
+DEFAULT_VISIT_INTERVAL_DAYS = 30
+
 # Only dealers being worked get visit follow-up; suspended and terminated ones are left alone.
 FOLLOWED_UP_STATUSES = frozenset({PROSPECT, ACTIVE})
 

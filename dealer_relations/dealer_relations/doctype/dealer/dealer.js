@@ -66,19 +66,13 @@ frappe.ui.form.on("Dealer", {
 	add_status_buttons(frm) {
 		const can_manage = frappe.user.has_role(["Dealer Manager", "System Manager"]);
 		if (!can_manage || frm.is_dirty()) return;
-		const moves = {
-			Prospect: ["Active", "Terminated"],
-			Active: ["Suspended", "Terminated"],
-			Suspended: ["Active", "Terminated"],
-			Terminated: ["Prospect"],
-		};
 		const labels = {
 			Active: __("Activate"),
 			Suspended: __("Suspend"),
 			Terminated: __("Terminate"),
 			Prospect: __("Re-open as Prospect"),
 		};
-		(moves[frm.doc.status] || []).forEach((status) => {
+		(frm.doc.__onload?.status_moves || []).forEach((status) => {
 			frm.add_custom_button(
 				labels[status],
 				() => {

@@ -7,6 +7,7 @@ from frappe.contacts.address_and_contact import delete_contact_and_address, load
 from frappe.model.document import Document
 
 from dealer_relations.engine.dealer import (
+	ALLOWED_TRANSITIONS,
 	check_rep_assignment,
 	check_sales_rep,
 	check_status_change,
@@ -71,6 +72,8 @@ class Dealer(Document):
 
 	def onload(self):
 		load_address_and_contact(self)
+		# The form offers exactly the moves the engine allows from the current status.
+		self.set_onload("status_moves", sorted(ALLOWED_TRANSITIONS.get(self.status, ())))
 
 	def before_validate(self):
 		self.set_defaults_for_new_dealer()

@@ -94,6 +94,11 @@ class TestDealer(FrappeTestCase):
 			with self.assertRaisesRegex(frappe.ValidationError, "cannot change from"):
 				dealer.save()
 
+	def test_form_is_offered_the_engine_moves(self):
+		dealer = make_dealer()
+		dealer.run_method("onload")
+		self.assertEqual(dealer.get_onload().status_moves, ["Active", "Terminated"])
+
 	def test_rep_cannot_hand_dealer_to_someone_else(self):
 		other = make_user("dr-other-rep@example.com", ["Dealer Sales Rep"])
 		with self.set_user(REP):

@@ -15,6 +15,7 @@ from frappe.query_builder.functions import Coalesce
 from frappe.utils import get_datetime, getdate, today
 
 from dealer_relations.engine.visits import (
+	DEFAULT_VISIT_INTERVAL_DAYS,
 	FOLLOWED_UP_STATUSES,
 	DealerVisits,
 	coverage_by_rep,
@@ -79,7 +80,7 @@ def load_dealers(filters, max_interval: int) -> list[DealerVisits]:
 			dealer.name,
 			dealer.sales_rep,
 			dealer.tier,
-			Coalesce(tier.visit_interval_days, 30).as_("interval_days"),
+			Coalesce(tier.visit_interval_days, DEFAULT_VISIT_INTERVAL_DAYS).as_("interval_days"),
 			dealer.creation,
 			visit.visit_date,
 			visit.next_visit_date,
