@@ -1,0 +1,116 @@
+"""Figures for the app's hot paths, each beside its floor (ERPNext's own check or the raw query).
+
+    bench --site SITE execute dealer_relations.benchmarks.run
+    bench --site SITE execute dealer_relations.benchmarks.run --kwargs "{'only': ['credit']}"
+
+A benchmark prints; it never asserts. Each capability adds a module here with a
+``run(report: Report, **options)`` function and lists it in ``SECTIONS``. Every section runs inside
+a savepoint that is rolled back, so a run leaves the site as it found it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+
+# module name (under dealer_relations.benchmarks) per section, in print order
+SECTIONS: list[str] = []
+
+
+@dataclass
+class Row:
+	name: str
+	seconds: float
+	floor_name: str = ""
+	floor_seconds: float | None = None
+	target: float | None = None  # the ratio the issue asks for (app / floor), if any
+	queries: int | None = None
+	note: str = ""
+
+	@property
+	def ratio(self) -> float | None:
+		if not self.floor_seconds:
+			return None
+		return self.seconds / self.floor_seconds
+
+
+@dataclass
+class Report:
+	rows: list[Row] = field(default_factory=list)
+
+	def add(self, row: Row) -> Row:
+		self.rows.append(row)
+		print(format_row(row), flush=True)
+		return row
+
+
+def timed(fn, *args, repeat: int = 1, **kwargs) -> tuple[float, object]:
+	"""Best wall time of ``repeat`` calls (seconds) and the last result."""
+	best, result = None, None
+	for _ in range(max(1, repeat)):
+		start = time.perf_counter()
+		result = fn(*args, **kwargs)
+		elapsed = time.perf_counter() - start
+		best = elapsed if best is None else min(best, elapsed)
+	return best, result
+
+
+def format_row(row: Row) -> str:
+	ratio = f"{row.ratio:6.2f}x" if row.ratio is not None else "      -"
+	target = (
+		f"(target {row.target:g}x {'ok' if row.ratio is not None and row.ratio <= row.target else 'MISSED'})"
+		if row.target
+		else ""
+	)
+	floor = f"{row.floor_seconds * 1000:10.1f} ms" if row.floor_seconds is not None else " " * 13
+	queries = f"{row.queries:>5} q" if row.queries is not None else ""
+	return (
+		f"{row.name:<48} {row.seconds * 1000:10.1f} ms | {row.floor_name:<36} {floor} | "
+		f"{ratio} {target} {queries} {row.note}"
+	).rstrip()
+
+
+def machine() -> str:
+	cores = os.cpu_count()
+	memory = ""
+	try:
+		with open("/proc/meminfo") as meminfo:
+			kb = int(meminfo.readline().split()[1])
+		memory = f", {kb / 1024 / 1024:.1f} GiB RAM"
+	except (OSError, ValueError, IndexError):
+		pass
+	return f"{platform.machine()} {cores} cores{memory}, Python {platform.python_version()}"
+
+
+def versions() -> str:
+	import frappe
+
+	from dealer_relations import __version__
+
+	apps = {app: frappe.get_attr(f"{app}.__version__") for app in frappe.get_installed_apps()}
+	apps["dealer_relations"] = __version__
+	db = frappe.db.sql("select version()")[0][0]
+	return ", ".join(f"{app} {version}" for app, version in apps.items()) + f", MariaDB {db}"
+
+
+def run(only: list[str] | None = None, **options) -> Report:
+	import frappe
+
+	report = Report()
+	print(f"Machine: {machine()}")
+	print(f"Versions: {versions()}")
+	print(f"Site: {frappe.local.site}")
+	for section in SECTIONS:
+		if only and section not in only:
+			continue
+		print(f"\n== {section}")
+		module = importlib.import_module(f"dealer_relations.benchmarks.{section}")
+		frappe.db.savepoint("dealer_relations_benchmark")
+		try:
+			module.run(report, **options)
+		finally:
+			frappe.db.rollback(save_point="dealer_relations_benchmark")
+	return report
