@@ -82,3 +82,19 @@ def ensure_user(email: str, first_name: str, roles=(), **values) -> str:
 	if missing:
 		user.add_roles(*missing)
 	return email
+
+
+def get_company_settings(company: str | None) -> frappe._dict:
+	"""The company's row of Dealer Relations Settings (cached with the settings), or the field
+	defaults of that row when the company has none, so callers never branch on a missing row."""
+	settings = frappe.get_cached_doc("Dealer Relations Settings")
+	for row in settings.company_settings:
+		if row.company == company:
+			return frappe._dict(row.as_dict())
+	defaults = frappe._dict(company=company)
+	for df in frappe.get_meta("Dealer Company Settings").fields:
+		if df.fieldtype in ("Section Break", "Column Break", "Tab Break"):
+			continue
+		if df.fieldname != "company":
+			defaults[df.fieldname] = frappe.utils.cast(df.fieldtype, df.default) if df.default else None
+	return defaults

@@ -1,6 +1,8 @@
 # Copyright (c) 2026, Dealer Relations contributors
 # For license information, please see license.txt
 
+import frappe
+from frappe import _
 from frappe.model.document import Document
 
 
@@ -13,10 +15,28 @@ class DealerRelationsSettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		from dealer_relations.dealer_relations.doctype.dealer_company_settings.dealer_company_settings import (
+			DealerCompanySettings,
+		)
+
 		checkin_max_distance: DF.Int
+		company_settings: DF.Table[DealerCompanySettings]
 		create_overdue_todos: DF.Check
 		default_tier: DF.Link | None
 		warn_redundant_territories: DF.Check
 	# end: auto-generated types
 
-	pass
+	def validate(self):
+		self.validate_one_row_per_company()
+
+	def validate_one_row_per_company(self):
+		seen = set()
+		for row in self.company_settings:
+			if row.company in seen:
+				frappe.throw(
+					_("Row #{0}: Company {1} already has a row in Company Settings").format(
+						row.idx, frappe.bold(row.company)
+					),
+					title=_("Duplicate Company"),
+				)
+			seen.add(row.company)
