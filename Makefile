@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 
-.PHONY: test test-bench lint
+.PHONY: test test-bench lint demo demo-serve e2e
 
 test: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -q tests
@@ -20,3 +20,11 @@ test-bench:
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check dealer_relations tests
 	$(VENV)/bin/ruff format --check dealer_relations tests
+
+# One command to a served demo site (see README "Try it"). Variables: FRAPPE_SRC, FRAPPE_BRANCH,
+# ERPNEXT_SRC, ERPNEXT_BRANCH, BENCH_DIR, SITE, DB_ROOT_PASSWORD, PORT (SERVE=0 builds without serving).
+demo:
+	$(PYTHON) tools/demo.py
+
+demo-serve:
+	$(PYTHON) tools/demo.py serve

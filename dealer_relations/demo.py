@@ -389,3 +389,17 @@ def _make_return(invoice, rng) -> None:
 		row.qty = min(-1, int(row.qty / 2))  # return part of each line
 	credit_note.insert(ignore_permissions=True)
 	credit_note.submit()
+
+
+# ---------------------------------------------------------------- make demo (tools/demo.py)
+
+
+def set_demo_passwords(password: str) -> list[str]:
+	"""Give every demo user the same known password, so make demo can print the logins."""
+	from frappe.utils.password import update_password
+
+	users = frappe.get_all("User", filters={"name": ("like", f"%@{EMAIL_DOMAIN}")}, pluck="name")
+	for user in users:
+		update_password(user, password)
+	frappe.db.commit()  # nosemgrep: a CLI step (bench execute), not a request
+	return users
