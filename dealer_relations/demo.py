@@ -38,10 +38,11 @@ REPS = {
 	"华北大区": ("wang.qiang", "王强"),
 	"西南大区": ("liu.yang", "刘洋"),
 }
+# login, name, Role Profile (the app role plus the ERPNext roles its work needs)
 STAFF = (
-	("chen.jing", "陈静", ["Dealer Manager", "Sales Manager", "Sales User"]),
-	("zhao.min", "赵敏", ["Rebate Accountant", "Accounts User"]),
-	("sun.li", "孙丽", ["Credit Controller", "Accounts User", "Sales User"]),
+	("chen.jing", "陈静", "Dealer Manager"),
+	("zhao.min", "赵敏", "Rebate Accountant"),
+	("sun.li", "孙丽", "Credit Controller"),
 )
 
 ITEMS = (
@@ -188,14 +189,20 @@ def _territory(name: str, parent: str, is_group: int) -> None:
 def _make_users() -> dict[str, str]:
 	reps = {}
 	for region, (login, full_name) in REPS.items():
-		reps[region] = _user(login, full_name, ["Dealer Sales Rep", "Sales User"])
-	for login, full_name, roles in STAFF:
-		_user(login, full_name, roles)
+		reps[region] = _user(login, full_name, "Dealer Sales Rep")
+	for login, full_name, profile in STAFF:
+		_user(login, full_name, profile)
 	return reps
 
 
-def _user(login: str, full_name: str, roles: list[str]) -> str:
-	return ensure_user(f"{login}@{EMAIL_DOMAIN}", full_name, roles, language="zh")
+def _user(login: str, full_name: str, role_profile: str) -> str:
+	"""A zh desk user whose roles come from the app's Role Profile, as a real site would set it."""
+	email = ensure_user(f"{login}@{EMAIL_DOMAIN}", full_name, language="zh")
+	if frappe.db.get_value("User", email, "role_profile_name") != role_profile:
+		user = frappe.get_doc("User", email)
+		user.role_profile_name = role_profile
+		user.save(ignore_permissions=True)
+	return email
 
 
 def _make_items() -> list[tuple[str, float]]:

@@ -121,6 +121,11 @@ def workspace_strings(workspace: dict) -> set[str]:
 		strings.add(shortcut["label"])
 		if shortcut.get("format"):
 			strings.add(shortcut["format"])
+	# The desk shows number cards and charts under their workspace labels, translated.
+	strings.update(
+		card.get("label") or card["number_card_name"] for card in workspace.get("number_cards", [])
+	)
+	strings.update(chart.get("label") or chart["chart_name"] for chart in workspace.get("charts", []))
 	for block in json.loads(workspace.get("content") or "[]"):
 		if block["type"] == "header":
 			# The desk translates a header block by its whole HTML text.
@@ -148,6 +153,10 @@ def user_facing_strings() -> dict[str, str]:
 		add({report["name"]}, str(report["_path"].relative_to(ROOT)))
 	for workspace in workspaces().values():
 		add(workspace_strings(workspace), str(workspace["_path"].relative_to(ROOT)))
+	for path in sorted(MODULE_DIR.glob("number_card/*/*.json")):
+		add({json.loads(path.read_text())["label"]}, str(path.relative_to(ROOT)))
+	for path in sorted(MODULE_DIR.glob("dashboard_chart/*/*.json")):
+		add({json.loads(path.read_text())["chart_name"]}, str(path.relative_to(ROOT)))
 	from dealer_relations.engine.dealer import APP_ROLES, STATUSES
 	from dealer_relations.setup.custom_fields import get_custom_fields
 

@@ -358,3 +358,57 @@ def test_ruff_clean():
 		text=True,
 	)
 	assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _module_records(folder: str, key: str) -> dict[str, dict]:
+	records = {}
+	for path in sorted(MODULE_DIR.glob(f"{folder}/*/*.json")):
+		record = json.loads(path.read_text())
+		assert path.stem == scrub(record[key]), f"{path} holds {record[key]}"
+		assert record["module"] == "Dealer Relations" and record.get("is_standard", 1), path
+		records[record[key]] = record
+	return records
+
+
+def test_workspace_cards_and_charts_exist_and_are_wired():
+	cards = _module_records("number_card", "name")
+	charts = _module_records("dashboard_chart", "name")
+	sources = _module_records("dashboard_chart_source", "name")
+	for card in cards.values():
+		assert card["document_type"] in known_doctypes(), card["name"]
+		for flt in json.loads(card["filters_json"]) + json.loads(card["dynamic_filters_json"]):
+			assert flt[0] == card["document_type"], card["name"]
+			assert flt[1] in {f["fieldname"] for f in DOCTYPES[flt[0]]["fields"]}, (card["name"], flt[1])
+	for chart in charts.values():
+		if chart["chart_type"] == "Custom":
+			assert chart["source"] in sources, chart["name"]
+			# per-user numbers: a chart without roles would fall back to Frappe's shared cache rules
+			assert {row["role"] for row in chart["roles"]} <= APP_ROLES | STANDARD_ROLES
+	for source in sources:
+		js = (MODULE_DIR / "dashboard_chart_source" / scrub(source) / f"{scrub(source)}.js").read_text()
+		method = re.search(r'method:\s*"([\w.]+)"', js).group(1)
+		module, _, function = method.rpartition(".")
+		tree = ast.parse((ROOT / (module.replace(".", "/") + ".py")).read_text())
+		defs = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+		assert function in defs, method
+		assert any(ast.unparse(d) == "frappe.whitelist()" for d in defs[function].decorator_list), method
+	for name, workspace in workspaces().items():
+		used_cards = {row["number_card_name"] for row in workspace.get("number_cards", [])}
+		used_charts = {row["chart_name"] for row in workspace.get("charts", [])}
+		assert used_cards <= set(cards), name
+		assert used_charts <= set(charts), name
+		for block in json.loads(workspace["content"]):
+			if block["type"] == "number_card":
+				assert block["data"]["number_card_name"] in used_cards, name
+			if block["type"] == "chart":
+				assert block["data"]["chart_name"] in used_charts, name
+
+
+def test_reps_workspace_has_no_settings():
+	for name, workspace in workspaces().items():
+		roles = {row["role"] for row in workspace.get("roles", [])}
+		targets = {link.get("link_to") for link in workspace.get("links", [])}
+		targets |= {shortcut["link_to"] for shortcut in workspace.get("shortcuts", [])}
+		if "Dealer Sales Rep" in roles:
+			assert "Dealer Relations Settings" not in targets, name
+			assert "Dealer Tier" not in targets, name

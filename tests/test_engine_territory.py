@@ -107,3 +107,47 @@ def test_dropping_redundant_territories_keeps_coverage(tree, data):
 		assert is_territory_authorised(territory, granted, tree) == is_territory_authorised(
 			territory, minimal, tree
 		)
+
+
+def test_region_is_the_ancestor_below_the_root():
+	from dealer_relations.engine.territory import region_of
+
+	assert region_of("Nanjing", TREE) == "East China"
+	assert region_of("East China", TREE) == "East China"
+	assert region_of("All Territories", TREE) == "All Territories"
+
+
+def test_dealers_count_once_per_region_and_tier():
+	from dealer_relations.engine.territory import count_by_region_and_tier
+
+	rows = [
+		("D1", "A", "Nanjing"),
+		("D1", "A", "Suzhou"),  # same region again: still one dealer
+		("D1", "A", "Guangdong"),  # a second region: counts there too
+		("D2", "B", "Hangzhou"),
+		("D3", None, "Jiangsu"),
+	]
+	assert count_by_region_and_tier(rows, TREE) == {
+		"East China": {"A": 1, "B": 1, None: 1},
+		"South China": {"A": 1},
+	}
+
+
+@given(
+	st.lists(
+		st.tuples(
+			st.sampled_from(["D1", "D2", "D3", "D4"]),
+			st.sampled_from(["A", "B"]),
+			st.sampled_from(list(TREE.parent_of)),
+		)
+	)
+)
+def test_region_counts_never_exceed_distinct_dealers(rows):
+	from dealer_relations.engine.territory import count_by_region_and_tier
+
+	# a dealer has one tier: take the first seen
+	tier_of = {}
+	rows = [(d, tier_of.setdefault(d, t), terr) for d, t, terr in rows]
+	counts = count_by_region_and_tier(rows, TREE)
+	for by_tier in counts.values():
+		assert sum(by_tier.values()) <= len({d for d, _, _ in rows})

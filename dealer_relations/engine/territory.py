@@ -73,3 +73,27 @@ def duplicate_entries(values: Iterable[str]) -> list[str]:
 			duplicates.append(value)
 		seen.add(value)
 	return duplicates
+
+
+def region_of(territory: str, tree: TerritoryTree) -> str:
+	"""The top-level region a territory belongs to: its ancestor just below the tree's root (a
+	root-level territory is its own region)."""
+	chain = tree.ancestors(territory)
+	return chain[-2] if len(chain) >= 2 else chain[0]
+
+
+def count_by_region_and_tier(
+	dealer_territories: Iterable[tuple[str, str | None, str]], tree: TerritoryTree
+) -> dict[str, dict[str | None, int]]:
+	"""Dealers per region and tier from (dealer, tier, authorised territory) rows. A dealer
+	authorised in several regions counts once in each; twice in one region counts once."""
+	seen: set[tuple[str, str]] = set()
+	counts: dict[str, dict[str | None, int]] = {}
+	for dealer, tier, territory in dealer_territories:
+		region = region_of(territory, tree)
+		if (dealer, region) in seen:
+			continue
+		seen.add((dealer, region))
+		by_tier = counts.setdefault(region, {})
+		by_tier[tier] = by_tier.get(tier, 0) + 1
+	return counts

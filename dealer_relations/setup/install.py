@@ -35,7 +35,18 @@ DEFAULT_TIERS = (
 )
 
 
+# Role Profiles: each app role bundled with the ERPNext roles its work needs, so nobody grants
+# ERPNext roles by hand. A rep picks customers, territories and items and raises quotations and
+# orders (Sales User); a rebate accountant posts journal entries and credit notes (Accounts User).
+ROLE_PROFILES = {
+	"Dealer Sales Rep": ("Dealer Sales Rep", "Sales User"),
+	"Dealer Manager": ("Dealer Manager", "Sales Manager", "Sales User"),
+	"Credit Controller": ("Credit Controller", "Accounts User", "Sales User"),
+	"Rebate Accountant": ("Rebate Accountant", "Accounts User"),
+}
+
 PREEXISTING_ROLES_KEY = "dealer_relations_preexisting_roles"
+PREEXISTING_PROFILES_KEY = "dealer_relations_preexisting_role_profiles"
 
 
 def before_install() -> None:
@@ -43,10 +54,13 @@ def before_install() -> None:
 	ERPNext's Accounts Settings) so uninstall removes only the roles this app created."""
 	existing = [role for role in APP_ROLES if frappe.db.exists("Role", role)]
 	frappe.db.set_default(PREEXISTING_ROLES_KEY, json.dumps(existing))
+	profiles = [name for name in ROLE_PROFILES if frappe.db.exists("Role Profile", name)]
+	frappe.db.set_default(PREEXISTING_PROFILES_KEY, json.dumps(profiles))
 
 
 def after_install() -> None:
 	make_roles()
+	make_role_profiles()
 	make_custom_fields()
 	make_default_tiers()
 
@@ -54,8 +68,10 @@ def after_install() -> None:
 def before_uninstall() -> None:
 	"""Runs before Frappe drops our doctypes and is committed with them (after_uninstall is not)."""
 	remove_custom_fields()
+	remove_role_profiles()
 	remove_roles()
 	frappe.defaults.clear_default(PREEXISTING_ROLES_KEY, parent="__default")
+	frappe.defaults.clear_default(PREEXISTING_PROFILES_KEY, parent="__default")
 
 
 def before_tests() -> None:
@@ -75,6 +91,33 @@ def make_roles() -> None:
 			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
 				ignore_permissions=True
 			)
+
+
+def make_role_profiles() -> None:
+	"""Create the profiles, or add our roles to a same-named profile the site already had."""
+	for name, roles in ROLE_PROFILES.items():
+		if frappe.db.exists("Role Profile", name):
+			profile = frappe.get_doc("Role Profile", name)
+			missing = [role for role in roles if role not in {row.role for row in profile.roles}]
+			if not missing:
+				continue
+			for role in missing:
+				profile.append("roles", {"role": role})
+			profile.save(ignore_permissions=True)
+		else:
+			frappe.get_doc(
+				{"doctype": "Role Profile", "role_profile": name, "roles": [{"role": role} for role in roles]}
+			).insert(ignore_permissions=True)
+
+
+def remove_role_profiles() -> None:
+	"""Remove the profiles this app created; their users keep the roles but lose the profile link."""
+	preexisting = set(json.loads(frappe.db.get_default(PREEXISTING_PROFILES_KEY) or "[]"))
+	for name in ROLE_PROFILES:
+		if name in preexisting or not frappe.db.exists("Role Profile", name):
+			continue
+		frappe.db.set_value("User", {"role_profile_name": name}, "role_profile_name", None, update_modified=False)
+		frappe.delete_doc("Role Profile", name, ignore_permissions=True, force=True)
 
 
 def remove_roles() -> None:
