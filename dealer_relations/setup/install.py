@@ -116,7 +116,9 @@ def remove_role_profiles() -> None:
 	for name in ROLE_PROFILES:
 		if name in preexisting or not frappe.db.exists("Role Profile", name):
 			continue
-		frappe.db.set_value("User", {"role_profile_name": name}, "role_profile_name", None, update_modified=False)
+		frappe.db.set_value(
+			"User", {"role_profile_name": name}, "role_profile_name", None, update_modified=False
+		)
 		frappe.delete_doc("Role Profile", name, ignore_permissions=True, force=True)
 
 

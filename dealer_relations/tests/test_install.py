@@ -5,7 +5,12 @@ import json
 import frappe
 
 from dealer_relations.engine.dealer import APP_ROLES
-from dealer_relations.setup.install import PREEXISTING_ROLES_KEY, after_install, before_uninstall
+from dealer_relations.setup.install import (
+	PREEXISTING_ROLES_KEY,
+	ROLE_PROFILES,
+	after_install,
+	before_uninstall,
+)
 from dealer_relations.tests.utils import FrappeTestCase
 
 
@@ -26,16 +31,21 @@ class TestInstall(FrappeTestCase):
 		self.assertEqual(frappe.db.get_single_value("Dealer Relations Settings", "default_tier"), "C")
 
 	def assert_desk_roles(self):
-		"""Reps and managers reach the workspace and the visit reports."""
-		for parenttype, parent in (
-			("Workspace", "Dealer Relations"),
-			("Report", "Dealer Visit Coverage"),
-			("Report", "Dealer Visit Plan"),
+		"""Reps and managers reach the visit reports; each reaches the workspace made for them."""
+		for parenttype, parent, expected in (
+			("Workspace", "Dealer Relations", {"Dealer Manager"}),
+			("Workspace", "My Dealers", {"Dealer Sales Rep"}),
+			("Report", "Dealer Visit Coverage", {"Dealer Manager", "Dealer Sales Rep"}),
+			("Report", "Dealer Visit Plan", {"Dealer Manager", "Dealer Sales Rep"}),
 		):
 			roles = set(
 				frappe.get_all("Has Role", {"parenttype": parenttype, "parent": parent}, pluck="role")
 			)
-			self.assertLessEqual({"Dealer Manager", "Dealer Sales Rep"}, roles, parent)
+			self.assertLessEqual(expected, roles, parent)
+		for profile, roles in ROLE_PROFILES.items():
+			self.assertLessEqual(
+				set(roles), {row.role for row in frappe.get_doc("Role Profile", profile).roles}, profile
+			)
 
 	def test_install_is_idempotent(self):
 		after_install()
@@ -65,6 +75,8 @@ class TestInstall(FrappeTestCase):
 			self.assertIsNone(frappe.get_meta("Customer").get_field("dealer"))
 			for role in APP_ROLES:
 				self.assertFalse(frappe.db.exists("Role", role), role)
+			for profile in ROLE_PROFILES:
+				self.assertFalse(frappe.db.exists("Role Profile", profile), profile)
 			# ERPNext still works without us: a customer can be created and read.
 			customer = frappe.get_doc(
 				{"doctype": "Customer", "customer_name": "DR Uninstalled Co", "customer_type": "Company"}
