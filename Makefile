@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 
-.PHONY: test test-bench lint demo demo-serve e2e
+.PHONY: test test-bench lint demo demo-serve e2e e2e-ci
 
 test: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -q tests
@@ -28,3 +28,15 @@ demo:
 
 demo-serve:
 	$(PYTHON) tools/demo.py serve
+
+# Browser tests against the demo site (make demo first): Playwright for Python + the system Chromium.
+e2e: $(VENV)/.e2e-installed
+	$(VENV)/bin/python tools/e2e.py
+
+$(VENV)/.e2e-installed: $(VENV)/.installed
+	$(VENV)/bin/python -m pip install -q "playwright>=1.40"
+	touch $@
+
+# CI: like e2e, but says why and succeeds when there is no bench, demo site or browser here.
+e2e-ci: $(VENV)/.e2e-installed
+	$(VENV)/bin/python tools/e2e.py --skip-if-missing

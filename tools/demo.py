@@ -29,6 +29,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -240,6 +241,8 @@ class Demo:
 			return []
 		port = int(self.cfg["PORT"])
 		with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+			# as servers bind: connections of an earlier run in TIME_WAIT must not count as "in use"
+			probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 			try:
 				probe.bind(("127.0.0.1", port))
 			except OSError:
@@ -524,7 +527,15 @@ class Demo:
 		return serve(self.bench, self.site, int(self.cfg["PORT"]), self.logs)
 
 
-def serve(bench: Path, site: str, port: int, logs: Path, worker: bool = True) -> int:
+_STOP = threading.Event()
+
+
+def stop_serving() -> None:
+	"""Ask a running serve() (in another thread) to stop its processes and return."""
+	_STOP.set()
+
+
+def serve(bench: Path, site: str, port: int, logs: Path, worker: bool = True, env: dict | None = None) -> int:
 	"""Frappe's WSGI app with its static files, on 127.0.0.1 only (bench serve binds 0.0.0.0),
 	plus one background worker so enqueued jobs run. Returns when interrupted."""
 	python = str(bench / "env" / "bin" / "python")
@@ -536,8 +547,23 @@ def serve(bench: Path, site: str, port: int, logs: Path, worker: bool = True) ->
 		"run_simple('127.0.0.1', int(sys.argv[2]), app.application_with_statics(), threaded=True, use_reloader=False)\n"
 	)
 	logs.mkdir(parents=True, exist_ok=True)
+	# DEV_SERVER makes the desk reach the realtime server on its own port, as under `bench start`.
+	env = {**(env or os.environ), "DEV_SERVER": "1"}
 	procs = []
 	try:
+		realtime_port = int(_bench_config(bench).get("socketio_port") or 9000)
+		if not _port_open("127.0.0.1", realtime_port) and shutil.which("node"):
+			procs.append(
+				subprocess.Popen(
+					["node", "-r", str(CHECKOUT / "tools" / "bind-localhost.js"), "apps/frappe/socketio.js"],
+					cwd=bench,
+					# the desk on 127.0.0.1 is this site to the realtime server
+					env={**env, "FRAPPE_SITE": site},
+					stdout=open(logs / "realtime.log", "a"),
+					stderr=subprocess.STDOUT,
+					start_new_session=True,
+				)
+			)
 		if worker:
 			procs.append(
 				subprocess.Popen(
@@ -546,11 +572,21 @@ def serve(bench: Path, site: str, port: int, logs: Path, worker: bool = True) ->
 					stdout=open(logs / "worker.log", "a"),
 					stderr=subprocess.STDOUT,
 					start_new_session=True,
+					env=env,
 				)
 			)
-		server = subprocess.Popen([python, "-c", code, site, str(port)], cwd=sites, start_new_session=True)
+		server = subprocess.Popen(
+			[python, "-c", code, site, str(port)],
+			cwd=sites,
+			start_new_session=True,
+			env=env,
+			stdout=open(logs / "web.log", "a"),
+			stderr=subprocess.STDOUT,
+		)
 		procs.append(server)
-		return server.wait()
+		while server.poll() is None and not _STOP.is_set():
+			time.sleep(0.5)
+		return server.returncode or 0
 	except KeyboardInterrupt:
 		return 0
 	finally:
@@ -620,6 +656,13 @@ def _version_of(cmd: list[str]) -> tuple[int, ...] | None:
 		return None
 	match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", out)
 	return tuple(int(part) for part in match.groups() if part is not None) if match else None
+
+
+def _bench_config(bench: Path) -> dict:
+	try:
+		return json.loads((bench / "sites" / "common_site_config.json").read_text())
+	except (OSError, ValueError):
+		return {}
 
 
 def _port_open(host: str, port: int) -> bool:

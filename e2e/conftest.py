@@ -1,0 +1,126 @@
+"""Browser fixtures: a logged-in desk page per demo user that records every JavaScript error and
+failed request, and saves a screenshot of each page it visits."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+URL = os.environ.get("E2E_URL", "http://127.0.0.1:8000")
+PASSWORD = os.environ.get("E2E_PASSWORD", "Demo@2026")
+SHOTS = Path(os.environ.get("E2E_SHOTS", "e2e-shots"))
+REP = "zhang.wei@demo.dealer-relations.test"
+MANAGER = "chen.jing@demo.dealer-relations.test"
+# Flags from the machine notes: no background networking on a closed network.
+CHROMIUM_ARGS = [
+	"--no-sandbox",
+	"--disable-gpu",
+	"--disable-quic",
+	"--no-first-run",
+	"--disable-background-networking",
+	"--disable-component-update",
+	"--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+	with sync_playwright() as playwright:
+		browser = playwright.chromium.launch(
+			executable_path=os.environ.get("E2E_BROWSER", "/usr/bin/chromium"),
+			headless=True,
+			args=CHROMIUM_ARGS,
+		)
+		yield browser
+		browser.close()
+
+
+class Desk:
+	"""One user's browser tab on the desk."""
+
+	def __init__(self, page: Page, user: str):
+		self.page, self.user = page, user
+		self.problems: list[str] = []
+		self.shot_count = 0
+		page.on("pageerror", lambda error: self.problems.append(f"JS error on {page.url}: {error}"))
+		page.on(
+			"console",
+			lambda msg: (
+				msg.type == "error" and self.problems.append(f"console error on {page.url}: {msg.text}")
+			),
+		)
+		page.on(
+			"requestfailed",
+			lambda request: self.problems.append(
+				f"failed request {request.method} {request.url}: {request.failure}"
+			),
+		)
+		page.on(
+			"response",
+			lambda response: (
+				response.status >= 400
+				and self.problems.append(f"HTTP {response.status} {response.request.method} {response.url}")
+			),
+		)
+
+	def on_request_failed(self, request) -> None:
+		# ERR_ABORTED is the browser cancelling a page's pending calls when the test navigates on
+		if request.failure and "ERR_ABORTED" in request.failure:
+			return
+		self.problems.append(f"failed request {request.method} {request.url}: {request.failure}")
+
+	def login(self) -> None:
+		self.page.goto(f"{URL}/login")
+		self.page.fill("#login_email", self.user)
+		self.page.fill("#login_password", PASSWORD)
+		self.page.click(".btn-login")
+		self.page.wait_for_url(re.compile(r".*/app.*"), timeout=60_000)
+		self.wait_for_desk()
+
+	def wait_for_desk(self) -> None:
+		self.page.wait_for_function("() => window.frappe && frappe.boot && frappe.boot.user", timeout=60_000)
+		self.page.wait_for_load_state("networkidle")
+
+	def goto(self, route: str) -> None:
+		self.page.goto(f"{URL}/app/{route}")
+		self.wait_for_desk()
+
+	def call(self, method: str, **args):
+		"""A whitelisted method as this user, from the page (same session and permissions)."""
+		return self.page.evaluate("([m, a]) => frappe.xcall(m, a)", [method, args])
+
+	def shot(self, name: str) -> None:
+		SHOTS.mkdir(parents=True, exist_ok=True)
+		self.shot_count += 1
+		user = self.user.split("@")[0]
+		self.page.screenshot(path=str(SHOTS / f"{user}-{self.shot_count:02d}-{name}.png"), full_page=True)
+
+	def assert_clean(self) -> None:
+		problems, self.problems = self.problems, []
+		assert not problems, "\n".join(problems)
+
+
+def open_desk(browser, user: str) -> Desk:
+	context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+	desk = Desk(context.new_page(), user)
+	desk.login()
+	assert desk.page.evaluate("frappe.boot.lang") == "zh", "demo users work in Chinese"
+	return desk
+
+
+@pytest.fixture(scope="module")
+def rep(browser):
+	desk = open_desk(browser, REP)
+	yield desk
+	desk.page.context.close()
+
+
+@pytest.fixture(scope="module")
+def manager(browser):
+	desk = open_desk(browser, MANAGER)
+	yield desk
+	desk.page.context.close()
