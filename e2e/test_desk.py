@@ -26,7 +26,9 @@ def card_numbers(desk) -> dict[str, str]:
 
 def wait_for_charts(desk, count: int) -> None:
 	desk.page.wait_for_function(
-		"(n) => document.querySelectorAll('.dashboard-widget-box .chart-container svg, .dashboard-widget-box .frappe-chart').length >= n",
+		"""(n) => [...document.querySelectorAll('.dashboard-widget-box')].filter(
+			box => [...box.querySelectorAll('rect.bar, path.line-graph-path')].some(
+				shape => parseFloat(shape.getAttribute('height') || '1') > 0)).length >= n""",
 		arg=count,
 		timeout=30_000,
 	)
