@@ -35,6 +35,10 @@ from dealer_relations.utils import enforce, get_company_settings
 OVERRIDE_FIELD = "credit_override_reason"
 
 
+class DealerCreditError(frappe.ValidationError):
+	"""A dealer document stopped by the credit check (callers such as the demo can tell it apart)."""
+
+
 def validate(doc, method=None):
 	if doc.get("is_return") or not doc.customer:
 		return
@@ -149,7 +153,7 @@ def check_on_submit(doc) -> None:
 	if decision.blocked:
 		message = decision_message(decision, dealer, doc.company)
 		if mode == ENFORCE:
-			frappe.throw(message, title=_(decision.violation.title))
+			frappe.throw(message, exc=DealerCreditError, title=_(decision.violation.title))
 		elif mode == WARN_ONLY:
 			frappe.msgprint(
 				_("Dealer credit warning:") + "<br>" + message,
