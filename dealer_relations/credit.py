@@ -52,7 +52,8 @@ def D(value) -> Decimal:
 def load_config(settings=None) -> CreditConfig:
 	settings = settings or frappe.get_cached_doc("Dealer Relations Settings")
 	weights = {factor.name: settings.get(factor.weight_field) for factor in FACTORS}
-	if all(value is None for value in weights.values()):
+	if not any(flt(value) for value in weights.values()):
+		# a site that never saved the credit settings
 		weights = {factor.name: factor.default_weight for factor in FACTORS}
 	bands = [
 		GradeBand(row.grade, D(row.min_score), D(row.limit_multiple), row.order_policy)
@@ -78,13 +79,7 @@ def make_default_credit_settings() -> None:
 	"""Install / migrate: default weights and grades, only where the site has none yet."""
 	settings = frappe.get_single("Dealer Relations Settings")
 	changed = False
-	for factor in FACTORS:
-		if not settings.get(factor.weight_field) and not frappe.db.get_single_value(
-			"Dealer Relations Settings", factor.weight_field
-		):
-			settings.set(factor.weight_field, float(factor.default_weight))
-			changed = True
-	if not sum(flt(settings.get(factor.weight_field)) for factor in FACTORS) == 100:
+	if not any(flt(settings.get(factor.weight_field)) for factor in FACTORS):
 		for factor in FACTORS:
 			settings.set(factor.weight_field, float(factor.default_weight))
 		changed = True
@@ -237,7 +232,7 @@ def rate_chunk(names: list[str], config: CreditConfig, as_of: date) -> dict[str,
 					"parentfield": "factors",
 					"idx": idx,
 					"factor": factor.factor,
-					"value": None if factor.value is None else float(factor.value),
+					"value": "" if factor.value is None else str(factor.value),
 					"weight": float(factor.weight),
 					"points": float(factor.points),
 				}
@@ -503,7 +498,10 @@ def get_exposure(customer: str, company: str, lock: bool = False, exclude: str |
 
 	Two indexed queries (Payment Ledger by party, Sales Order by customer). With ``lock`` they are
 	locking reads: under the dealer's row lock they see what a concurrent submit just committed,
-	which a plain read inside an older snapshot would miss.
+	which a plain read inside the transaction's older snapshot would miss. SKIP LOCKED passes over
+	rows another transaction holds, i.e. drafts being saved or submitted right now: waiting for
+	them while they wait for the dealer's lock would deadlock, and an uncommitted row is not yet
+	exposure.
 	"""
 	ple = frappe.qb.DocType("Payment Ledger Entry")
 	balances = (
@@ -529,7 +527,7 @@ def get_exposure(customer: str, company: str, lock: bool = False, exclude: str |
 	)
 	if exclude:
 		unbilled = unbilled.where(order.name != exclude)
-	suffix = " LOCK IN SHARE MODE" if lock else ""
+	suffix = " LOCK IN SHARE MODE SKIP LOCKED" if lock else ""
 	values = [D(row[0]) for row in frappe.db.sql(balances.get_sql() + suffix)]
 	unbilled_amount = frappe.db.sql(unbilled.get_sql() + suffix)[0][0]
 	return Exposure(

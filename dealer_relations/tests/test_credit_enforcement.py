@@ -207,8 +207,9 @@ class TestCreditEnforcement(FrappeTestCase):
 		)  # within the dealer's limit: one judge, no ERPNext block
 		self.assertEqual(order.docstatus, 1)
 		set_credit_mode("Off")
+		frappe.set_user(CLERK)  # not a credit controller in ERPNext's sense either
 		second = make_sales_order(self.customer, 100, submit=False)
-		self.assertRaisesRegex(frappe.ValidationError, "Credit limit has been crossed", second.submit)
+		self.assertRaisesRegex(frappe.ValidationError, "(?i)credit limit", second.submit)
 
 	def test_customers_that_are_not_dealers_are_untouched(self):
 		customer = make_customer(frappe.generate_hash(length=8))
@@ -217,8 +218,9 @@ class TestCreditEnforcement(FrappeTestCase):
 		self.assertEqual(order.docstatus, 1)
 		self.assertFalse(order.get("dealer"))
 		self.set_erpnext_limit(customer, 100)
+		frappe.set_user(CLERK)
 		second = make_sales_order(customer, 100, submit=False)
-		self.assertRaisesRegex(frappe.ValidationError, "Credit limit has been crossed", second.submit)
+		self.assertRaisesRegex(frappe.ValidationError, "(?i)credit limit", second.submit)
 
 	def test_submit_check_costs_constant_queries(self):
 		def hook_queries(lines, invoices):

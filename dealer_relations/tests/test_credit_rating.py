@@ -55,11 +55,11 @@ class TestCreditRating(FrappeTestCase):
 		self.assertEqual([row.factor for row in good.factors], list(FACTOR_NAMES))
 		good_factors = {row.factor: row for row in good.factors}
 		bad_factors = {row.factor: row for row in bad.factors}
-		self.assertAlmostEqual(good_factors[ON_TIME_SHARE].value, 100)
-		self.assertAlmostEqual(bad_factors[ON_TIME_SHARE].value, 0)
-		self.assertEqual(good_factors[WORST_OVERDUE].value, 0)
-		self.assertEqual(bad_factors[WORST_OVERDUE].value, 90)
-		self.assertEqual(bad_factors[DIVERSIONS].value, 0)
+		self.assertAlmostEqual(float(good_factors[ON_TIME_SHARE].value), 100)
+		self.assertAlmostEqual(float(bad_factors[ON_TIME_SHARE].value), 0)
+		self.assertEqual(float(good_factors[WORST_OVERDUE].value), 0)
+		self.assertEqual(float(bad_factors[WORST_OVERDUE].value), 90)
+		self.assertEqual(float(bad_factors[DIVERSIONS].value), 0)
 		for rating in (good, bad):
 			self.assertAlmostEqual(sum(row.points for row in rating.factors), rating.credit_score, delta=0.06)
 			self.assertAlmostEqual(sum(row.weight for row in rating.factors), 100)

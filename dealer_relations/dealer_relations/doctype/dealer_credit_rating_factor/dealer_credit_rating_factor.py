@@ -27,7 +27,7 @@ class DealerCreditRatingFactor(Document):
 		parentfield: DF.Data
 		parenttype: DF.Data
 		points: DF.Float
-		value: DF.Float
+		value: DF.Data | None
 		weight: DF.Float
 	# end: auto-generated types
 

@@ -136,7 +136,10 @@ def load_rows(filters, as_of=None) -> list[frappe._dict]:
 			company.default_currency.as_("currency"),
 			Coalesce(receivables.outstanding, 0).as_("outstanding"),
 			Coalesce(receivables.advances, 0).as_("advances"),
-			*[Coalesce(receivables[fieldname], 0).as_(fieldname) for fieldname, _low, _high in BUCKETS],
+			*[
+				Coalesce(getattr(receivables, fieldname), 0).as_(fieldname)
+				for fieldname, _low, _high in BUCKETS
+			],
 			Coalesce(unbilled.unbilled, 0).as_("unbilled_orders"),
 			last_override.overridden_on.as_("last_override_on"),
 		)
