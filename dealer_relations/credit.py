@@ -440,7 +440,12 @@ def pin_credit_limit(
 	dealer: str, pin: int | str = 1, limit: float | str | None = None, reason: str | None = None
 ):
 	"""A Credit Controller pins (or releases) a dealer's limit; ratings keep a pinned limit."""
-	frappe.only_for(CREDIT_MANAGERS)
+	if not set(CREDIT_MANAGERS) & set(frappe.get_roles()):
+		frappe.throw(
+			_("Only a Credit Controller may pin or release a dealer's credit limit"),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
 	frappe.has_permission("Dealer", "read", doc=dealer, throw=True)
 	pin = cint(pin)
 	amount = D(limit) if limit not in (None, "") else None

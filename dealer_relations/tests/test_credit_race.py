@@ -53,6 +53,7 @@ class TestCreditRace(FrappeTestCase):
 				frappe.db.rollback()
 				outcome[name] = f"error: {error!r}"
 			finally:
+				frappe.db.close()  # release the connection (and any metadata locks) now, not at GC
 				frappe.destroy()
 
 		try:
