@@ -66,7 +66,12 @@ EXTERNAL_DOCTYPES = {
 DOCTYPES = doctypes()
 # Doctypes and reports a feature branch adds but may not put on the shared workspace itself: the
 # lead links them on the workspace when merging and removes them from this set.
-AWAITING_WORKSPACE = {"Dealer Credit Rating", "Dealer Credit Override", "Dealer Credit Exposure"}
+AWAITING_WORKSPACE = {
+	"Dealer Credit Rating",
+	"Dealer Credit Override",
+	"Dealer Credit Exposure",
+	"Dealer Credit Overrides",
+}
 
 
 def known_doctypes():

@@ -121,6 +121,15 @@ class TestCreditEnforcement(FrappeTestCase):
 		)
 		self.assertTrue(record.overridden_on)
 
+		from dealer_relations.dealer_relations.report.dealer_credit_overrides.dealer_credit_overrides import (
+			execute as overrides_report,
+		)
+
+		_columns, rows, *_rest = overrides_report(frappe._dict(dealer=self.dealer.name))
+		self.assertEqual(
+			[(row.reference_name, row.overridden_by) for row in rows], [(order.name, CONTROLLER)]
+		)
+
 	def test_override_reason_from_someone_without_the_role(self):
 		make_sales_invoice(self.customer, 8000)
 		frappe.set_user(CLERK)
