@@ -148,8 +148,6 @@ def user_facing_strings() -> dict[str, str]:
 		add({report["name"]}, str(report["_path"].relative_to(ROOT)))
 	for workspace in workspaces().values():
 		add(workspace_strings(workspace), str(workspace["_path"].relative_to(ROOT)))
-	for path in sorted(MODULE_DIR.glob("number_card/*/*.json")):
-		add({json.loads(path.read_text(encoding="utf-8"))["label"]}, str(path.relative_to(ROOT)))
 	from dealer_relations.engine.dealer import APP_ROLES, STATUSES
 	from dealer_relations.setup.custom_fields import get_custom_fields
 
