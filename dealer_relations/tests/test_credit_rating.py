@@ -1,9 +1,17 @@
 """Credit ratings from real ERPNext invoices and payments; pinned limits; credit settings."""
 
+from unittest.mock import patch
+
 import frappe
 from frappe.utils import add_days, today
 
-from dealer_relations.credit import load_config, pin_credit_limit, rate_dealers, run_rating
+from dealer_relations.credit import (
+	enqueue_rating,
+	load_config,
+	pin_credit_limit,
+	rate_dealers,
+	run_rating,
+)
 from dealer_relations.engine.credit import DIVERSIONS, FACTOR_NAMES, ON_TIME_SHARE, WORST_OVERDUE
 from dealer_relations.tests.credit_utils import (
 	CONTROLLER,
@@ -139,6 +147,56 @@ class TestCreditRating(FrappeTestCase):
 		make_user("dr-credit-rep@example.com", ["Dealer Sales Rep", "Sales User"])
 		with self.set_user("dr-credit-rep@example.com"):
 			self.assertRaises(frappe.PermissionError, rate_dealers, None)
+
+	def test_form_button_runs_a_chunked_background_job(self):
+		dealers = [make_credit_dealer(self.tier).name for _ in range(3)]
+		calls = []
+		with patch("frappe.enqueue", side_effect=lambda method, **kwargs: calls.append((method, kwargs))):
+			enqueue_rating(dealers)
+		[(method, kwargs)] = calls
+		self.assertEqual((kwargs["queue"], kwargs["dealers"]), ("long", dealers))
+		self.assertTrue(kwargs["enqueue_after_commit"])
+		result = frappe.get_attr(method)(dealers=kwargs["dealers"], company=kwargs["company"], chunk_size=2)
+		self.assertEqual(result["rated"], 3)
+		for dealer in dealers:
+			self.assertEqual(len(latest_rating(dealer).factors), 8)
+
+	def test_confirmed_diversions_count_once_the_diversion_doctype_exists(self):
+		dealer = self.dealer_with_history(pay_on_time=True)
+		rate_dealers([dealer.name])
+		without = latest_rating(dealer.name)
+		# Stand-in for issue 7's submittable doctype (dealer, incident_date; docstatus 1 = confirmed).
+		# A TEMPORARY table does not commit the test's transaction; frappe.db.sql refuses any CREATE,
+		# so go to the cursor.
+		frappe.db._cursor.execute(
+			"create temporary table `tabDiversion Incident` (name varchar(140), dealer varchar(140), incident_date date, docstatus int)"
+		)
+		try:
+			frappe.db.sql(
+				"insert into `tabDiversion Incident` values (%s, %s, %s, 1), (%s, %s, %s, 1), (%s, %s, %s, 0), (%s, %s, %s, 1)",
+				(
+					"DI-1",
+					dealer.name,
+					add_days(today(), -30),
+					"DI-2",
+					dealer.name,
+					add_days(today(), -200),
+					"DI-3",
+					dealer.name,
+					add_days(today(), -10),  # draft: not confirmed
+					"DI-4",
+					dealer.name,
+					add_days(today(), -400),  # older than 12 months
+				),
+			)
+			with patch.object(frappe.db, "table_exists", return_value=True):
+				rate_dealers([dealer.name])
+		finally:
+			frappe.db._cursor.execute("drop temporary table `tabDiversion Incident`")
+		rating = latest_rating(dealer.name)
+		diversions = {row.factor: row for row in rating.factors}[DIVERSIONS]
+		self.assertEqual(float(diversions.value), 2)
+		self.assertLess(rating.credit_score, without.credit_score)
 
 	def test_monthly_job_is_registered(self):
 		self.assertIn(
