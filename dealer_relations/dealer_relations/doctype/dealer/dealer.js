@@ -101,7 +101,8 @@ frappe.ui.form.on("Dealer", {
 	refresh(frm) {
 		if (frm.is_new()) return;
 		frm.trigger("render_credit_history");
-		if (frappe.model.can_create("Dealer Credit Rating")) {
+		// Ratings are never typed in (in_create), so ask for the roles that may run a rating.
+		if (frappe.user.has_role(["Credit Controller", "Dealer Manager", "System Manager"])) {
 			frm.add_custom_button(
 				__("Rate Credit"),
 				() =>
