@@ -55,6 +55,7 @@ scheduler_events = {
 doc_events = {
 	"Customer": {
 		"after_rename": "dealer_relations.overrides.customer.rename_dealer_with_customer",
+		"validate": "dealer_relations.overrides.customer.warn_about_erpnext_credit_limits",
 	},
 	"Sales Order": {
 		"validate": "dealer_relations.overrides.sales_documents.validate",

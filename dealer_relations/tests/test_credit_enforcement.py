@@ -220,6 +220,13 @@ class TestCreditEnforcement(FrappeTestCase):
 		second = make_sales_order(self.customer, 100, submit=False)
 		self.assertRaisesRegex(frappe.ValidationError, "(?i)credit limit", second.submit)
 
+	def test_customer_form_says_the_dealer_limit_applies(self):
+		customer = frappe.get_doc("Customer", self.customer)
+		customer.append("credit_limits", {"company": get_company(), "credit_limit": 500})
+		frappe.clear_messages()
+		customer.save(ignore_permissions=True)
+		self.assertTrue(any("Dealer Credit Check is Off" in m for m in messages()), messages())
+
 	def test_customers_that_are_not_dealers_are_untouched(self):
 		customer = make_customer(frappe.generate_hash(length=8))
 		make_sales_invoice(customer, 50000)
