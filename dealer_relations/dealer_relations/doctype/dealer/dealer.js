@@ -180,6 +180,17 @@ frappe.ui.form.on("Dealer", {
 	render_credit_history(frm) {
 		const wrapper = frm.get_field("credit_history_html").$wrapper;
 		wrapper.empty();
+		if (!wrapper.is(":visible")) {
+			// A chart drawn in a hidden tab has no width: draw it when the Credit tab is opened.
+			$(frm.wrapper)
+				.off("shown.bs.tab.credit_history")
+				.on("shown.bs.tab.credit_history", () => {
+					if (!wrapper.is(":visible")) return;
+					$(frm.wrapper).off("shown.bs.tab.credit_history");
+					frm.trigger("render_credit_history");
+				});
+			return;
+		}
 		frappe
 			.call("dealer_relations.credit.get_credit_history", { dealer: frm.doc.name })
 			.then(({ message }) => {
