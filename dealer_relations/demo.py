@@ -142,6 +142,10 @@ def make_demo_data(
 		returns += made_returns
 		frappe.db.commit()  # nosemgrep: see above
 
+	_apply_demo_statuses(made)
+	rated = _rate_demo_dealers(made)
+	frappe.db.commit()  # nosemgrep: see above
+
 	summary = {
 		"company": company,
 		"dealers": frappe.db.count("Dealer", {"customer": ("in", [d.customer for d in made])}),
@@ -150,6 +154,9 @@ def make_demo_data(
 		"new_invoices": invoices,
 		"new_returns": returns,
 		"demo_invoices": frappe.db.count("Sales Invoice", {"remarks": DEMO_MARK, "docstatus": 1}),
+		"demo_payments": frappe.db.count("Payment Entry", {"remarks": DEMO_MARK, "docstatus": 1}),
+		"invoices_held_by_credit": frappe.db.count("Sales Invoice", {"remarks": DEMO_MARK, "docstatus": 0}),
+		"rated_dealers": rated,
 	}
 	print(summary)
 	return summary
@@ -275,7 +282,9 @@ def _make_dealer(name, company, tier, status, rep, authorised, city):
 			}
 		).insert(ignore_permissions=True)
 	if frappe.db.exists("Dealer", name):
-		return frappe.get_doc("Dealer", name)
+		dealer = frappe.get_doc("Dealer", name)
+		dealer.demo_status = status
+		return dealer
 	dealer = frappe.get_doc(
 		{
 			"doctype": "Dealer",
@@ -290,9 +299,8 @@ def _make_dealer(name, company, tier, status, rep, authorised, city):
 			"key_people": [{"person_name": f"{name[:2]}总", "designation": "总经理", "is_decision_maker": 1}],
 		}
 	).insert(ignore_permissions=True)
-	if status == "Suspended":
-		dealer.status = "Suspended"
-		dealer.save(ignore_permissions=True)
+	# Suspended only after its history is in (_apply_demo_statuses): suspended dealers cannot buy.
+	dealer.demo_status = status
 	return dealer
 
 
@@ -342,6 +350,7 @@ def _make_invoices(dealer, company, items, start, end, rng, return_rate) -> tupl
 		as_dict=True,
 	)
 	_share, per_month, typical_qty = TIER_PROFILE.get(dealer.tier, TIER_PROFILE["C"])
+	habit = _payment_habit(dealer, rng)
 	invoices = returns = 0
 	month = getdate(start)
 	while month <= end:
@@ -374,8 +383,10 @@ def _make_invoices(dealer, company, items, start, end, rng, return_rate) -> tupl
 				}
 			)
 			invoice.insert(ignore_permissions=True)
-			invoice.submit()
+			if not _submit_within_credit(invoice):
+				continue
 			invoices += 1
+			_pay_demo_invoice(invoice, habit, end)
 			if rng.random() < return_rate:
 				_make_return(invoice, rng)
 				returns += 1
@@ -410,3 +421,73 @@ def set_demo_passwords(password: str) -> list[str]:
 		update_password(user, password)
 	frappe.db.commit()  # nosemgrep: a CLI step (bench execute), not a request
 	return users
+# -- credit: payments in each dealer's habit, statuses, ratings --------------------------------------
+
+# habit -> (share of dealers, days paid after the due date (low, high), months at the end left unpaid)
+PAYMENT_HABITS = {
+	"punctual": (0.5, (-10, 0), 0),
+	"slow": (0.25, (3, 25), 0),
+	"late": (0.15, (20, 55), 1),
+	"defaulting": (0.1, (30, 80), 3),
+}
+
+
+def _payment_habit(dealer, rng) -> tuple[str, random.Random]:
+	"""Each dealer pays in its own habit; a separate generator keeps the invoices as they were."""
+	habit_rng = random.Random(f"{rng.random()}-{dealer.name}")
+	pick, cumulative = habit_rng.random(), 0.0
+	for habit, (share, _days, _unpaid) in PAYMENT_HABITS.items():
+		cumulative += share
+		if pick <= cumulative:
+			return habit, habit_rng
+	return "punctual", habit_rng
+
+
+def _submit_within_credit(invoice) -> bool:
+	"""Submit as a user would: an invoice the dealer credit check refuses stays a draft."""
+	from dealer_relations.overrides.sales_documents import DealerCreditError
+
+	frappe.db.savepoint("demo_invoice")
+	try:
+		invoice.submit()
+	except DealerCreditError:
+		frappe.db.rollback(save_point="demo_invoice")
+		frappe.clear_messages()
+		return False
+	return True
+
+
+def _pay_demo_invoice(invoice, habit, end) -> None:
+	"""Pay the invoice on the day the dealer's habit says, unless that day has not come yet."""
+	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+	name, habit_rng = habit
+	_share, (early, late), unpaid_months = PAYMENT_HABITS[name]
+	if unpaid_months and getdate(invoice.posting_date) > getdate(add_months(end, -unpaid_months)):
+		return
+	paid_on = getdate(add_days(invoice.due_date, habit_rng.randint(early, late)))
+	if paid_on > getdate(end):
+		return
+	paid_on = max(paid_on, getdate(invoice.posting_date))
+	entry = get_payment_entry("Sales Invoice", invoice.name)
+	entry.posting_date = paid_on
+	entry.reference_no = f"DEMO-{invoice.name}"
+	entry.reference_date = paid_on
+	entry.custom_remarks = 1
+	entry.remarks = DEMO_MARK
+	entry.insert(ignore_permissions=True)
+	entry.submit()
+
+
+def _apply_demo_statuses(dealers) -> None:
+	for dealer in dealers:
+		if getattr(dealer, "demo_status", None) == "Suspended" and dealer.status != "Suspended":
+			dealer.reload()
+			dealer.status = "Suspended"
+			dealer.save(ignore_permissions=True)
+
+
+def _rate_demo_dealers(dealers) -> int:
+	from dealer_relations.credit import run_rating
+
+	return run_rating([dealer.name for dealer in dealers])["rated"]

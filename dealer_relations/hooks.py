@@ -31,10 +31,14 @@ before_tests = "dealer_relations.setup.install.before_tests"
 permission_query_conditions = {
 	"Dealer": "dealer_relations.permissions.dealer_query_conditions",
 	"Dealer Visit Log": "dealer_relations.permissions.visit_log_query_conditions",
+	"Dealer Credit Rating": "dealer_relations.permissions.credit_rating_query_conditions",
+	"Dealer Credit Override": "dealer_relations.permissions.credit_override_query_conditions",
 }
 has_permission = {
 	"Dealer": "dealer_relations.permissions.dealer_has_permission",
 	"Dealer Visit Log": "dealer_relations.permissions.visit_log_has_permission",
+	"Dealer Credit Rating": "dealer_relations.permissions.dealer_record_has_permission",
+	"Dealer Credit Override": "dealer_relations.permissions.dealer_record_has_permission",
 }
 
 # Visits on the Dealer form timeline
@@ -44,11 +48,22 @@ additional_timeline_content = {
 
 scheduler_events = {
 	"daily": ["dealer_relations.visits.create_overdue_todos"],
+	"monthly_long": ["dealer_relations.credit.rate_dealers_monthly"],
 }
 
 # ERPNext integration
 doc_events = {
 	"Customer": {
 		"after_rename": "dealer_relations.overrides.customer.rename_dealer_with_customer",
+		"validate": "dealer_relations.overrides.customer.warn_about_erpnext_credit_limits",
+	},
+	"Sales Order": {
+		"validate": "dealer_relations.overrides.sales_documents.validate",
+		"before_submit": "dealer_relations.overrides.sales_documents.before_submit",
+		"before_update_after_submit": "dealer_relations.overrides.sales_documents.before_update_after_submit",
+	},
+	"Sales Invoice": {
+		"validate": "dealer_relations.overrides.sales_documents.validate",
+		"before_submit": "dealer_relations.overrides.sales_documents.before_submit",
 	},
 }

@@ -58,3 +58,20 @@ def visit_log_has_permission(doc, ptype: str | None = None, user: str | None = N
 	if ptype in ("write", "delete", "submit", "cancel", "amend"):
 		dealer = frappe.db.get_value("Dealer Visit Log", doc.name, "dealer")
 	return can_see_dealer(roles, user, frappe.db.get_value("Dealer", dealer, "sales_rep"))
+
+
+def credit_rating_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return dealer_link_query_conditions("Dealer Credit Rating", user)
+
+
+def credit_override_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return dealer_link_query_conditions("Dealer Credit Override", user)
+
+
+def dealer_record_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	"""Records written for a dealer (ratings, overrides): a rep reads those of their own dealers."""
+	user = user or frappe.session.user
+	roles = frappe.get_roles(user)
+	if not is_row_restricted(roles) or doc.is_new():
+		return None
+	return can_see_dealer(roles, user, frappe.db.get_value("Dealer", doc.get("dealer"), "sales_rep"))

@@ -14,10 +14,10 @@ import importlib
 import os
 import platform
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 # module name (under dealer_relations.benchmarks) per section, in print order
-SECTIONS: list[str] = []
+SECTIONS: list[str] = ["credit"]
 
 
 @dataclass
@@ -45,6 +45,10 @@ class Report:
 		self.rows.append(row)
 		print(format_row(row), flush=True)
 		return row
+
+	def __iter__(self):
+		"""`bench execute` prints the return value as JSON: give it the rows as plain dicts."""
+		return iter({**asdict(row), "ratio": row.ratio} for row in self.rows)
 
 
 def timed(fn, *args, repeat: int = 1, **kwargs) -> tuple[float, object]:

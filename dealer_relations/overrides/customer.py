@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import frappe
+from frappe import _
 
 
 def rename_dealer_with_customer(doc, method=None, old_name=None, new_name=None, merge=False):
@@ -16,3 +17,18 @@ def rename_dealer_with_customer(doc, method=None, old_name=None, new_name=None, 
 	if frappe.db.exists("Dealer", new_name):
 		return
 	frappe.rename_doc("Dealer", old_name, new_name, force=True, show_alert=False)
+
+
+def warn_about_erpnext_credit_limits(doc, method=None):
+	"""A dealer's credit limit lives on the Dealer; an ERPNext limit on its customer would be a
+	second number for the same cause, used only where the dealer check is Off."""
+	if not doc.get("dealer") or not doc.get("credit_limits"):
+		return
+	if any(row.credit_limit for row in doc.credit_limits):
+		frappe.msgprint(
+			_(
+				"Customer {0} is Dealer {1}: its orders and invoices are checked against the Dealer's credit limit. The Credit Limit table here applies only in companies whose Dealer Credit Check is Off."
+			).format(frappe.bold(doc.name), frappe.bold(doc.dealer)),
+			title=_("Dealer Credit Limit Applies"),
+			indicator="orange",
+		)

@@ -50,4 +50,32 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"description": "Set by Dealer Relations on the ToDos it creates.",
 			},
 		],
+		"Sales Order": credit_check_fields(),
+		"Sales Invoice": credit_check_fields(),
 	}
+
+
+def credit_check_fields() -> list[dict]:
+	"""The dealer of the document's customer, and the Credit Controller's reason to let it exceed
+	the dealer's credit (the same pair on orders and invoices)."""
+	return [
+		{
+			"fieldname": "dealer",
+			"label": "Dealer",
+			"fieldtype": "Link",
+			"options": "Dealer",
+			"insert_after": "customer_name",
+			"fetch_from": "customer.dealer",
+			"read_only": 1,
+			"translatable": 0,
+		},
+		{
+			"fieldname": "credit_override_reason",
+			"label": "Credit Override Reason",
+			"fieldtype": "Small Text",
+			"insert_after": "dealer",
+			"depends_on": "dealer",
+			"no_copy": 1,
+			"description": "Credit Controller only: why this dealer document may go beyond the dealer's credit limit or grade policy. Recorded as a credit override.",
+		},
+	]

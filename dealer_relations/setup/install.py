@@ -63,6 +63,7 @@ def after_install() -> None:
 	make_role_profiles()
 	make_custom_fields()
 	make_default_tiers()
+	make_default_credit_settings()
 
 
 def before_uninstall() -> None:
@@ -165,3 +166,9 @@ def make_default_tiers() -> None:
 	if not settings.default_tier:
 		settings.default_tier = DEFAULT_TIERS[-1]["tier_name"]
 		settings.save(ignore_permissions=True)
+
+
+def make_default_credit_settings() -> None:
+	from dealer_relations.credit import make_default_credit_settings as make_defaults
+
+	make_defaults()

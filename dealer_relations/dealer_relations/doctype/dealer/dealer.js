@@ -95,3 +95,119 @@ frappe.ui.form.on("Dealer", {
 		}
 	},
 });
+
+// Credit: score history chart, background rating, a Credit Controller's pinned limit.
+frappe.ui.form.on("Dealer", {
+	refresh(frm) {
+		if (frm.is_new()) return;
+		frm.trigger("render_credit_history");
+		// Ratings are never typed in (in_create), so ask for the roles that may run a rating.
+		if (frappe.user.has_role(["Credit Controller", "Dealer Manager", "System Manager"])) {
+			frm.add_custom_button(
+				__("Rate Credit"),
+				() =>
+					frappe.call({
+						method: "dealer_relations.credit.enqueue_rating",
+						args: { dealers: [frm.doc.name] },
+					}),
+				__("Credit")
+			);
+		}
+		if (frappe.user.has_role(["Credit Controller", "System Manager"])) {
+			frm.add_custom_button(
+				frm.doc.pin_credit_limit ? __("Change Pinned Limit") : __("Pin Credit Limit"),
+				() => frm.trigger("pin_credit_limit_dialog"),
+				__("Credit")
+			);
+			if (frm.doc.pin_credit_limit) {
+				frm.add_custom_button(
+					__("Release Pinned Limit"),
+					() =>
+						frappe.confirm(__("Let ratings set the credit limit of {0} again?", [frm.doc.dealer_name]), () =>
+							frappe
+								.call("dealer_relations.credit.pin_credit_limit", { dealer: frm.doc.name, pin: 0 })
+								.then(() => frm.reload_doc())
+						),
+					__("Credit")
+				);
+			}
+		}
+		if (frm.doc.credit_order_policy === "Block") {
+			frm.dashboard.set_headline_alert(
+				__("Credit grade {0}: new orders and invoices are blocked", [frm.doc.credit_grade]),
+				"red"
+			);
+		}
+	},
+
+	pin_credit_limit_dialog(frm) {
+		const dialog = new frappe.ui.Dialog({
+			title: __("Pin Credit Limit"),
+			fields: [
+				{
+					fieldname: "limit",
+					fieldtype: "Currency",
+					label: __("Manual Credit Limit"),
+					reqd: 1,
+					default: frm.doc.manual_credit_limit || frm.doc.credit_limit,
+				},
+				{
+					fieldname: "reason",
+					fieldtype: "Small Text",
+					label: __("Manual Limit Reason"),
+					reqd: 1,
+					default: frm.doc.manual_limit_reason,
+				},
+			],
+			primary_action_label: __("Pin"),
+			primary_action(values) {
+				frappe
+					.call("dealer_relations.credit.pin_credit_limit", {
+						dealer: frm.doc.name,
+						pin: 1,
+						limit: values.limit,
+						reason: values.reason,
+					})
+					.then(() => {
+						dialog.hide();
+						frm.reload_doc();
+					});
+			},
+		});
+		dialog.show();
+	},
+
+	render_credit_history(frm) {
+		const wrapper = frm.get_field("credit_history_html").$wrapper;
+		wrapper.empty();
+		if (!wrapper.is(":visible")) {
+			// A chart drawn in a hidden tab has no width: draw it when the Credit tab is opened.
+			$(frm.wrapper)
+				.off("shown.bs.tab.credit_history")
+				.on("shown.bs.tab.credit_history", () => {
+					if (!wrapper.is(":visible")) return;
+					$(frm.wrapper).off("shown.bs.tab.credit_history");
+					frm.trigger("render_credit_history");
+				});
+			return;
+		}
+		frappe
+			.call("dealer_relations.credit.get_credit_history", { dealer: frm.doc.name })
+			.then(({ message }) => {
+				if (!message || !message.length) {
+					wrapper.html(`<div class="text-muted small">${__("Not rated yet")}</div>`);
+					return;
+				}
+				new frappe.Chart(wrapper[0], {
+					type: "line",
+					height: 180,
+					data: {
+						labels: message.map((row) => frappe.datetime.str_to_user(row.rating_date)),
+						datasets: [{ name: __("Credit Score"), values: message.map((row) => row.credit_score) }],
+					},
+					lineOptions: { regionFill: 1 },
+					colors: ["#5e64ff"],
+				});
+			});
+	},
+});

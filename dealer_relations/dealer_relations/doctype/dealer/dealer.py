@@ -48,16 +48,24 @@ class Dealer(Document):
 		competitor_brands: DF.SmallText | None
 		contact_html: DF.HTML | None
 		credit_grade: DF.Data | None
+		credit_history_html: DF.HTML | None
 		credit_limit: DF.Currency
+		credit_order_policy: DF.Literal["", "Allow", "Require Credit Controller Approval", "Block"]
 		credit_score: DF.Float
 		customer: DF.Link
 		dealer_name: DF.Data | None
 		employee_count: DF.Int
 		key_people: DF.Table[DealerKeyPerson]
+		last_rated_on: DF.Date | None
 		last_visit_date: DF.Date | None
+		manual_credit_limit: DF.Currency
+		manual_limit_reason: DF.SmallText | None
+		manual_limit_set_by: DF.Link | None
+		manual_limit_set_on: DF.Datetime | None
 		next_visit_due: DF.Date | None
 		notes: DF.TextEditor | None
 		payment_terms: DF.Link | None
+		pin_credit_limit: DF.Check
 		product_lines: DF.SmallText | None
 		registered_capital: DF.Currency
 		sales_rep: DF.Link | None

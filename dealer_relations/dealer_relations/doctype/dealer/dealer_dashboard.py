@@ -9,11 +9,14 @@ def get_data():
 			"Quotation": "party_name",
 			"Payment Entry": "party",
 			"Dealer Visit Log": "dealer",
+			"Dealer Credit Rating": "dealer",
+			"Dealer Credit Override": "dealer",
 		},
 		"transactions": [
 			{"label": _("Relationship"), "items": ["Dealer Visit Log"]},
 			{"label": _("Selling"), "items": ["Quotation", "Sales Order"]},
 			{"label": _("Fulfilment"), "items": ["Delivery Note", "Sales Invoice"]},
 			{"label": _("Payments"), "items": ["Payment Entry"]},
+			{"label": _("Credit"), "items": ["Dealer Credit Rating", "Dealer Credit Override"]},
 		],
 	}

@@ -14,6 +14,7 @@ class DealerCompanySettings(Document):
 		from frappe.types import DF
 
 		company: DF.Link
+		credit_enforcement: DF.Literal["Enforce", "Warn only", "Off"]
 		parent: DF.Data
 		parentfield: DF.Data
 		parenttype: DF.Data

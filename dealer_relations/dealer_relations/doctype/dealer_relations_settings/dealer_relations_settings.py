@@ -18,16 +18,31 @@ class DealerRelationsSettings(Document):
 		from dealer_relations.dealer_relations.doctype.dealer_company_settings.dealer_company_settings import (
 			DealerCompanySettings,
 		)
+		from dealer_relations.dealer_relations.doctype.dealer_credit_grade.dealer_credit_grade import (
+			DealerCreditGrade,
+		)
 
 		checkin_max_distance: DF.Int
 		company_settings: DF.Table[DealerCompanySettings]
 		create_overdue_todos: DF.Check
+		credit_grades: DF.Table[DealerCreditGrade]
 		default_tier: DF.Link | None
+		full_points_volume: DF.Currency
+		rate_dealers_monthly: DF.Check
 		warn_redundant_territories: DF.Check
+		weight_days_late: DF.Float
+		weight_diversions: DF.Float
+		weight_on_time_share: DF.Float
+		weight_relationship: DF.Float
+		weight_returns_ratio: DF.Float
+		weight_sales_trend: DF.Float
+		weight_sales_volume: DF.Float
+		weight_worst_overdue: DF.Float
 	# end: auto-generated types
 
 	def validate(self):
 		self.validate_one_row_per_company()
+		self.validate_credit_settings()
 
 	def validate_one_row_per_company(self):
 		seen = set()
@@ -40,3 +55,8 @@ class DealerRelationsSettings(Document):
 					title=_("Duplicate Company"),
 				)
 			seen.add(row.company)
+
+	def validate_credit_settings(self):
+		from dealer_relations.credit import validate_settings
+
+		validate_settings(self)
