@@ -421,6 +421,8 @@ def set_demo_passwords(password: str) -> list[str]:
 		update_password(user, password)
 	frappe.db.commit()  # nosemgrep: a CLI step (bench execute), not a request
 	return users
+
+
 # -- credit: payments in each dealer's habit, statuses, ratings --------------------------------------
 
 # habit -> (share of dealers, days paid after the due date (low, high), months at the end left unpaid)
