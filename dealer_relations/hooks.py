@@ -31,10 +31,12 @@ before_tests = "dealer_relations.setup.install.before_tests"
 permission_query_conditions = {
 	"Dealer": "dealer_relations.permissions.dealer_query_conditions",
 	"Dealer Visit Log": "dealer_relations.permissions.visit_log_query_conditions",
+	"Rebate Settlement": "dealer_relations.permissions.rebate_settlement_query_conditions",
 }
 has_permission = {
 	"Dealer": "dealer_relations.permissions.dealer_has_permission",
 	"Dealer Visit Log": "dealer_relations.permissions.visit_log_has_permission",
+	"Rebate Settlement": "dealer_relations.permissions.rebate_settlement_has_permission",
 }
 
 # Visits on the Dealer form timeline
@@ -44,6 +46,7 @@ additional_timeline_content = {
 
 scheduler_events = {
 	"daily": ["dealer_relations.visits.create_overdue_todos"],
+	"daily_long": ["dealer_relations.rebates.create_due_settlements"],
 }
 
 # ERPNext integration

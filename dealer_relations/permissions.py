@@ -58,3 +58,16 @@ def visit_log_has_permission(doc, ptype: str | None = None, user: str | None = N
 	if ptype in ("write", "delete", "submit", "cancel", "amend"):
 		dealer = frappe.db.get_value("Dealer Visit Log", doc.name, "dealer")
 	return can_see_dealer(roles, user, frappe.db.get_value("Dealer", dealer, "sales_rep"))
+
+
+def rebate_settlement_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return dealer_link_query_conditions("Rebate Settlement", user)
+
+
+def rebate_settlement_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	"""A rep reads the settlements of their own dealers (to explain them); finance sees all."""
+	user = user or frappe.session.user
+	roles = frappe.get_roles(user)
+	if not is_row_restricted(roles) or doc.is_new():
+		return None
+	return can_see_dealer(roles, user, frappe.db.get_value("Dealer", doc.get("dealer"), "sales_rep"))

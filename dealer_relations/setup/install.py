@@ -9,6 +9,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from dealer_relations.engine.dealer import APP_ROLES
 from dealer_relations.setup.custom_fields import get_custom_fields
+from dealer_relations.setup.workflow import make_workflows, remove_workflows
 
 DEFAULT_TIERS = (
 	{
@@ -49,11 +50,13 @@ def after_install() -> None:
 	make_roles()
 	make_custom_fields()
 	make_default_tiers()
+	make_workflows()
 
 
 def before_uninstall() -> None:
 	"""Runs before Frappe drops our doctypes and is committed with them (after_uninstall is not)."""
 	remove_custom_fields()
+	remove_workflows()
 	remove_roles()
 	frappe.defaults.clear_default(PREEXISTING_ROLES_KEY, parent="__default")
 

@@ -19,10 +19,12 @@ class DealerRelationsSettings(Document):
 			DealerCompanySettings,
 		)
 
+		auto_create_rebate_settlements: DF.Check
 		checkin_max_distance: DF.Int
 		company_settings: DF.Table[DealerCompanySettings]
 		create_overdue_todos: DF.Check
 		default_tier: DF.Link | None
+		rebate_run_delay_days: DF.Int
 		warn_redundant_territories: DF.Check
 	# end: auto-generated types
 
