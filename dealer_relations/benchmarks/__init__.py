@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 # module name (under dealer_relations.benchmarks) per section, in print order
-SECTIONS: list[str] = []
+SECTIONS: list[str] = ["rebates"]
 
 
 @dataclass

@@ -42,10 +42,10 @@ def money(value: Decimal, precision: int = 2) -> Decimal:
 
 def dec(value) -> Decimal:
 	"""Decimal from a float/str/int/None as the database returns it (floats through str)."""
+	if value.__class__ is Decimal:  # the hot path: already a Decimal
+		return value
 	if value is None or value == "":
 		return ZERO
-	if isinstance(value, Decimal):
-		return value
 	if isinstance(value, float):
 		return Decimal(repr(value))
 	return Decimal(value)
