@@ -348,7 +348,10 @@ def create_settlements(policy: str) -> dict:
 	doc.check_permission("read")
 	frappe.has_permission("Rebate Settlement", "create", throw=True)
 	if doc.docstatus != 1:
-		frappe.throw(_("Submit Rebate Policy {0} before creating settlements").format(policy))
+		frappe.throw(
+			_("Submit Rebate Policy {0} before creating settlements").format(policy),
+			title=_("Invalid Rebate Policy"),
+		)
 	frappe.enqueue(
 		"dealer_relations.rebates.run_year_end",
 		queue="long",
@@ -382,7 +385,9 @@ def run_year_end(policy: str, chunk_size: int = 500) -> dict[str, int]:
 			docname=policy,
 			description=_("{0} of {1} dealers").format(min(start + chunk_size, len(names)), len(names)),
 		)
-	frappe.db.set_value("Rebate Policy", policy, "settlements_created_on", now_datetime())
+	frappe.db.set_value(
+		"Rebate Policy", policy, "settlements_created_on", now_datetime(), update_modified=False
+	)
 	return counts
 
 
@@ -529,6 +534,58 @@ def create_due_settlements() -> list[str]:
 
 
 # -- posting ----------------------------------------------------------------------------------------
+
+
+def validate_company_rebate_settings(settings) -> None:
+	"""Dealer Relations Settings: each company's rebate accounts belong to that company and can
+	take postings; the rebate item is a non-stock item. One query per kind, not per row."""
+	rows = [row for row in settings.company_settings if row.company]
+	accounts = {
+		row.name: row
+		for row in frappe.get_all(
+			"Account",
+			filters={"name": ("in", [r.rebate_expense_account for r in rows if r.rebate_expense_account])},
+			fields=["name", "company", "is_group", "root_type", "disabled"],
+		)
+	}
+	centers = dict(
+		frappe.get_all(
+			"Cost Center",
+			filters={"name": ("in", [r.rebate_cost_center for r in rows if r.rebate_cost_center])},
+			fields=["name", "company"],
+			as_list=True,
+		)
+	)
+	stock_items = set(
+		frappe.get_all(
+			"Item",
+			filters={"name": ("in", [r.rebate_item for r in rows if r.rebate_item]), "is_stock_item": 1},
+			pluck="name",
+		)
+	)
+	for row in rows:
+		account = accounts.get(row.rebate_expense_account)
+		if account and (account.company != row.company or account.is_group or account.disabled):
+			frappe.throw(
+				_(
+					"Company Settings row #{0}: Rebate Expense Account {1} must be an enabled ledger (not group) account of Company {2}"
+				).format(row.idx, frappe.bold(row.rebate_expense_account), row.company),
+				title=_("Invalid Account"),
+			)
+		if row.rebate_cost_center and centers.get(row.rebate_cost_center) != row.company:
+			frappe.throw(
+				_("Company Settings row #{0}: Rebate Cost Center {1} does not belong to Company {2}").format(
+					row.idx, frappe.bold(row.rebate_cost_center), row.company
+				),
+				title=_("Invalid Cost Center"),
+			)
+		if row.rebate_item in stock_items:
+			frappe.throw(
+				_("Company Settings row #{0}: Rebate Item {1} must be a non-stock item").format(
+					row.idx, frappe.bold(row.rebate_item)
+				),
+				title=_("Invalid Item"),
+			)
 
 
 def get_posting_setup(company: str, customer: str) -> frappe._dict:

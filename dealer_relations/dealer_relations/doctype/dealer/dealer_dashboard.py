@@ -9,11 +9,13 @@ def get_data():
 			"Quotation": "party_name",
 			"Payment Entry": "party",
 			"Dealer Visit Log": "dealer",
+			"Rebate Settlement": "dealer",
 		},
 		"transactions": [
 			{"label": _("Relationship"), "items": ["Dealer Visit Log"]},
 			{"label": _("Selling"), "items": ["Quotation", "Sales Order"]},
 			{"label": _("Fulfilment"), "items": ["Delivery Note", "Sales Invoice"]},
 			{"label": _("Payments"), "items": ["Payment Entry"]},
+			{"label": _("Rebates"), "items": ["Rebate Settlement"]},
 		],
 	}

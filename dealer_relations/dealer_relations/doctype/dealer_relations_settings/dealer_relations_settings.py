@@ -30,6 +30,7 @@ class DealerRelationsSettings(Document):
 
 	def validate(self):
 		self.validate_one_row_per_company()
+		self.validate_rebate_settings()
 
 	def validate_one_row_per_company(self):
 		seen = set()
@@ -42,3 +43,8 @@ class DealerRelationsSettings(Document):
 					title=_("Duplicate Company"),
 				)
 			seen.add(row.company)
+
+	def validate_rebate_settings(self):
+		from dealer_relations.rebates import validate_company_rebate_settings
+
+		validate_company_rebate_settings(self)
