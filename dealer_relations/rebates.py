@@ -452,11 +452,11 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 		month_rows += [child_row(parent, "monthly_volume", idx, row) for idx, row in enumerate(months, 1)]
 
 	if parents:
-		columns = ["name", "owner", "modified_by", "creation", "modified", "docstatus", *parents[0]]
+		columns = ["owner", "modified_by", "creation", "modified", "docstatus", *parents[0]]
 		frappe.db.bulk_insert(
 			"Rebate Settlement",
 			columns,
-			[(row["name"], user, user, now, now, 0, *row.values()) for row in parents],
+			[(user, user, now, now, 0, *row.values()) for row in parents],
 		)
 	if drafts:
 		for doctype in ("Rebate Settlement Slab", "Rebate Settlement Month"):

@@ -10,6 +10,7 @@ from frappe.model.workflow import apply_workflow
 from dealer_relations.rebates import create_due_settlements, run_year_end
 from dealer_relations.tests.rebate_factories import (
 	PUMP,
+	REBATE_TEST_IGNORE,
 	day,
 	make_invoice,
 	make_items,
@@ -17,9 +18,9 @@ from dealer_relations.tests.rebate_factories import (
 	make_rebate_dealer,
 	setup_rebate_accounts,
 )
-from dealer_relations.tests.utils import EXTERNAL_TEST_IGNORE, FrappeTestCase, get_company, make_user
+from dealer_relations.tests.utils import FrappeTestCase, get_company, make_user
 
-test_ignore = [*EXTERNAL_TEST_IGNORE, "Item", "Item Group", "Brand", "Account", "Sales Invoice"]
+test_ignore = REBATE_TEST_IGNORE
 
 REP = "dr-rbp-rep@example.com"
 

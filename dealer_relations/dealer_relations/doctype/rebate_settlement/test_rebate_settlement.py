@@ -13,6 +13,7 @@ from dealer_relations.tests.rebate_factories import (
 	OTHER,
 	PRODUCTS,
 	PUMP,
+	REBATE_TEST_IGNORE,
 	VALVE,
 	company_defaults,
 	day,
@@ -26,9 +27,9 @@ from dealer_relations.tests.rebate_factories import (
 	set_rebate_settings,
 	setup_rebate_accounts,
 )
-from dealer_relations.tests.utils import EXTERNAL_TEST_IGNORE, FrappeTestCase, make_user
+from dealer_relations.tests.utils import FrappeTestCase, make_user
 
-test_ignore = [*EXTERNAL_TEST_IGNORE, "Item", "Item Group", "Brand", "Account", "Sales Invoice"]
+test_ignore = REBATE_TEST_IGNORE
 
 ACCOUNTANT = "dr-rb-accountant@example.com"
 APPROVER = "dr-rb-approver@example.com"
