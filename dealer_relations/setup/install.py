@@ -48,9 +48,11 @@ def before_install() -> None:
 
 def after_install() -> None:
 	make_roles()
+	# Before the custom fields: adding a column commits (DDL), so a reinstall in the middle of a
+	# transaction keeps the workflow too.
+	make_workflows()
 	make_custom_fields()
 	make_default_tiers()
-	make_workflows()
 
 
 def before_uninstall() -> None:
