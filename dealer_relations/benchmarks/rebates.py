@@ -19,9 +19,10 @@ from dealer_relations.engine.rebates import INCREMENTAL, DealerVolume, RebateTer
 ENGINE_DEALERS = 100_000
 
 
-def run(report: Report, policy: str | None = None, **options) -> None:
+def run(report: Report, policy: str | None = None, dealers: int = 2000, **options) -> None:
 	engine(report)
 	year_end_run(report, policy)
+	year_end_at_scale(report, int(dealers))
 
 
 def engine(report: Report) -> None:
@@ -59,13 +60,13 @@ def engine(report: Report) -> None:
 	)
 
 
-def year_end_run(report: Report, policy_name: str | None) -> None:
+def year_end_run(report: Report, policy_name: str | None, label: str = "year-end run") -> None:
 	import frappe
 	from frappe.query_builder.functions import Sum
 
 	from dealer_relations.rebates import covered_dealers, item_scope, run_year_end
 
-	policy = get_policy(policy_name)
+	policy = get_policy(policy_name) if isinstance(policy_name, str | None) else policy_name
 	dealers = covered_dealers(policy)
 	customers = list(dealers.values())
 	invoice = frappe.qb.DocType("Sales Invoice")
@@ -94,11 +95,19 @@ def year_end_run(report: Report, policy_name: str | None) -> None:
 		for doctype in ("Rebate Settlement Slab", "Rebate Settlement Month"):
 			frappe.db.delete(doctype, {"parent": ("in", drafts)})
 		frappe.db.delete("Rebate Settlement", {"name": ("in", drafts)})
-	seconds, counts = timed(run_year_end, policy.name)
+	# Best of three creating runs, each rolled back to the same start (the first also warms caches).
+	best, counts = None, None
+	for _attempt in range(3):
+		frappe.db.savepoint("rebates_create")
+		seconds, counts = timed(run_year_end, policy.name)
+		frappe.db.rollback(save_point="rebates_create")
+		best = seconds if best is None else min(best, seconds)
+	run_year_end(policy.name)
+	seconds = best
 	note = f"{len(dealers)} dealers, {lines} invoices, {counts}"
 	report.add(
 		Row(
-			"year-end run: create settlements",
+			f"{label}: create settlements",
 			seconds,
 			"raw GROUP BY of eligible volume",
 			floor,
@@ -106,10 +115,10 @@ def year_end_run(report: Report, policy_name: str | None) -> None:
 			note=note,
 		)
 	)
-	seconds, counts = timed(run_year_end, policy.name)
+	seconds, counts = timed(run_year_end, policy.name, repeat=3)
 	report.add(
 		Row(
-			"year-end run: refresh drafts (re-run)",
+			f"{label}: refresh drafts (re-run)",
 			seconds,
 			"raw GROUP BY of eligible volume",
 			floor,
@@ -147,3 +156,110 @@ def get_policy(policy_name: str | None):
 	policy.insert(ignore_permissions=True)
 	policy.submit()
 	return policy
+
+
+def year_end_at_scale(report: Report, dealers: int, invoices: int = 24, lines: int = 3) -> None:
+	"""The same comparison on ``dealers`` synthetic dealers with ``invoices`` a year of ``lines``
+	lines each, written straight into the tables (inside the section's savepoint, so rolled back):
+	the demo's two dozen dealers measure fixed costs more than the run."""
+	import frappe
+	from frappe.utils import add_days, get_year_start, now_datetime, today
+
+	from dealer_relations.rebates import insert_rows
+
+	if dealers <= 0:
+		return
+	company = frappe.db.get_single_value("Global Defaults", "default_company")
+	tier = "Benchmark Tier"
+	rank = (frappe.db.sql("select max(`rank`) from `tabDealer Tier`")[0][0] or 0) + 1
+	frappe.get_doc(
+		{"doctype": "Dealer Tier", "tier_name": tier, "rank": rank, "visit_interval_days": 30}
+	).insert(ignore_permissions=True)
+	rng = random.Random(7)
+	now, start = now_datetime(), get_year_start(today())
+	items = frappe.get_all("Item", fields=["name", "item_group"], limit=5) or [
+		frappe._dict(name="Benchmark Item", item_group="All Item Groups")
+	]
+	dealer_rows, invoice_rows, line_rows = [], [], []
+	for d in range(dealers):
+		customer = f"BENCH-CUST-{d:06d}"
+		dealer_rows.append((customer, customer, customer, company, tier, "Active", now, now, "Administrator"))
+		for i in range(invoices):
+			invoice = f"BENCH-SINV-{d:06d}-{i:03d}"
+			posting = add_days(start, rng.randint(0, 330))
+			invoice_rows.append((invoice, customer, company, posting, 1, 0, now, now, "Administrator"))
+			for line in range(lines):
+				item = items[(d + i + line) % len(items)]
+				amount = rng.randint(100, 20_000)
+				line_rows.append(
+					(
+						f"{invoice}-{line}",
+						invoice,
+						"items",
+						"Sales Invoice",
+						line + 1,
+						item.name,
+						item.item_group,
+						amount,
+						amount,
+						rng.randint(1, 20),
+						1,
+						now,
+						now,
+					)
+				)
+	insert_rows(
+		"Dealer",
+		["name", "customer", "dealer_name", "company", "tier", "status", "creation", "modified", "owner"],
+		dealer_rows,
+	)
+	insert_rows(
+		"Sales Invoice",
+		[
+			"name",
+			"customer",
+			"company",
+			"posting_date",
+			"docstatus",
+			"is_return",
+			"creation",
+			"modified",
+			"owner",
+		],
+		invoice_rows,
+	)
+	insert_rows(
+		"Sales Invoice Item",
+		[
+			"name",
+			"parent",
+			"parentfield",
+			"parenttype",
+			"idx",
+			"item_code",
+			"item_group",
+			"base_net_amount",
+			"net_amount",
+			"stock_qty",
+			"docstatus",
+			"creation",
+			"modified",
+		],
+		line_rows,
+	)
+	policy = frappe.get_doc(
+		{
+			"doctype": "Rebate Policy",
+			"policy_name": "Benchmark Scale Policy",
+			"company": company,
+			"from_date": start,
+			"to_date": add_days(start, 364),
+			"basis": "Net Amount",
+			"calculation": "Incremental",
+			"slabs": [{"min_value": 0, "rate": 1}, {"min_value": 300_000, "rate": 2}],
+			"tiers": [{"tier": tier}],
+		}
+	).insert(ignore_permissions=True)
+	policy.submit()
+	print(f"  ({dealers} synthetic dealers, {len(invoice_rows)} invoices, {len(line_rows)} lines)")
+	year_end_run(report, policy, label=f"year-end run, {dealers} dealers")
