@@ -380,7 +380,7 @@ def run_year_end(policy: str, chunk_size: int = 1000, load_size: int = 20_000) -
 	terms = get_terms(doc)
 	dealers = covered_dealers(doc)
 	names = list(dealers)
-	counts = {"created": 0, "refreshed": 0, "skipped": 0}
+	counts = {"created": 0, "refreshed": 0, "unchanged": 0, "skipped": 0}
 	volumes = {}
 	for start in range(0, len(names), chunk_size):
 		chunk = {name: dealers[name] for name in names[start : start + chunk_size]}
@@ -409,7 +409,12 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 		row.dealer: row
 		for row in (
 			frappe.qb.from_(settlement)
-			.select(settlement.name, settlement.dealer, settlement.docstatus)
+			.select(
+				settlement.name,
+				settlement.dealer,
+				settlement.docstatus,
+				*(settlement[fieldname] for fieldname in AMOUNT_FIELDS),
+			)
 			.where(settlement.rebate_policy == policy.name)
 			.where(settlement.dealer.isin(list(dealers)))
 			.where(settlement.docstatus < 2)
@@ -417,9 +422,10 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 		)
 	}
 	new = [dealer for dealer in dealers if dealer not in existing]
-	drafts = [
-		existing[dealer].name for dealer in dealers if dealer in existing and not existing[dealer].docstatus
-	]
+	stored_months = load_stored_months(
+		[existing[dealer].name for dealer in dealers if dealer in existing and not existing[dealer].docstatus]
+	)
+	drafts, unchanged = [], 0
 	info = {
 		row.name: row
 		for row in frappe.get_all(
@@ -462,6 +468,10 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 			)
 		elif existing[dealer].docstatus == 0:
 			parent = existing[dealer].name
+			if is_unchanged(existing[dealer], fields, stored_months.get(parent, []), months):
+				unchanged += 1
+				continue
+			drafts.append(parent)
 			updates.append((parent, now, user, *(fields[f] for f in AMOUNT_FIELDS)))
 		else:
 			continue
@@ -529,8 +539,36 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 	return {
 		"created": len(parents),
 		"refreshed": len(drafts),
-		"skipped": len(dealers) - len(parents) - len(drafts),
+		"unchanged": unchanged,
+		"skipped": len(dealers) - len(parents) - len(drafts) - unchanged,
 	}
+
+
+def load_stored_months(drafts: list[str]) -> dict[str, list[tuple]]:
+	"""The month rows the drafts carry now, {settlement: [(month, volume)]} in one query."""
+	if not drafts:
+		return {}
+	month = frappe.qb.DocType("Rebate Settlement Month")
+	stored: dict[str, list[tuple]] = {}
+	for parent, name, volume in (
+		frappe.qb.from_(month)
+		.select(month.parent, month.month, month.volume)
+		.where(month.parent.isin(drafts))
+		.where(month.parenttype == "Rebate Settlement")
+		.orderby(month.parent)
+		.orderby(month.idx)
+		.run()
+	):
+		stored.setdefault(parent, []).append((name, round(float(volume), 6)))
+	return stored
+
+
+def is_unchanged(stored, fields: dict, stored_months: list[tuple], months: list[dict]) -> bool:
+	"""A draft whose amounts and months already match needs no write (re-runs stay cheap). The
+	slab rows follow from the volume and the submitted policy's slabs, so they match too."""
+	if any(abs((stored[fieldname] or 0) - fields[fieldname]) > 1e-6 for fieldname in AMOUNT_FIELDS):
+		return False
+	return stored_months == [(row["month"], round(row["volume"], 6)) for row in months]
 
 
 def insert_rows(

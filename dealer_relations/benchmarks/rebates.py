@@ -118,7 +118,7 @@ def year_end_run(report: Report, policy_name: str | None, label: str = "year-end
 	seconds, counts = timed(run_year_end, policy.name, repeat=3)
 	report.add(
 		Row(
-			f"{label}: refresh drafts (re-run)",
+			f"{label}: re-run, nothing changed",
 			seconds,
 			"raw GROUP BY of eligible volume",
 			floor,

@@ -87,7 +87,8 @@ class TestRebatePolicy(FrappeTestCase):
 		policy = make_policy(tiers=[tier])
 
 		self.assertEqual(
-			run_year_end(policy.name, chunk_size=2), {"created": 3, "refreshed": 0, "skipped": 0}
+			run_year_end(policy.name, chunk_size=2),
+			{"created": 3, "refreshed": 0, "unchanged": 0, "skipped": 0},
 		)
 		settlements = frappe.get_all(
 			"Rebate Settlement",
@@ -108,11 +109,17 @@ class TestRebatePolicy(FrappeTestCase):
 		doc.save()
 		self.assertEqual((doc.eligible_volume, doc.net_rebate, len(doc.slab_breakdown)), (100_000, 2_000, 1))
 
+		# Nothing changed: nothing is rewritten.
+		self.assertEqual(
+			run_year_end(policy.name), {"created": 0, "refreshed": 0, "unchanged": 3, "skipped": 0}
+		)
 		# Approve one, sell more to everyone, re-run: drafts follow, the approved one does not.
 		approved = apply_workflow(apply_workflow(doc, "Submit for Approval"), "Approve")
 		for dealer in dealers:
 			make_invoice(dealer.customer, [(PUMP, 10, 10_000)], day(30))
-		self.assertEqual(run_year_end(policy.name), {"created": 0, "refreshed": 2, "skipped": 1})
+		self.assertEqual(
+			run_year_end(policy.name), {"created": 0, "refreshed": 2, "unchanged": 0, "skipped": 1}
+		)
 		self.assertEqual(frappe.db.count("Rebate Settlement", {"rebate_policy": policy.name}), 3)
 		self.assertEqual(frappe.db.get_value("Rebate Settlement", approved.name, "net_rebate"), 2_000)
 		first = frappe.get_doc("Rebate Settlement", by_dealer[dealers[0].name].name)
