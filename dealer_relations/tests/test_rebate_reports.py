@@ -105,3 +105,19 @@ class TestRebateReports(FrappeTestCase):
 		self.assertTrue(next(row for row in data if row.dealer == self.far.name).posted_entry)
 		# Once settled, the far dealer's rebate is no longer a liability.
 		self.assertAlmostEqual(get_total_rebate_liability()["value"], before - 7_500)
+
+	def test_statement_print_format_renders_in_english_and_chinese(self):
+		doc = self.settlement(self.near.name)
+		english = frappe.get_print("Rebate Settlement", doc.name, print_format="Dealer Rebate Statement")
+		self.assertIn("Year-end Rebate Statement", english)
+		self.assertIn(doc.monthly_volume[0].month, english)
+		self.assertIn("950.00", english)
+		frappe.local.lang = "zh"
+		frappe.local.lang_full_dict = None
+		try:
+			chinese = frappe.get_print("Rebate Settlement", doc.name, print_format="Dealer Rebate Statement")
+		finally:
+			frappe.local.lang = "en"
+			frappe.local.lang_full_dict = None
+		self.assertIn("年终返利对账单", chinese)
+		self.assertIn("返利净额", chinese)
