@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import getdate, today
+from frappe.utils import flt, getdate, today
 
 from dealer_relations.engine.rebates import QUANTITY, next_slab
 from dealer_relations.rebates import accrued_rebates, covered_dealers
@@ -110,8 +110,9 @@ def get_chart(data):
 
 
 def get_summary(data, currency):
-	accrued = sum(row["accrued_rebate"] for row in data)
-	unlockable = sum(row["extra_rebate"] or 0 for row in data)
+	precision = frappe.get_precision("Rebate Settlement", "net_rebate")
+	accrued = flt(sum(row["accrued_rebate"] for row in data), precision)
+	unlockable = flt(sum(row["extra_rebate"] or 0 for row in data), precision)
 	return [
 		{"label": _("Dealers"), "value": len(data), "datatype": "Int", "indicator": "Blue"},
 		{

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.utils import flt
 
 AMOUNTS = ("gross_rebate", "growth_bonus", "diversion_deduction", "net_rebate")
 
@@ -100,9 +101,10 @@ def get_columns():
 
 
 def get_summary(rows, currency):
+	precision = frappe.get_precision("Rebate Settlement", "net_rebate")
 	live = [row for row in rows if row.docstatus < 2]
-	posted = sum(row.net_rebate for row in live if row.docstatus == 1)
-	pending = sum(row.net_rebate for row in live if row.docstatus == 0)
+	posted = flt(sum(row.net_rebate for row in live if row.docstatus == 1), precision)
+	pending = flt(sum(row.net_rebate for row in live if row.docstatus == 0), precision)
 	return [
 		{"label": _("Settlements"), "value": len(live), "datatype": "Int", "indicator": "Blue"},
 		{
@@ -121,7 +123,7 @@ def get_summary(rows, currency):
 		},
 		{
 			"label": _("Diversion Deductions"),
-			"value": sum(row.diversion_deduction for row in live),
+			"value": flt(sum(row.diversion_deduction for row in live), precision),
 			"datatype": "Currency",
 			"currency": currency,
 			"indicator": "Red",
