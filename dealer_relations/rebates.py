@@ -832,8 +832,9 @@ def accrued_rebates(policy, as_of=None, dealers: dict[str, str] | None = None):
 
 @frappe.whitelist()
 def get_total_rebate_liability(filters=None) -> dict:
-	"""Number card: net rebate accrued so far under every submitted policy whose settlements are
-	not yet all posted (running policies, and ended ones awaiting settlement)."""
+	"""Number card: net rebate accrued so far, and not yet posted, under every submitted policy
+	that has started (running policies, and ended ones awaiting settlement). Reps get the total
+	of their own dealers."""
 	frappe.has_permission("Rebate Policy", "read", throw=True)
 	policies = frappe.get_list(
 		"Rebate Policy", filters={"docstatus": 1, "from_date": ("<=", today())}, pluck="name"
@@ -847,7 +848,14 @@ def get_total_rebate_liability(filters=None) -> dict:
 				"Rebate Settlement", filters={"rebate_policy": name, "docstatus": 1}, pluck="dealer"
 			)
 		)
-		dealers = {d: c for d, c in covered_dealers(policy).items() if d not in settled}
+		covered = covered_dealers(policy)
+		# Row-level access as in the Dealer list: a rep's card adds up their own dealers.
+		permitted = set(
+			frappe.get_list(
+				"Dealer", filters={"name": ("in", list(covered))}, pluck="name", limit_page_length=0
+			)
+		)
+		dealers = {d: c for d, c in covered.items() if d not in settled and d in permitted}
 		_terms, accrued = accrued_rebates(policy, dealers=dealers)
 		total += sum((result.net_rebate for _volume, result in accrued.values()), ZERO)
 	return {"value": float(total), "fieldtype": "Currency", "options": currency}

@@ -91,6 +91,8 @@ class TestRebateReports(FrappeTestCase):
 		with self.set_user(REP):
 			_c, data, _m, _chart, _s = liability(frappe._dict(rebate_policy=self.policy.name))
 		self.assertEqual([row["dealer"] for row in data], [self.near.name])
+		with self.set_user(REP):
+			self.assertEqual(get_total_rebate_liability()["value"], 950)  # their dealer's accrual only
 
 	def test_register_and_number_card(self):
 		_c, data, _m, _chart, summary = register(frappe._dict(rebate_policy=self.policy.name))
