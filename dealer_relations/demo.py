@@ -158,6 +158,7 @@ def make_demo_data(
 		"invoices_held_by_credit": frappe.db.count("Sales Invoice", {"remarks": DEMO_MARK, "docstatus": 0}),
 		"rated_dealers": rated,
 	}
+	summary.update(make_demo_rebates(company, start, end))
 	print(summary)
 	return summary
 
@@ -493,3 +494,76 @@ def _rate_demo_dealers(dealers) -> int:
 	from dealer_relations.credit import run_rating
 
 	return run_rating([dealer.name for dealer in dealers])["rated"]
+
+
+# -- rebates -------------------------------------------------------------------------------------
+
+# Net amount slabs for a year (retroactive): C dealers reach slab 1, B dealers slab 2, A dealers 3-4.
+DEMO_REBATE_SLABS = ((100_000, 1), (500_000, 2), (1_000_000, 3), (3_000_000, 4))
+
+
+def make_demo_rebates(company: str, start, end) -> dict:
+	"""A submitted year-end rebate policy over the demo period covering every tier, the company's
+	rebate expense account in settings, and the policy's draft settlements (year-end run)."""
+	from dealer_relations.rebates import run_year_end
+
+	_make_rebate_settings(company)
+	name = f"年度返利政策 {getdate(start).year}-{getdate(end).year}"
+	if not frappe.db.exists("Rebate Policy", name):
+		policy = frappe.get_doc(
+			{
+				"doctype": "Rebate Policy",
+				"policy_name": name,
+				"company": company,
+				"from_date": start,
+				"to_date": end,
+				"basis": "Net Amount",
+				"calculation": "Retroactive",
+				"minimum_volume": 50_000,
+				"growth_threshold": 15,
+				"growth_bonus_rate": 0.5,
+				"slabs": [{"min_value": value, "rate": rate} for value, rate in DEMO_REBATE_SLABS],
+				"tiers": [{"tier": tier} for tier in TIER_PROFILE],
+				"item_groups": [{"item_group": "经销产品"}],
+			}
+		).insert(ignore_permissions=True)
+		policy.submit()
+		frappe.db.commit()  # nosemgrep: see above
+	counts = run_year_end(name)
+	frappe.db.commit()  # nosemgrep: see above
+	return {
+		"rebate_policy": name,
+		"rebate_settlements": frappe.db.count(
+			"Rebate Settlement", {"rebate_policy": name, "docstatus": ("<", 2)}
+		),
+		"new_rebate_settlements": counts["created"],
+	}
+
+
+def _make_rebate_settings(company: str) -> None:
+	"""A 返利费用 expense account for the company and its row in Dealer Relations Settings."""
+	abbr = frappe.get_cached_value("Company", company, "abbr")
+	account = f"经销商返利 - {abbr}"
+	if not frappe.db.exists("Account", account):
+		parent = frappe.db.get_value(
+			"Account", {"company": company, "account_name": "Indirect Expenses", "is_group": 1}, "name"
+		) or frappe.db.get_value(
+			"Account", {"company": company, "root_type": "Expense", "is_group": 1}, "name"
+		)
+		frappe.get_doc(
+			{
+				"doctype": "Account",
+				"account_name": "经销商返利",
+				"parent_account": parent,
+				"company": company,
+				"account_type": "Expense Account",
+			}
+		).insert(ignore_permissions=True)
+	settings = frappe.get_single("Dealer Relations Settings")
+	row = next((r for r in settings.company_settings if r.company == company), None)
+	if row is None:
+		row = settings.append("company_settings", {"company": company})
+	if not row.rebate_expense_account:
+		row.rebate_expense_account = account
+		row.rebate_posting_method = row.rebate_posting_method or "Journal Entry"
+		settings.save(ignore_permissions=True)

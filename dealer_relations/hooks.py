@@ -33,12 +33,14 @@ permission_query_conditions = {
 	"Dealer Visit Log": "dealer_relations.permissions.visit_log_query_conditions",
 	"Dealer Credit Rating": "dealer_relations.permissions.credit_rating_query_conditions",
 	"Dealer Credit Override": "dealer_relations.permissions.credit_override_query_conditions",
+	"Rebate Settlement": "dealer_relations.permissions.rebate_settlement_query_conditions",
 }
 has_permission = {
 	"Dealer": "dealer_relations.permissions.dealer_has_permission",
 	"Dealer Visit Log": "dealer_relations.permissions.visit_log_has_permission",
 	"Dealer Credit Rating": "dealer_relations.permissions.dealer_record_has_permission",
 	"Dealer Credit Override": "dealer_relations.permissions.dealer_record_has_permission",
+	"Rebate Settlement": "dealer_relations.permissions.dealer_record_has_permission",
 }
 
 # Visits on the Dealer form timeline
@@ -49,6 +51,7 @@ additional_timeline_content = {
 scheduler_events = {
 	"daily": ["dealer_relations.visits.create_overdue_todos"],
 	"monthly_long": ["dealer_relations.credit.rate_dealers_monthly"],
+	"daily_long": ["dealer_relations.rebates.create_due_settlements"],
 }
 
 # ERPNext integration

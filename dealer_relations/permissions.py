@@ -68,8 +68,13 @@ def credit_override_query_conditions(user: str | None = None, doctype: str | Non
 	return dealer_link_query_conditions("Dealer Credit Override", user)
 
 
+def rebate_settlement_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return dealer_link_query_conditions("Rebate Settlement", user)
+
+
 def dealer_record_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
-	"""Records written for a dealer (ratings, overrides): a rep reads those of their own dealers."""
+	"""Records written for a dealer (ratings, overrides, rebate settlements): a rep reads those of
+	their own dealers (to explain them); finance and credit see all."""
 	user = user or frappe.session.user
 	roles = frappe.get_roles(user)
 	if not is_row_restricted(roles) or doc.is_new():

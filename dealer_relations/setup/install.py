@@ -9,6 +9,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from dealer_relations.engine.dealer import APP_ROLES
 from dealer_relations.setup.custom_fields import get_custom_fields
+from dealer_relations.setup.workflow import make_workflows, remove_workflows
 
 DEFAULT_TIERS = (
 	{
@@ -60,6 +61,9 @@ def before_install() -> None:
 
 def after_install() -> None:
 	make_roles()
+	# Before the custom fields: adding a column commits (DDL), so a reinstall in the middle of a
+	# transaction keeps the workflow too.
+	make_workflows()
 	make_role_profiles()
 	make_custom_fields()
 	make_default_tiers()
@@ -70,6 +74,7 @@ def before_uninstall() -> None:
 	"""Runs before Frappe drops our doctypes and is committed with them (after_uninstall is not)."""
 	remove_custom_fields()
 	remove_role_profiles()
+	remove_workflows()
 	remove_roles()
 	frappe.defaults.clear_default(PREEXISTING_ROLES_KEY, parent="__default")
 	frappe.defaults.clear_default(PREEXISTING_PROFILES_KEY, parent="__default")

@@ -11,6 +11,7 @@ def get_data():
 			"Dealer Visit Log": "dealer",
 			"Dealer Credit Rating": "dealer",
 			"Dealer Credit Override": "dealer",
+			"Rebate Settlement": "dealer",
 		},
 		"transactions": [
 			{"label": _("Relationship"), "items": ["Dealer Visit Log"]},
@@ -18,5 +19,6 @@ def get_data():
 			{"label": _("Fulfilment"), "items": ["Delivery Note", "Sales Invoice"]},
 			{"label": _("Payments"), "items": ["Payment Entry"]},
 			{"label": _("Credit"), "items": ["Dealer Credit Rating", "Dealer Credit Override"]},
+			{"label": _("Rebates"), "items": ["Rebate Settlement"]},
 		],
 	}

@@ -18,6 +18,10 @@ class DealerCompanySettings(Document):
 		parent: DF.Data
 		parentfield: DF.Data
 		parenttype: DF.Data
+		rebate_cost_center: DF.Link | None
+		rebate_expense_account: DF.Link | None
+		rebate_item: DF.Link | None
+		rebate_posting_method: DF.Literal["Journal Entry", "Credit Note"]
 	# end: auto-generated types
 
 	pass

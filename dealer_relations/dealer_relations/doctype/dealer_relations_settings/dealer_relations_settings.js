@@ -1,4 +1,22 @@
 // Copyright (c) 2026, Dealer Relations contributors
 // For license information, please see license.txt
 
-frappe.ui.form.on("Dealer Relations Settings", {});
+frappe.ui.form.on("Dealer Relations Settings", {
+	setup(frm) {
+		// Rebates: each company row picks its own ledger accounts and a non-stock rebate item.
+		frm.set_query("rebate_expense_account", "company_settings", (doc, cdt, cdn) => ({
+			filters: {
+				company: locals[cdt][cdn].company,
+				is_group: 0,
+				root_type: "Expense",
+				disabled: 0,
+			},
+		}));
+		frm.set_query("rebate_cost_center", "company_settings", (doc, cdt, cdn) => ({
+			filters: { company: locals[cdt][cdn].company, is_group: 0 },
+		}));
+		frm.set_query("rebate_item", "company_settings", () => ({
+			filters: { is_stock_item: 0, disabled: 0 },
+		}));
+	},
+});

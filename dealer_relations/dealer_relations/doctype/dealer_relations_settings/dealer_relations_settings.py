@@ -22,6 +22,7 @@ class DealerRelationsSettings(Document):
 			DealerCreditGrade,
 		)
 
+		auto_create_rebate_settlements: DF.Check
 		checkin_max_distance: DF.Int
 		company_settings: DF.Table[DealerCompanySettings]
 		create_overdue_todos: DF.Check
@@ -29,6 +30,7 @@ class DealerRelationsSettings(Document):
 		default_tier: DF.Link | None
 		full_points_volume: DF.Currency
 		rate_dealers_monthly: DF.Check
+		rebate_run_delay_days: DF.Int
 		warn_redundant_territories: DF.Check
 		weight_days_late: DF.Float
 		weight_diversions: DF.Float
@@ -43,6 +45,7 @@ class DealerRelationsSettings(Document):
 	def validate(self):
 		self.validate_one_row_per_company()
 		self.validate_credit_settings()
+		self.validate_rebate_settings()
 
 	def validate_one_row_per_company(self):
 		seen = set()
@@ -60,3 +63,8 @@ class DealerRelationsSettings(Document):
 		from dealer_relations.credit import validate_settings
 
 		validate_settings(self)
+
+	def validate_rebate_settings(self):
+		from dealer_relations.rebates import validate_company_rebate_settings
+
+		validate_company_rebate_settings(self)

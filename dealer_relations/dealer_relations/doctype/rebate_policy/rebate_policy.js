@@ -1,0 +1,54 @@
+// Copyright (c) 2026, Dealer Relations contributors
+// For license information, please see license.txt
+
+frappe.ui.form.on("Rebate Policy", {
+	setup(frm) {
+		frm.set_query("dealer", "dealers", () => ({ filters: { company: frm.doc.company } }));
+		frm.set_query("item_code", "items", () => ({ filters: { disabled: 0 } }));
+	},
+
+	refresh(frm) {
+		if (frm.doc.docstatus !== 1) return;
+		if (frappe.model.can_create("Rebate Settlement")) {
+			frm.add_custom_button(
+				frm.doc.settlements_created_on ? __("Refresh Settlements") : __("Create Settlements"),
+				() => frm.trigger("create_settlements")
+			);
+		}
+		frm.add_custom_button(
+			__("Settlements"),
+			() => frappe.set_route("List", "Rebate Settlement", { rebate_policy: frm.doc.name }),
+			__("View")
+		);
+		frm.add_custom_button(
+			__("Rebate Liability"),
+			() => frappe.set_route("query-report", "Rebate Liability", { rebate_policy: frm.doc.name }),
+			__("View")
+		);
+	},
+
+	create_settlements(frm) {
+		frappe.confirm(
+			__(
+				"Build a draft settlement for every dealer this policy covers? Drafts already there are refreshed; submitted settlements are left as they are."
+			),
+			() =>
+				frappe
+					.call("dealer_relations.rebates.create_settlements", { policy: frm.doc.name })
+					.then((r) => {
+						frappe.show_alert({
+							message: __("Creating settlements for {0} dealers in the background", [
+								r.message.dealers,
+							]),
+							indicator: "blue",
+						});
+					})
+		);
+	},
+
+	basis(frm) {
+		if (frm.doc.basis !== "Collected Amount") frm.set_value("collection_cutoff_date", null);
+		else if (!frm.doc.collection_cutoff_date && frm.doc.to_date)
+			frm.set_value("collection_cutoff_date", frappe.datetime.add_months(frm.doc.to_date, 1));
+	},
+});

@@ -1,0 +1,132 @@
+# Copyright (c) 2026, Dealer Relations contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from dealer_relations.engine.rebates import check_dealer_covered, check_unique_settlement
+from dealer_relations.rebates import (
+	covered_dealers,
+	get_posting_setup,
+	get_terms,
+	load_volumes,
+	post_settlement,
+	reverse_settlement,
+	settlement_values,
+)
+from dealer_relations.utils import enforce
+
+
+class RebateSettlement(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from dealer_relations.dealer_relations.doctype.rebate_settlement_month.rebate_settlement_month import (
+			RebateSettlementMonth,
+		)
+		from dealer_relations.dealer_relations.doctype.rebate_settlement_slab.rebate_settlement_slab import (
+			RebateSettlementSlab,
+		)
+
+		amended_from: DF.Link | None
+		basis: DF.Data | None
+		calculation: DF.Data | None
+		company: DF.Link | None
+		credit_note: DF.Link | None
+		currency: DF.Link | None
+		customer: DF.Link | None
+		dealer: DF.Link
+		dealer_name: DF.Data | None
+		diversion_deduction: DF.Currency
+		eligible_volume: DF.Float
+		forfeit_percent: DF.Percent
+		from_date: DF.Date | None
+		gross_rebate: DF.Currency
+		growth_bonus: DF.Currency
+		growth_percent: DF.Percent
+		journal_entry: DF.Link | None
+		monthly_volume: DF.Table[RebateSettlementMonth]
+		net_rebate: DF.Currency
+		posting_date: DF.Date
+		prior_volume: DF.Float
+		rate: DF.Percent
+		rebate_base: DF.Currency
+		rebate_policy: DF.Link
+		remarks: DF.SmallText | None
+		sales_rep: DF.Link | None
+		slab_breakdown: DF.Table[RebateSettlementSlab]
+		slab_reached: DF.Int
+		to_date: DF.Date | None
+		workflow_state: DF.Link | None
+	# end: auto-generated types
+
+	def validate(self):
+		if not (self.dealer and self.rebate_policy):
+			return  # Frappe's mandatory check names the missing field next
+		self.validate_policy()
+		self.validate_unique()
+
+	def before_save(self):
+		self.compute_rebate()
+
+	def before_submit(self):
+		# Refuse before anything is posted when an account is missing.
+		get_posting_setup(self.company, self.customer)
+
+	def on_submit(self):
+		post_settlement(self)
+
+	def on_cancel(self):
+		self.ignore_linked_doctypes = ("GL Entry", "Payment Ledger Entry", "Journal Entry", "Sales Invoice")
+		reverse_settlement(self)
+
+	def get_policy(self):
+		if not getattr(self, "_policy", None) or self._policy.name != self.rebate_policy:
+			self._policy = frappe.get_doc("Rebate Policy", self.rebate_policy)
+		return self._policy
+
+	def validate_policy(self):
+		policy = self.get_policy()
+		if policy.docstatus != 1:
+			frappe.throw(
+				_("Rebate Policy {0} is not submitted; only a submitted policy can be settled").format(
+					frappe.bold(self.rebate_policy)
+				),
+				title=_("Invalid Rebate Policy"),
+			)
+		enforce(
+			check_dealer_covered, self.dealer, self.rebate_policy, covered_dealers(policy, only=[self.dealer])
+		)
+		self.company = policy.company
+		self.from_date, self.to_date = policy.from_date, policy.to_date
+		self.basis, self.calculation = policy.basis, policy.calculation
+		self.currency = frappe.get_cached_value("Company", policy.company, "default_currency")
+
+	def validate_unique(self):
+		existing = frappe.db.get_value(
+			"Rebate Settlement",
+			{
+				"dealer": self.dealer,
+				"rebate_policy": self.rebate_policy,
+				"docstatus": ("<", 2),
+				"name": ("!=", self.name),
+			},
+			"name",
+		)
+		enforce(check_unique_settlement, self.dealer, self.rebate_policy, existing)
+
+	def compute_rebate(self):
+		"""Amounts from the ledger, the same way the year-end run computes them."""
+		policy = self.get_policy()
+		customer = self.customer or frappe.db.get_value("Dealer", self.dealer, "customer")
+		volume = load_volumes(policy, {self.dealer: customer})[self.dealer]
+		fields, slabs, months = settlement_values(get_terms(policy), volume)
+		self.update(fields)
+		self.set("slab_breakdown", slabs)
+		self.set("monthly_volume", months)

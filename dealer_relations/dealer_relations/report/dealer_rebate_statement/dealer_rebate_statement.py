@@ -1,0 +1,153 @@
+# Copyright (c) 2026, Dealer Relations contributors
+# For license information, please see license.txt
+
+"""One dealer under one policy: volume month by month, the slab reached, the rebate, deductions
+and the net — the figures its Rebate Settlement carries, explained so the dealer can check them."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from dealer_relations.engine.rebates import (
+	QUANTITY,
+	ZERO,
+	calculate_rebate,
+	check_dealer_covered,
+	next_slab,
+	slab_index,
+)
+from dealer_relations.rebates import covered_dealers, get_terms, load_volumes
+from dealer_relations.utils import enforce
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	if not filters.rebate_policy or not filters.dealer:
+		frappe.throw(_("Rebate Policy and Dealer are required"), title=_("Missing Filters"))
+	policy = frappe.get_doc("Rebate Policy", filters.rebate_policy)
+	policy.check_permission("read")
+	frappe.get_doc("Dealer", filters.dealer).check_permission("read")
+	covered = covered_dealers(policy, only=[filters.dealer])
+	enforce(check_dealer_covered, filters.dealer, policy.name, covered)
+
+	terms = get_terms(policy)
+	volume = load_volumes(policy, covered, as_of=filters.as_of)[filters.dealer]
+	result = calculate_rebate(
+		terms, volume.volume, volume.base, volume.prior_volume, volume.forfeit_percent, with_breakdown=True
+	)
+	currency = frappe.get_cached_value("Company", policy.company, "default_currency")
+	data, cumulative = [], ZERO
+	for month in sorted(volume.by_month):
+		cumulative += volume.by_month[month]
+		reached = slab_index(terms, cumulative) if cumulative > 0 else 0
+		data.append(
+			{
+				"month": month,
+				"volume": float(volume.by_month[month]),
+				"cumulative_volume": float(cumulative),
+				"slab": reached,
+				"rate": float(terms.slabs[reached - 1].rate) if reached else 0,
+			}
+		)
+	if data:
+		data.append({"month": _("Total"), "volume": float(volume.volume), "bold": 1})
+	return (
+		get_columns(policy),
+		data,
+		get_message(policy, result, next_slab(terms, result, volume.prior_volume, volume.forfeit_percent)),
+		get_chart(data[:-1]),
+		get_summary(policy, result, currency),
+	)
+
+
+def get_columns(policy):
+	volume_type = "Float" if policy.basis == QUANTITY else "Currency"
+	return [
+		{"label": _("Month"), "fieldname": "month", "fieldtype": "Data", "width": 110},
+		{"label": _("Volume"), "fieldname": "volume", "fieldtype": volume_type, "width": 150},
+		{
+			"label": _("Cumulative Volume"),
+			"fieldname": "cumulative_volume",
+			"fieldtype": volume_type,
+			"width": 160,
+		},
+		{"label": _("Slab Reached"), "fieldname": "slab", "fieldtype": "Int", "width": 110},
+		{"label": _("Rate (%)"), "fieldname": "rate", "fieldtype": "Percent", "width": 100},
+	]
+
+
+def get_message(policy, result, ahead):
+	lines = [
+		_("Rebate Policy {0}: {1} to {2}, basis {3}, calculation {4}.").format(
+			frappe.bold(policy.name),
+			frappe.format(policy.from_date, "Date"),
+			frappe.format(policy.to_date, "Date"),
+			_(policy.basis),
+			_(policy.calculation),
+		)
+	]
+	if result.below_minimum:
+		lines.append(
+			_("The volume is below the policy's minimum of {0}; no rebate is earned.").format(
+				frappe.format(policy.minimum_volume, "Float")
+			)
+		)
+	for portion in result.breakdown:
+		lines.append(
+			_("Slab {0}: {1} at {2}% = {3}").format(
+				portion.slab,
+				frappe.format(float(portion.volume), "Float"),
+				frappe.format(float(portion.rate), "Float"),
+				frappe.format(float(portion.rebate), "Currency"),
+			)
+		)
+	if result.capped:
+		lines.append(_("The rebate is capped at {0}.").format(frappe.format(policy.rebate_cap, "Currency")))
+	if ahead:
+		lines.append(
+			_("{0} more volume reaches slab {1} and adds {2} of rebate.").format(
+				frappe.format(float(ahead.gap), "Float"),
+				ahead.slab,
+				frappe.format(float(ahead.extra_rebate), "Currency"),
+			)
+		)
+	return "<br>".join(lines)
+
+
+def get_chart(rows):
+	return {
+		"data": {
+			"labels": [row["month"] for row in rows],
+			"datasets": [
+				{"name": _("Cumulative Volume"), "values": [row["cumulative_volume"] for row in rows]}
+			],
+		},
+		"type": "line",
+	}
+
+
+def get_summary(policy, result, currency):
+	def money(label, value, indicator="Blue"):
+		return {
+			"label": label,
+			"value": float(value),
+			"datatype": "Currency",
+			"currency": currency,
+			"indicator": indicator,
+		}
+
+	return [
+		{
+			"label": _("Eligible Volume"),
+			"value": float(result.volume),
+			"datatype": "Float" if policy.basis == QUANTITY else "Currency",
+			"currency": currency,
+			"indicator": "Blue",
+		},
+		{"label": _("Slab Reached"), "value": result.slab_reached, "datatype": "Int", "indicator": "Blue"},
+		money(_("Gross Rebate"), result.gross_rebate),
+		money(_("Growth Bonus"), result.growth_bonus, "Green"),
+		money(_("Diversion Deduction"), result.diversion_deduction, "Red"),
+		money(_("Net Rebate"), result.net_rebate, "Green"),
+	]

@@ -1,0 +1,132 @@
+# Copyright (c) 2026, Dealer Relations contributors
+# For license information, please see license.txt
+
+"""All dealers of a running policy, year to date: volume, slab reached so far, rebate accrued,
+and the gap to the next slab with the extra rebate it would unlock — what reps push sales with.
+Reps see only their own dealers."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import flt, getdate, today
+
+from dealer_relations.engine.rebates import QUANTITY, next_slab
+from dealer_relations.rebates import accrued_rebates, covered_dealers
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	if not filters.rebate_policy:
+		frappe.throw(_("Rebate Policy is required"), title=_("Missing Filters"))
+	policy = frappe.get_doc("Rebate Policy", filters.rebate_policy)
+	policy.check_permission("read")
+	as_of = getdate(filters.as_of or today())
+
+	dealer_filters = {"name": ("in", list(covered_dealers(policy)))}
+	if filters.sales_rep:
+		dealer_filters["sales_rep"] = filters.sales_rep
+	if filters.tier:
+		dealer_filters["tier"] = filters.tier
+	# Row-level access as in the Dealer list: a rep's report covers their own dealers only.
+	dealers = frappe.get_list(
+		"Dealer",
+		filters=dealer_filters,
+		fields=["name", "dealer_name", "customer", "sales_rep", "tier"],
+		limit_page_length=0,
+	)
+	terms, accrued = accrued_rebates(policy, as_of, {d.name: d.customer for d in dealers})
+	currency = frappe.get_cached_value("Company", policy.company, "default_currency")
+	data = []
+	for dealer in dealers:
+		volume, result = accrued[dealer.name]
+		ahead = next_slab(terms, result, volume.prior_volume, volume.forfeit_percent)
+		data.append(
+			{
+				"dealer": dealer.name,
+				"dealer_name": dealer.dealer_name,
+				"sales_rep": dealer.sales_rep,
+				"tier": dealer.tier,
+				"volume": float(result.volume),
+				"slab_reached": result.slab_reached,
+				"rate": float(result.rate),
+				"accrued_rebate": float(result.net_rebate),
+				"next_slab": ahead.slab if ahead else None,
+				"gap": float(ahead.gap) if ahead else None,
+				"extra_rebate": float(ahead.extra_rebate) if ahead else None,
+				"currency": currency,
+			}
+		)
+	data.sort(key=lambda row: (row["gap"] is None, row["gap"] or 0))
+	return get_columns(policy, currency), data, None, get_chart(data), get_summary(data, currency)
+
+
+def get_columns(policy, currency):
+	volume_type = "Float" if policy.basis == QUANTITY else "Currency"
+	return [
+		{"label": _("Dealer"), "fieldname": "dealer", "fieldtype": "Link", "options": "Dealer", "width": 160},
+		{"label": _("Dealer Name"), "fieldname": "dealer_name", "fieldtype": "Data", "width": 200},
+		{
+			"label": _("Sales Rep"),
+			"fieldname": "sales_rep",
+			"fieldtype": "Link",
+			"options": "User",
+			"width": 160,
+		},
+		{"label": _("Tier"), "fieldname": "tier", "fieldtype": "Link", "options": "Dealer Tier", "width": 70},
+		{"label": _("Volume to Date"), "fieldname": "volume", "fieldtype": volume_type, "width": 140},
+		{"label": _("Slab Reached"), "fieldname": "slab_reached", "fieldtype": "Int", "width": 100},
+		{"label": _("Rate (%)"), "fieldname": "rate", "fieldtype": "Percent", "width": 90},
+		{
+			"label": _("Rebate Accrued"),
+			"fieldname": "accrued_rebate",
+			"fieldtype": "Currency",
+			"options": "currency",
+			"width": 140,
+		},
+		{"label": _("Next Slab"), "fieldname": "next_slab", "fieldtype": "Int", "width": 90},
+		{"label": _("Gap to Next Slab"), "fieldname": "gap", "fieldtype": volume_type, "width": 140},
+		{
+			"label": _("Extra Rebate Unlocked"),
+			"fieldname": "extra_rebate",
+			"fieldtype": "Currency",
+			"options": "currency",
+			"width": 160,
+		},
+	]
+
+
+def get_chart(data):
+	top = sorted((row for row in data if row["extra_rebate"]), key=lambda row: -row["extra_rebate"])[:10]
+	return {
+		"data": {
+			"labels": [row["dealer_name"] or row["dealer"] for row in top],
+			"datasets": [
+				{"name": _("Extra Rebate Unlocked"), "values": [row["extra_rebate"] for row in top]}
+			],
+		},
+		"type": "bar",
+	}
+
+
+def get_summary(data, currency):
+	precision = frappe.get_precision("Rebate Settlement", "net_rebate")
+	accrued = flt(sum(row["accrued_rebate"] for row in data), precision)
+	unlockable = flt(sum(row["extra_rebate"] or 0 for row in data), precision)
+	return [
+		{"label": _("Dealers"), "value": len(data), "datatype": "Int", "indicator": "Blue"},
+		{
+			"label": _("Rebate Accrued"),
+			"value": accrued,
+			"datatype": "Currency",
+			"currency": currency,
+			"indicator": "Orange",
+		},
+		{
+			"label": _("Extra Rebate Unlocked"),
+			"value": unlockable,
+			"datatype": "Currency",
+			"currency": currency,
+			"indicator": "Green",
+		},
+	]

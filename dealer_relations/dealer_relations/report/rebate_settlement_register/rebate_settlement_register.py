@@ -1,0 +1,131 @@
+# Copyright (c) 2026, Dealer Relations contributors
+# For license information, please see license.txt
+
+"""Finance's register of rebate settlements: what each dealer earned, what was deducted, what
+was posted and where, by approval state."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import flt
+
+AMOUNTS = ("gross_rebate", "growth_bonus", "diversion_deduction", "net_rebate")
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	conditions = {"docstatus": ("<", 2) if not filters.include_cancelled else ("<=", 2)}
+	for fieldname in ("company", "rebate_policy", "dealer", "workflow_state"):
+		if filters.get(fieldname):
+			conditions[fieldname] = filters.get(fieldname)
+	if filters.from_date and filters.to_date:
+		conditions["posting_date"] = ("between", [filters.from_date, filters.to_date])
+	rows = frappe.get_list(
+		"Rebate Settlement",
+		filters=conditions,
+		fields=[
+			"name",
+			"posting_date",
+			"dealer",
+			"dealer_name",
+			"rebate_policy",
+			"eligible_volume",
+			"slab_reached",
+			*AMOUNTS,
+			"workflow_state",
+			"docstatus",
+			"journal_entry",
+			"credit_note",
+			"currency",
+		],
+		order_by="posting_date desc, name desc",
+		limit_page_length=0,
+	)
+	for row in rows:
+		row.status = (
+			_(row.workflow_state)
+			if row.workflow_state
+			else _(("Draft", "Submitted", "Cancelled")[row.docstatus])
+		)
+		row.posted_as = (
+			"Journal Entry" if row.journal_entry else ("Sales Invoice" if row.credit_note else None)
+		)
+		row.posted_entry = row.journal_entry or row.credit_note
+	currency = rows[0].currency if rows else None
+	return get_columns(), rows, None, None, get_summary(rows, currency)
+
+
+def get_columns():
+	money = {"fieldtype": "Currency", "options": "currency", "width": 130}
+	return [
+		{
+			"label": _("Settlement"),
+			"fieldname": "name",
+			"fieldtype": "Link",
+			"options": "Rebate Settlement",
+			"width": 150,
+		},
+		{"label": _("Posting Date"), "fieldname": "posting_date", "fieldtype": "Date", "width": 100},
+		{"label": _("Dealer"), "fieldname": "dealer", "fieldtype": "Link", "options": "Dealer", "width": 150},
+		{"label": _("Dealer Name"), "fieldname": "dealer_name", "fieldtype": "Data", "width": 180},
+		{
+			"label": _("Rebate Policy"),
+			"fieldname": "rebate_policy",
+			"fieldtype": "Link",
+			"options": "Rebate Policy",
+			"width": 150,
+		},
+		{"label": _("Eligible Volume"), "fieldname": "eligible_volume", "fieldtype": "Float", "width": 130},
+		{"label": _("Slab Reached"), "fieldname": "slab_reached", "fieldtype": "Int", "width": 90},
+		{"label": _("Gross Rebate"), "fieldname": "gross_rebate", **money},
+		{"label": _("Growth Bonus"), "fieldname": "growth_bonus", **money},
+		{"label": _("Diversion Deduction"), "fieldname": "diversion_deduction", **money},
+		{"label": _("Net Rebate"), "fieldname": "net_rebate", **money},
+		{"label": _("Status"), "fieldname": "status", "fieldtype": "Data", "width": 120},
+		{
+			"label": _("Posted As"),
+			"fieldname": "posted_as",
+			"fieldtype": "Link",
+			"options": "DocType",
+			"width": 110,
+		},
+		{
+			"label": _("Posted Entry"),
+			"fieldname": "posted_entry",
+			"fieldtype": "Dynamic Link",
+			"options": "posted_as",
+			"width": 160,
+		},
+	]
+
+
+def get_summary(rows, currency):
+	precision = frappe.get_precision("Rebate Settlement", "net_rebate")
+	live = [row for row in rows if row.docstatus < 2]
+	posted = flt(sum(row.net_rebate for row in live if row.docstatus == 1), precision)
+	pending = flt(sum(row.net_rebate for row in live if row.docstatus == 0), precision)
+	return [
+		{"label": _("Settlements"), "value": len(live), "datatype": "Int", "indicator": "Blue"},
+		{
+			"label": _("Net Rebate Posted"),
+			"value": posted,
+			"datatype": "Currency",
+			"currency": currency,
+			"indicator": "Green",
+		},
+		{
+			"label": _("Net Rebate Awaiting Approval"),
+			"value": pending,
+			"datatype": "Currency",
+			"currency": currency,
+			"indicator": "Orange",
+		},
+		{
+			"label": _("Diversion Deductions"),
+			"value": flt(sum(row.diversion_deduction for row in live), precision),
+			"datatype": "Currency",
+			"currency": currency,
+			"indicator": "Red",
+		},
+	]

@@ -1,0 +1,504 @@
+"""Year-end tiered rebate rules (年终返利): policy sanity, the rebate a volume earns, the growth
+bonus, caps and minimums, diversion forfeits, and what the next slab would unlock.
+
+Money is Decimal and rounded to the cent (half up) once per component, so a settlement, the
+statement report and the posted Journal Entry all show the same figures.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from dealer_relations.engine.errors import RuleViolation, _
+
+RETROACTIVE = "Retroactive"
+INCREMENTAL = "Incremental"
+CALCULATIONS = (RETROACTIVE, INCREMENTAL)
+
+NET_AMOUNT = "Net Amount"
+QUANTITY = "Quantity"
+COLLECTED_AMOUNT = "Collected Amount"
+BASES = (NET_AMOUNT, QUANTITY, COLLECTED_AMOUNT)
+
+JOURNAL_ENTRY = "Journal Entry"
+CREDIT_NOTE = "Credit Note"
+POSTING_METHODS = (JOURNAL_ENTRY, CREDIT_NOTE)
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+def cents(precision: int = 2) -> Decimal:
+	return Decimal(1).scaleb(-int(precision))
+
+
+def money(value: Decimal, precision: int = 2) -> Decimal:
+	return Decimal(value).quantize(cents(precision), rounding=ROUND_HALF_UP)
+
+
+def dec(value) -> Decimal:
+	"""Decimal from a float/str/int/None as the database returns it (floats through str)."""
+	if value.__class__ is Decimal:  # the hot path: already a Decimal
+		return value
+	if value is None or value == "":
+		return ZERO
+	if isinstance(value, float):
+		return Decimal(repr(value))
+	return Decimal(value)
+
+
+# -- policy -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Slab:
+	"""From ``min_value`` of volume on, ``rate`` percent of the rebate base, plus a one-off
+	``fixed_amount`` when this is the highest slab reached."""
+
+	min_value: Decimal
+	rate: Decimal
+	fixed_amount: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class RebateTerms:
+	calculation: str
+	slabs: tuple[Slab, ...]
+	minimum_volume: Decimal = ZERO  # below it nothing is earned (0 = no minimum)
+	cap: Decimal = ZERO  # the most a dealer can earn before deductions (0 = no cap)
+	growth_threshold: Decimal = ZERO  # percent growth over the prior period needed for the bonus
+	growth_bonus_rate: Decimal = ZERO  # extra percent of the rebate base (0 = no bonus)
+	precision: int = 2
+
+	def __post_init__(self):
+		# Derived once: the hot path (100,000 dealers) only bisects and multiplies.
+		object.__setattr__(self, "_mins", [slab.min_value for slab in self.slabs])
+		object.__setattr__(self, "_cent", cents(self.precision))
+
+
+def check_period(from_date: date | None, to_date: date | None) -> None:
+	if from_date and to_date and from_date > to_date:
+		raise RuleViolation(
+			_("From Date {0} must be on or before To Date {1}"),
+			(from_date, to_date),
+			"from_date",
+			_("Invalid Period"),
+		)
+
+
+def check_slabs(slabs: list[Slab]) -> None:
+	"""Slabs listed from lowest to highest, no two starting at the same volume, rates within
+	0-100 and never lower than the slab below (a higher slab that paid less would make a dealer
+	lose rebate by buying more)."""
+	if not slabs:
+		raise RuleViolation(
+			_("Slabs: add at least one slab with a Min Value and a Rate"), (), "slabs", _("Missing Slabs")
+		)
+	for idx, slab in enumerate(slabs, start=1):
+		if slab.rate < 0 or slab.rate > 100:
+			raise RuleViolation(
+				_("Slabs row #{0}: Rate must be between 0 and 100 percent, got {1}"),
+				(idx, slab.rate),
+				"slabs",
+				_("Invalid Slab"),
+			)
+		if slab.min_value < 0:
+			raise RuleViolation(
+				_("Slabs row #{0}: Min Value cannot be negative, got {1}"),
+				(idx, slab.min_value),
+				"slabs",
+				_("Invalid Slab"),
+			)
+		if slab.fixed_amount < 0:
+			raise RuleViolation(
+				_("Slabs row #{0}: Fixed Amount cannot be negative, got {1}"),
+				(idx, slab.fixed_amount),
+				"slabs",
+				_("Invalid Slab"),
+			)
+		if idx == 1:
+			continue
+		previous = slabs[idx - 2]
+		if slab.min_value <= previous.min_value:
+			raise RuleViolation(
+				_(
+					"Slabs row #{0}: Min Value {1} must be greater than {2} in row #{3}; list slabs from lowest to highest without overlaps"
+				),
+				(idx, slab.min_value, previous.min_value, idx - 1),
+				"slabs",
+				_("Overlapping Slabs"),
+			)
+		if slab.rate < previous.rate:
+			raise RuleViolation(
+				_("Slabs row #{0}: Rate {1} is lower than {2} in row #{3}; a higher slab cannot pay less"),
+				(idx, slab.rate, previous.rate, idx - 1),
+				"slabs",
+				_("Invalid Slab"),
+			)
+		if slab.fixed_amount < previous.fixed_amount:
+			raise RuleViolation(
+				_(
+					"Slabs row #{0}: Fixed Amount {1} is lower than {2} in row #{3}; a higher slab cannot pay less"
+				),
+				(idx, slab.fixed_amount, previous.fixed_amount, idx - 1),
+				"slabs",
+				_("Invalid Slab"),
+			)
+
+
+def check_terms(terms: RebateTerms) -> None:
+	if terms.calculation not in CALCULATIONS:
+		raise RuleViolation(
+			_("Calculation {0} is not one of Retroactive, Incremental"),
+			(terms.calculation,),
+			"calculation",
+			_("Invalid Policy"),
+		)
+	check_slabs(list(terms.slabs))
+	for fieldname, label, value in (
+		("minimum_volume", _("Minimum Volume"), terms.minimum_volume),
+		("cap", _("Rebate Cap"), terms.cap),
+		("growth_threshold", _("Growth Threshold (%)"), terms.growth_threshold),
+	):
+		if value < 0:
+			raise RuleViolation(
+				_("{0} cannot be negative, got {1}"), (label, value), fieldname, _("Invalid Policy"), True
+			)
+	if terms.growth_bonus_rate < 0 or terms.growth_bonus_rate > 100:
+		raise RuleViolation(
+			_("Growth Bonus (%) must be between 0 and 100, got {0}"),
+			(terms.growth_bonus_rate,),
+			"growth_bonus_rate",
+			_("Invalid Policy"),
+		)
+
+
+def check_coverage(tiers: Iterable[str], dealers: Iterable[str]) -> None:
+	if not any(tiers) and not any(dealers):
+		raise RuleViolation(
+			_("Covered Tiers or Covered Dealers: a policy must cover at least one tier or dealer"),
+			(),
+			"tiers",
+			_("Missing Coverage"),
+		)
+
+
+@dataclass(frozen=True)
+class PolicyScope:
+	"""What makes two policies pay twice for the same purchase: company, dates, item scope."""
+
+	name: str
+	company: str
+	from_date: date
+	to_date: date
+	item_groups: frozenset = frozenset()
+	brands: frozenset = frozenset()
+	items: frozenset = frozenset()
+	excluded_items: frozenset = frozenset()
+
+	@property
+	def scope_key(self) -> tuple:
+		return (self.item_groups, self.brands, self.items, self.excluded_items)
+
+	def overlaps(self, other: PolicyScope) -> bool:
+		return (
+			self.company == other.company
+			and self.from_date <= other.to_date
+			and other.from_date <= self.to_date
+			and self.scope_key == other.scope_key
+		)
+
+
+def check_no_overlapping_policy(
+	policy: PolicyScope,
+	covered: set[str],
+	others: Iterable[tuple[PolicyScope, set[str]]],
+) -> None:
+	"""Two submitted policies with the same item scope and overlapping periods cannot cover the
+	same dealer: the dealer would be paid twice for the same purchases."""
+	for other, other_covered in others:
+		if other.name == policy.name or not policy.overlaps(other):
+			continue
+		shared = sorted(covered & other_covered)
+		if shared:
+			raise RuleViolation(
+				_(
+					"Dealer {0} is already covered by Rebate Policy {1} for an overlapping period ({2} to {3}) with the same item scope"
+				),
+				(shared[0], other.name, other.from_date, other.to_date),
+				"tiers",
+				_("Overlapping Policy"),
+			)
+
+
+def check_dealer_covered(dealer: str, policy: str, covered: Iterable[str]) -> None:
+	if dealer not in set(covered):
+		raise RuleViolation(
+			_("Dealer {0} is not covered by Rebate Policy {1}"),
+			(dealer, policy),
+			"dealer",
+			_("Dealer Not Covered"),
+		)
+
+
+def check_unique_settlement(dealer: str, policy: str, existing: str | None) -> None:
+	if existing:
+		raise RuleViolation(
+			_("Dealer {0} already has Rebate Settlement {1} for Rebate Policy {2}"),
+			(dealer, existing, policy),
+			"dealer",
+			_("Duplicate Settlement"),
+		)
+
+
+def check_posting_setup(
+	company: str, method: str, expense_account: str | None, receivable_account: str | None, item: str | None
+) -> None:
+	"""What posting needs, checked before anything is written."""
+	if not expense_account:
+		raise RuleViolation(
+			_(
+				"Rebate Expense Account is not set for Company {0}; set it in Dealer Relations Settings, Company Settings"
+			),
+			(company,),
+			"rebate_expense_account",
+			_("Missing Account"),
+		)
+	if not receivable_account:
+		raise RuleViolation(
+			_("Company {0} has no Default Receivable Account; set it on the Company"),
+			(company,),
+			"default_receivable_account",
+			_("Missing Account"),
+		)
+	if method == CREDIT_NOTE and not item:
+		raise RuleViolation(
+			_(
+				"Rebate Item is not set for Company {0}; a credit note needs an item, set it in Dealer Relations Settings, Company Settings"
+			),
+			(company,),
+			"rebate_item",
+			_("Missing Item"),
+		)
+
+
+# -- calculation ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SlabPortion:
+	"""Incremental breakdown: the part of the volume that fell into one slab and what it earned."""
+
+	slab: int  # 1-based
+	min_value: Decimal
+	upper: Decimal | None  # next slab's minimum, None for the top slab
+	volume: Decimal
+	rate: Decimal
+	rebate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RebateResult:
+	volume: Decimal
+	base: Decimal  # what the rates apply to (the volume, or the amount when volume is a quantity)
+	slab_reached: int  # 1-based, 0 = none
+	rate: Decimal
+	gross_rebate: Decimal
+	growth_bonus: Decimal
+	diversion_deduction: Decimal
+	net_rebate: Decimal
+	growth_percent: Decimal | None = None
+	capped: bool = False
+	below_minimum: bool = False
+	breakdown: tuple[SlabPortion, ...] = field(default=())
+
+	@property
+	def effective_rate(self) -> Decimal:
+		"""Gross plus bonus as a percent of the base."""
+		if not self.base:
+			return ZERO
+		return (self.gross_rebate + self.growth_bonus) * HUNDRED / self.base
+
+
+def growth_percent(volume: Decimal, prior_volume: Decimal | None) -> Decimal | None:
+	"""Growth over the prior period in percent; None when there was no prior volume to grow from."""
+	if prior_volume is None or prior_volume <= 0:
+		return None
+	return (volume - prior_volume) * HUNDRED / prior_volume
+
+
+def slab_index(terms: RebateTerms, volume: Decimal) -> int:
+	"""1-based index of the highest slab whose minimum the volume reaches, 0 for none."""
+	return bisect_right(terms._mins, volume)
+
+
+def _slab_rebate(terms: RebateTerms, volume: Decimal, base: Decimal, reached: int) -> Decimal:
+	if not reached:
+		return ZERO
+	top = terms.slabs[reached - 1]
+	if terms.calculation == RETROACTIVE:
+		return base * top.rate / HUNDRED + top.fixed_amount
+	amount = ZERO
+	for idx in range(reached):
+		slab = terms.slabs[idx]
+		upper = terms.slabs[idx + 1].min_value if idx + 1 < reached else volume
+		amount += (upper - slab.min_value) * slab.rate
+	amount = amount / HUNDRED
+	if base != volume:
+		# Volume is a quantity: each slab's share of the quantity takes the same share of the amount.
+		amount = amount * base / volume if volume else ZERO
+	return amount + top.fixed_amount
+
+
+def calculate_rebate(
+	terms: RebateTerms,
+	volume,
+	base=None,
+	prior_volume=None,
+	forfeit_percent=ZERO,
+	with_breakdown: bool = False,
+) -> RebateResult:
+	"""The rebate ``volume`` earns under ``terms``.
+
+	``base`` is what the rates apply to: the volume itself for amount bases, the dealer's net
+	amount when the slabs are in quantity. ``prior_volume`` is the same period a year earlier (for
+	the growth bonus), ``forfeit_percent`` the largest confirmed diversion forfeit. The cap limits
+	slab rebate plus bonus; the forfeit then takes its percent of what remains.
+	"""
+	volume = dec(volume)
+	base = volume if base is None else dec(base)
+	cent = terms._cent
+	growth = growth_percent(volume, None if prior_volume is None else dec(prior_volume))
+	below_minimum = bool(terms.minimum_volume) and volume < terms.minimum_volume
+	reached = 0 if below_minimum or volume <= 0 else slab_index(terms, volume)
+	gross = _slab_rebate(terms, volume, base, reached).quantize(cent, ROUND_HALF_UP)
+	bonus = ZERO
+	if (
+		reached
+		and terms.growth_bonus_rate
+		and growth is not None
+		and growth >= terms.growth_threshold
+		and base > 0
+	):
+		bonus = (base * terms.growth_bonus_rate / HUNDRED).quantize(cent, ROUND_HALF_UP)
+	capped = False
+	if terms.cap and gross + bonus > terms.cap:
+		capped = True
+		gross = min(gross, terms.cap)
+		bonus = terms.cap - gross
+	forfeit = dec(forfeit_percent)
+	deduction = ((gross + bonus) * forfeit / HUNDRED).quantize(cent, ROUND_HALF_UP) if forfeit else ZERO
+	breakdown = incremental_breakdown(terms, volume, base, reached) if with_breakdown else ()
+	return RebateResult(
+		volume=volume,
+		base=base,
+		slab_reached=reached,
+		rate=terms.slabs[reached - 1].rate if reached else ZERO,
+		gross_rebate=gross,
+		growth_bonus=bonus,
+		diversion_deduction=deduction,
+		net_rebate=gross + bonus - deduction,
+		growth_percent=growth,
+		capped=capped,
+		below_minimum=below_minimum,
+		breakdown=breakdown,
+	)
+
+
+def incremental_breakdown(
+	terms: RebateTerms, volume: Decimal, base: Decimal, reached: int
+) -> tuple[SlabPortion, ...]:
+	"""Per slab reached: the volume in it and its rebate at its own rate (before fixed amounts,
+	cap and bonus). For a retroactive policy it is the single slab applied to the whole volume."""
+	if not reached:
+		return ()
+	cent = terms._cent
+	if terms.calculation == RETROACTIVE:
+		slab = terms.slabs[reached - 1]
+		upper = terms.slabs[reached].min_value if reached < len(terms.slabs) else None
+		return (
+			SlabPortion(
+				reached,
+				slab.min_value,
+				upper,
+				volume,
+				slab.rate,
+				(base * slab.rate / HUNDRED).quantize(cent, ROUND_HALF_UP),
+			),
+		)
+	portions = []
+	for idx in range(reached):
+		slab = terms.slabs[idx]
+		upper = terms.slabs[idx + 1].min_value if idx + 1 < len(terms.slabs) else None
+		top = upper if upper is not None and idx + 1 < reached else volume
+		in_slab = top - slab.min_value
+		share = in_slab * base / volume if base != volume and volume else in_slab
+		portions.append(
+			SlabPortion(
+				idx + 1,
+				slab.min_value,
+				upper,
+				in_slab,
+				slab.rate,
+				(share * slab.rate / HUNDRED).quantize(cent, ROUND_HALF_UP),
+			)
+		)
+	return tuple(portions)
+
+
+@dataclass(frozen=True, slots=True)
+class NextSlab:
+	slab: int
+	gap: Decimal  # volume still missing to reach it
+	extra_rebate: Decimal  # how much more the dealer would earn on reaching it
+
+
+def next_slab(
+	terms: RebateTerms, current: RebateResult, prior_volume=None, forfeit_percent=ZERO
+) -> NextSlab | None:
+	"""The next slab above the dealer's volume (or the minimum volume, if not met yet), the
+	volume missing, and the extra net rebate reaching it would earn — what reps push with.
+	For a quantity basis the amount is assumed to grow at the dealer's average price."""
+	volume = current.volume
+	targets = [slab.min_value for slab in terms.slabs if slab.min_value > volume]
+	if current.below_minimum:
+		targets = sorted({terms.minimum_volume, *targets})
+	if not targets:
+		return None
+	target = max(targets[0], terms.minimum_volume)
+	if target <= volume:
+		return None
+	if current.base == volume:
+		base = target
+	elif volume > 0:
+		base = current.base * target / volume
+	else:
+		base = ZERO
+	there = calculate_rebate(terms, target, base, prior_volume, forfeit_percent)
+	return NextSlab(
+		slab_index(terms, target), target - volume, max(ZERO, there.net_rebate - current.net_rebate)
+	)
+
+
+@dataclass(slots=True)
+class DealerVolume:
+	"""A dealer's eligible volume for one period, as the loader returns it."""
+
+	dealer: str
+	volume: Decimal = ZERO
+	base: Decimal | None = None  # None: same as volume
+	prior_volume: Decimal | None = None
+	forfeit_percent: Decimal = ZERO
+	by_month: dict[str, Decimal] = field(default_factory=dict)
+
+
+def calculate_rebates(terms: RebateTerms, volumes: Mapping[str, DealerVolume]) -> dict[str, RebateResult]:
+	"""Every dealer's rebate from in-memory volumes (the year-end run and the liability report)."""
+	return {
+		dealer: calculate_rebate(terms, item.volume, item.base, item.prior_volume, item.forfeit_percent)
+		for dealer, item in volumes.items()
+	}

@@ -1,0 +1,861 @@
+"""Frappe side of year-end rebates: load eligible volumes set-based (one GROUP BY for all covered
+dealers), apply the engine's rules, build and refresh settlements, post them to the books."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+import frappe
+from frappe import _
+from frappe.model.naming import parse_naming_series
+from frappe.query_builder import Case, Criterion
+from frappe.query_builder.functions import DateFormat, IfNull, Max, Min, Sum
+from frappe.utils import add_days, add_years, getdate, now_datetime, today
+
+from dealer_relations.engine.dealer import PROSPECT
+from dealer_relations.engine.rebates import (
+	COLLECTED_AMOUNT,
+	CREDIT_NOTE,
+	QUANTITY,
+	ZERO,
+	DealerVolume,
+	PolicyScope,
+	RebateResult,
+	RebateTerms,
+	Slab,
+	calculate_rebate,
+	check_posting_setup,
+	dec,
+)
+from dealer_relations.utils import enforce, get_company_settings
+
+SETTLEMENT_SERIES = "RBS-.YYYY.-.#####"
+DIVERSION_INCIDENT = "Diversion Incident"
+# Fields the year-end run writes on a settlement; the controller computes the same ones on save.
+AMOUNT_FIELDS = (
+	"eligible_volume",
+	"rebate_base",
+	"prior_volume",
+	"growth_percent",
+	"slab_reached",
+	"rate",
+	"gross_rebate",
+	"growth_bonus",
+	"forfeit_percent",
+	"diversion_deduction",
+	"net_rebate",
+)
+SLAB_FIELDS = ("slab", "min_value", "upper_value", "volume", "rate", "rebate")
+MONTH_FIELDS = ("month", "volume", "cumulative_volume")
+
+
+# -- policy -----------------------------------------------------------------------------------------
+
+
+def get_terms(policy) -> RebateTerms:
+	precision = frappe.get_precision("Rebate Settlement", "net_rebate") or 2
+	return RebateTerms(
+		calculation=policy.calculation,
+		slabs=tuple(
+			Slab(dec(row.min_value), dec(row.rate), dec(row.fixed_amount))
+			for row in sorted(policy.slabs, key=lambda r: r.idx)
+		),
+		minimum_volume=dec(policy.minimum_volume),
+		cap=dec(policy.rebate_cap),
+		growth_threshold=dec(policy.growth_threshold),
+		growth_bonus_rate=dec(policy.growth_bonus_rate),
+		precision=int(precision),
+	)
+
+
+def get_policy_scope(policy) -> PolicyScope:
+	return PolicyScope(
+		name=policy.name,
+		company=policy.company,
+		from_date=getdate(policy.from_date),
+		to_date=getdate(policy.to_date),
+		item_groups=frozenset(row.item_group for row in policy.item_groups),
+		brands=frozenset(row.brand for row in policy.brands),
+		items=frozenset(row.item_code for row in policy.items),
+		excluded_items=frozenset(row.item_code for row in policy.excluded_items),
+	)
+
+
+def covered_dealers(policy, only: Iterable[str] | None = None) -> dict[str, str]:
+	"""{dealer: customer} for the policy's company: dealers in its tiers (not prospects, who do
+	not buy yet) plus the dealers it names. One query."""
+	tiers = [row.tier for row in policy.tiers if row.tier]
+	named = [row.dealer for row in policy.dealers if row.dealer]
+	if not tiers and not named:
+		return {}
+	dealer = frappe.qb.DocType("Dealer")
+	covered = []
+	if tiers:
+		covered.append(dealer.tier.isin(tiers) & (dealer.status != PROSPECT))
+	if named:
+		covered.append(dealer.name.isin(named))
+	query = (
+		frappe.qb.from_(dealer)
+		.select(dealer.name, dealer.customer)
+		.where(dealer.company == policy.company)
+		.where(Criterion.any(covered))
+		.orderby(dealer.name)
+	)
+	if only is not None:
+		only = list(only)
+		if not only:
+			return {}
+		query = query.where(dealer.name.isin(only))
+	return dict(query.run())
+
+
+def in_scope_groups(policy) -> list[str]:
+	"""The policy's item groups with all their child groups (nested set), one query."""
+	groups = [row.item_group for row in policy.item_groups]
+	if not groups:
+		return []
+	if getattr(policy, "_scope_groups", None) is not None:  # one lookup per run, not per query
+		return policy._scope_groups
+	bounds = frappe.get_all("Item Group", filters={"name": ("in", groups)}, fields=["lft", "rgt"])
+	node = frappe.qb.DocType("Item Group")
+	policy._scope_groups = (
+		frappe.qb.from_(node)
+		.select(node.name)
+		.where(Criterion.any([(node.lft >= b.lft) & (node.rgt <= b.rgt) for b in bounds]))
+		.run(pluck=True)
+	)
+	return policy._scope_groups
+
+
+def item_scope(policy, line) -> Criterion | None:
+	"""Condition on Sales Invoice Item rows for the policy's item scope (None = every item)."""
+	include = []
+	if groups := in_scope_groups(policy):
+		include.append(line.item_group.isin(groups))
+	if brands := [row.brand for row in policy.brands]:
+		include.append(line.brand.isin(brands))
+	if items := [row.item_code for row in policy.items]:
+		include.append(line.item_code.isin(items))
+	conditions = []
+	if include:
+		conditions.append(Criterion.any(include))
+	if excluded := [row.item_code for row in policy.excluded_items]:
+		conditions.append(line.item_code.notin(excluded))
+	return Criterion.all(conditions) if conditions else None
+
+
+# -- volumes ----------------------------------------------------------------------------------------
+
+
+def load_volumes(policy, dealers: dict[str, str], as_of=None) -> dict[str, DealerVolume]:
+	"""Eligible volume of every given dealer ({dealer: customer}) in the policy period (or up to
+	``as_of`` for a running policy), with its months, last year's volume and forfeits.
+
+	A handful of GROUP BY queries whatever the number of dealers or invoices."""
+	if not dealers:
+		return {}
+	from_date = getdate(policy.from_date)
+	to_date = getdate(policy.to_date)
+	if as_of:
+		to_date = min(to_date, getdate(as_of))
+	by_customer = {customer: dealer for dealer, customer in dealers.items()}
+	volumes = {dealer: DealerVolume(dealer) for dealer in dealers}
+
+	for customer, month, volume, amount in sum_volumes(policy, list(by_customer), from_date, to_date, as_of):
+		item = volumes[by_customer[customer]]
+		volume, amount = dec(volume), dec(amount)
+		item.volume += volume
+		item.base = (item.base or ZERO) + amount
+		item.by_month[month] = item.by_month.get(month, ZERO) + volume
+	for item in volumes.values():
+		if policy.basis != QUANTITY:
+			item.base = None
+
+	if dec(policy.growth_bonus_rate):
+		prior_from = getdate(add_years(from_date, -1))
+		prior_to = getdate(add_years(to_date, -1))
+		prior_cutoff = add_years(policy.collection_cutoff_date, -1) if policy.collection_cutoff_date else None
+		for item in volumes.values():
+			item.prior_volume = ZERO
+		for customer, _month, volume, _amount in sum_volumes(
+			policy, list(by_customer), prior_from, prior_to, prior_cutoff
+		):
+			volumes[by_customer[customer]].prior_volume += dec(volume)
+
+	for dealer, percent in load_forfeits(list(dealers), from_date, to_date).items():
+		volumes[dealer].forfeit_percent = dec(percent)
+	return volumes
+
+
+def sum_volumes(policy, customers: list[str], from_date, to_date, cutoff=None) -> list[tuple]:
+	"""Rows of (customer, month, volume, amount) for submitted Sales Invoices dated in the period,
+	items in scope, returns and credit notes included (they are negative), taxes excluded."""
+	if policy.basis == COLLECTED_AMOUNT:
+		return sum_collected(policy, customers, from_date, to_date, cutoff or policy.collection_cutoff_date)
+	invoice = frappe.qb.DocType("Sales Invoice")
+	line = frappe.qb.DocType("Sales Invoice Item")
+	month = DateFormat(invoice.posting_date, "%Y-%m")
+	volume = line.stock_qty if policy.basis == QUANTITY else line.base_net_amount
+	query = (
+		frappe.qb.from_(line)
+		.join(invoice)
+		.on(invoice.name == line.parent)
+		.select(invoice.customer, month.as_("month"), Sum(volume), Sum(line.base_net_amount))
+		.where(invoice.docstatus == 1)
+		.where(invoice.company == policy.company)
+		.where(invoice.customer.isin(customers))
+		.where(invoice.posting_date[from_date:to_date])
+		.groupby(invoice.customer, month)
+	)
+	if scope := item_scope(policy, line):
+		query = query.where(scope)
+	return query.run()
+
+
+def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> list[tuple]:
+	"""Collected Amount (回款): for each invoice of the period, its in-scope net amount (net of
+	its returns) times the share of its receivable paid by ``cutoff`` according to the Payment
+	Ledger. Two GROUP BY queries (lines per invoice, ledger per invoice)."""
+	cutoff = getdate(cutoff or to_date)
+	invoice = frappe.qb.DocType("Sales Invoice")
+	line = frappe.qb.DocType("Sales Invoice Item")
+	# A return counts against the invoice it returns.
+	against = (
+		Case()
+		.when((invoice.is_return == 1) & (IfNull(invoice.return_against, "") != ""), invoice.return_against)
+		.else_(invoice.name)
+	)
+	query = (
+		frappe.qb.from_(line)
+		.join(invoice)
+		.on(invoice.name == line.parent)
+		.select(
+			invoice.customer,
+			against.as_("against"),
+			DateFormat(Min(invoice.posting_date), "%Y-%m"),
+			Sum(line.base_net_amount),
+		)
+		.where(invoice.docstatus == 1)
+		.where(invoice.company == policy.company)
+		.where(invoice.customer.isin(customers))
+		.where(invoice.posting_date[from_date:to_date])
+		.groupby(invoice.customer, against)
+	)
+	if scope := item_scope(policy, line):
+		query = query.where(scope)
+	lines = query.run()
+	if not lines:
+		return []
+
+	ledger = frappe.qb.DocType("Payment Ledger Entry")
+	period_invoices = (
+		frappe.qb.from_(invoice)
+		.select(invoice.name)
+		.where(invoice.docstatus == 1)
+		.where(invoice.is_return == 0)
+		.where(invoice.company == policy.company)
+		.where(invoice.customer.isin(customers))
+		.where(invoice.posting_date[from_date:to_date])
+	)
+	is_invoice = ledger.voucher_type == "Sales Invoice"
+	paid = Case().when(~is_invoice & (ledger.posting_date <= cutoff), ledger.amount).else_(0)
+	shares = {
+		name: (dec(receivable), -dec(collected))
+		for name, receivable, collected in (
+			frappe.qb.from_(ledger)
+			.select(
+				ledger.against_voucher_no,
+				Sum(Case().when(is_invoice, ledger.amount).else_(0)),
+				Sum(paid),
+			)
+			.where(ledger.delinked == 0)
+			.where(ledger.against_voucher_type == "Sales Invoice")
+			.where(ledger.against_voucher_no.isin(period_invoices))
+			.groupby(ledger.against_voucher_no)
+			.run()
+		)
+	}
+	rows = []
+	for customer, name, month, net in lines:
+		receivable, collected = shares.get(name, (ZERO, ZERO))
+		if receivable <= 0 or collected <= 0:
+			continue
+		share = min(Decimal(1), collected / receivable)
+		amount = dec(net) * share
+		rows.append((customer, month, amount, amount))
+	return rows
+
+
+def load_forfeits(dealers: list[str], from_date, to_date) -> dict[str, Decimal]:
+	"""The largest forfeit percent of each dealer's confirmed diversion incidents in the period.
+	Wires itself up once the diversion feature (its Diversion Incident doctype) is installed."""
+	if not dealers or not frappe.db.table_exists(DIVERSION_INCIDENT):
+		return {}
+	incident = frappe.qb.DocType(DIVERSION_INCIDENT)
+	return dict(
+		frappe.qb.from_(incident)
+		.select(incident.dealer, Max(incident.rebate_forfeit_percent))
+		.where(incident.docstatus == 1)
+		.where(incident.dealer.isin(dealers))
+		.where(incident.incident_date[from_date:to_date])
+		.groupby(incident.dealer)
+		.run()
+	)
+
+
+# -- settlements ------------------------------------------------------------------------------------
+
+
+def settlement_values(terms: RebateTerms, volume: DealerVolume) -> tuple[dict, list[dict], list[dict]]:
+	"""(fields, slab rows, month rows) of a settlement, as the controller and the run store them."""
+	result: RebateResult = calculate_rebate(
+		terms, volume.volume, volume.base, volume.prior_volume, volume.forfeit_percent, with_breakdown=True
+	)
+	fields = {
+		"eligible_volume": float(result.volume),
+		"rebate_base": float(result.base),
+		"prior_volume": float(volume.prior_volume or 0),
+		"growth_percent": float(round(result.growth_percent, 2)) if result.growth_percent is not None else 0,
+		"slab_reached": result.slab_reached,
+		"rate": float(result.rate),
+		"gross_rebate": float(result.gross_rebate),
+		"growth_bonus": float(result.growth_bonus),
+		"forfeit_percent": float(volume.forfeit_percent),
+		"diversion_deduction": float(result.diversion_deduction),
+		"net_rebate": float(result.net_rebate),
+	}
+	slabs = [
+		{
+			"slab": portion.slab,
+			"min_value": float(portion.min_value),
+			"upper_value": float(portion.upper) if portion.upper is not None else 0,
+			"volume": float(portion.volume),
+			"rate": float(portion.rate),
+			"rebate": float(portion.rebate),
+		}
+		for portion in result.breakdown
+	]
+	months, cumulative = [], ZERO
+	for month in sorted(volume.by_month):
+		cumulative += volume.by_month[month]
+		months.append(
+			{"month": month, "volume": float(volume.by_month[month]), "cumulative_volume": float(cumulative)}
+		)
+	return fields, slabs, months
+
+
+@frappe.whitelist()
+def create_settlements(policy: str) -> dict:
+	"""Form button: build or refresh the draft settlements of every covered dealer in the
+	background; progress shows on the policy form."""
+	doc = frappe.get_doc("Rebate Policy", policy)
+	doc.check_permission("read")
+	frappe.has_permission("Rebate Settlement", "create", throw=True)
+	if doc.docstatus != 1:
+		frappe.throw(
+			_("Submit Rebate Policy {0} before creating settlements").format(policy),
+			title=_("Invalid Rebate Policy"),
+		)
+	frappe.enqueue(
+		"dealer_relations.rebates.run_year_end",
+		queue="long",
+		timeout=3600,
+		policy=policy,
+		job_id=f"rebate-settlements::{policy}",
+		deduplicate=True,
+		enqueue_after_commit=True,
+	)
+	return {"dealers": len(covered_dealers(doc))}
+
+
+def run_year_end(policy: str, chunk_size: int = 1000, load_size: int = 20_000) -> dict[str, int]:
+	"""Background job: one draft settlement per covered dealer; drafts are refreshed, submitted
+	and cancelled ones never touched, so re-running is safe.
+
+	Volumes are summed for up to ``load_size`` dealers at a time (the GROUP BY costs about the
+	same for a thousand dealers as for twenty thousand: it reads the period's invoice lines);
+	settlements are written ``chunk_size`` at a time with progress on the policy form."""
+	doc = frappe.get_doc("Rebate Policy", policy)
+	terms = get_terms(doc)
+	dealers = covered_dealers(doc)
+	names = list(dealers)
+	counts = {"created": 0, "refreshed": 0, "unchanged": 0, "skipped": 0}
+	volumes = {}
+	for start in range(0, len(names), chunk_size):
+		chunk = {name: dealers[name] for name in names[start : start + chunk_size]}
+		if names[min(start + chunk_size, len(names)) - 1] not in volumes:
+			batch = names[start : start + max(load_size, chunk_size)]
+			volumes = load_volumes(doc, {name: dealers[name] for name in batch})
+		result = write_settlements(doc, terms, chunk, volumes)
+		for key in counts:
+			counts[key] += result[key]
+		frappe.publish_progress(
+			min(100, (start + chunk_size) * 100 / len(names)),
+			title=_("Creating Rebate Settlements"),
+			doctype="Rebate Policy",
+			docname=policy,
+			description=_("{0} of {1} dealers").format(min(start + chunk_size, len(names)), len(names)),
+		)
+	frappe.db.set_value(
+		"Rebate Policy", policy, "settlements_created_on", now_datetime(), update_modified=False
+	)
+	return counts
+
+
+def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volumes) -> dict[str, int]:
+	settlement = frappe.qb.DocType("Rebate Settlement")
+	existing = {
+		row.dealer: row
+		for row in (
+			frappe.qb.from_(settlement)
+			.select(
+				settlement.name,
+				settlement.dealer,
+				settlement.docstatus,
+				*(settlement[fieldname] for fieldname in AMOUNT_FIELDS),
+			)
+			.where(settlement.rebate_policy == policy.name)
+			.where(settlement.dealer.isin(list(dealers)))
+			.where(settlement.docstatus < 2)
+			.run(as_dict=True)
+		)
+	}
+	new = [dealer for dealer in dealers if dealer not in existing]
+	stored_months = load_stored_months(
+		[existing[dealer].name for dealer in dealers if dealer in existing and not existing[dealer].docstatus]
+	)
+	drafts, unchanged = [], 0
+	info = {
+		row.name: row
+		for row in frappe.get_all(
+			"Dealer",
+			filters={"name": ("in", list(dealers))},
+			fields=["name", "dealer_name", "customer", "sales_rep"],
+		)
+	}
+	now, user = now_datetime(), frappe.session.user
+	currency = frappe.get_cached_value("Company", policy.company, "default_currency")
+	names = dict(zip(new, reserve_names(len(new)), strict=True))
+	parents, updates, children = [], [], {"Rebate Settlement Slab": [], "Rebate Settlement Month": []}
+	for dealer in dealers:
+		fields, slabs, months = settlement_values(terms, volumes[dealer])
+		if dealer in names:
+			parent = names[dealer]
+			parents.append(
+				(
+					parent,
+					user,
+					user,
+					now,
+					now,
+					0,
+					dealer,
+					info[dealer].dealer_name,
+					info[dealer].customer,
+					info[dealer].sales_rep,
+					policy.name,
+					policy.company,
+					currency,
+					policy.from_date,
+					policy.to_date,
+					policy.basis,
+					policy.calculation,
+					today(),
+					"Draft",
+					*(fields[f] for f in AMOUNT_FIELDS),
+				)
+			)
+		elif existing[dealer].docstatus == 0:
+			parent = existing[dealer].name
+			if is_unchanged(existing[dealer], fields, stored_months.get(parent, []), months):
+				unchanged += 1
+				continue
+			drafts.append(parent)
+			updates.append((parent, now, user, *(fields[f] for f in AMOUNT_FIELDS)))
+		else:
+			continue
+		for doctype, rows, fieldnames in (
+			("Rebate Settlement Slab", slabs, SLAB_FIELDS),
+			("Rebate Settlement Month", months, MONTH_FIELDS),
+		):
+			children[doctype] += [
+				(frappe.generate_hash(length=10), parent, idx, *(row[fieldname] for fieldname in fieldnames))
+				for idx, row in enumerate(rows, 1)
+			]
+
+	insert_rows(
+		"Rebate Settlement",
+		[
+			"name",
+			"owner",
+			"modified_by",
+			"creation",
+			"modified",
+			"docstatus",
+			"dealer",
+			"dealer_name",
+			"customer",
+			"sales_rep",
+			"rebate_policy",
+			"company",
+			"currency",
+			"from_date",
+			"to_date",
+			"basis",
+			"calculation",
+			"posting_date",
+			"workflow_state",
+			*AMOUNT_FIELDS,
+		],
+		parents,
+	)
+	if drafts:
+		for doctype in children:
+			frappe.db.delete(doctype, {"parent": ("in", drafts), "parenttype": "Rebate Settlement"})
+		# The drafts exist: each row updates its settlement's amounts in the same statement.
+		insert_rows(
+			"Rebate Settlement", ["name", "modified", "modified_by", *AMOUNT_FIELDS], updates, update=True
+		)
+	child_columns = ["name", "parent", "idx"]
+	same_for_all = {
+		"parenttype": "Rebate Settlement",
+		"owner": user,
+		"modified_by": user,
+		"creation": now,
+		"modified": now,
+		"docstatus": 0,
+	}
+	for doctype, parentfield, fieldnames in (
+		("Rebate Settlement Slab", "slab_breakdown", SLAB_FIELDS),
+		("Rebate Settlement Month", "monthly_volume", MONTH_FIELDS),
+	):
+		insert_rows(
+			doctype,
+			[*child_columns, *fieldnames],
+			children[doctype],
+			constants={**same_for_all, "parentfield": parentfield},
+		)
+	return {
+		"created": len(parents),
+		"refreshed": len(drafts),
+		"unchanged": unchanged,
+		"skipped": len(dealers) - len(parents) - len(drafts) - unchanged,
+	}
+
+
+def load_stored_months(drafts: list[str]) -> dict[str, list[tuple]]:
+	"""The month rows the drafts carry now, {settlement: [(month, volume)]} in one query."""
+	if not drafts:
+		return {}
+	month = frappe.qb.DocType("Rebate Settlement Month")
+	stored: dict[str, list[tuple]] = {}
+	for parent, name, volume in (
+		frappe.qb.from_(month)
+		.select(month.parent, month.month, month.volume)
+		.where(month.parent.isin(drafts))
+		.where(month.parenttype == "Rebate Settlement")
+		.orderby(month.parent)
+		.orderby(month.idx)
+		.run()
+	):
+		stored.setdefault(parent, []).append((name, round(float(volume), 6)))
+	return stored
+
+
+def is_unchanged(stored, fields: dict, stored_months: list[tuple], months: list[dict]) -> bool:
+	"""A draft whose amounts and months already match needs no write (re-runs stay cheap). The
+	slab rows follow from the volume and the submitted policy's slabs, so they match too."""
+	if any(abs((stored[fieldname] or 0) - fields[fieldname]) > 1e-6 for fieldname in AMOUNT_FIELDS):
+		return False
+	return stored_months == [(row["month"], round(row["volume"], 6)) for row in months]
+
+
+def insert_rows(
+	doctype: str, columns: list[str], rows: list[tuple], update: bool = False, constants: dict | None = None
+) -> None:
+	"""One multi-row INSERT per 1,000 rows with values escaped by the driver (``update``: existing
+	rows take the new values; ``constants``: columns with the same value in every row, escaped
+	once). frappe.db.bulk_insert renders every value through pypika, which costs more than the
+	database itself at thousands of rows. Columns are our own fieldnames."""
+	if not rows:
+		return
+	constants = constants or {}
+	fields = ", ".join(f"`{column}`" for column in [*columns, *constants])
+	placeholders = (
+		"(" + ", ".join(["%s"] * len(columns) + [frappe.db.escape(v) for v in constants.values()]) + ")"
+	)
+	on_duplicate = ""
+	if update:
+		on_duplicate = " on duplicate key update " + ", ".join(
+			f"`{column}` = values(`{column}`)" for column in columns[1:]
+		)
+	for start in range(0, len(rows), 1000):
+		chunk = rows[start : start + 1000]
+		frappe.db.sql(
+			f"insert into `tab{doctype}` ({fields}) values {', '.join([placeholders] * len(chunk))}{on_duplicate}",
+			[value for row in chunk for value in row],
+		)
+
+
+def reserve_names(count: int) -> list[str]:
+	"""``count`` settlement names from the same series document inserts use, in one update."""
+	if not count:
+		return []
+	keys = {}
+
+	def capture(key, digits):
+		keys["key"], keys["digits"] = key, digits
+		return "{}"
+
+	pattern = parse_naming_series(SETTLEMENT_SERIES, number_generator=capture)
+	key, digits = keys["key"], keys["digits"]
+	series = frappe.qb.DocType("Series")
+	current = frappe.qb.from_(series).where(series.name == key).for_update().select(series.current).run()
+	if current and current[0][0] is not None:
+		start = int(current[0][0]) + 1
+		frappe.qb.update(series).set(series.current, series.current + count).where(series.name == key).run()
+	else:
+		start = 1
+		frappe.qb.into(series).insert(key, count).run()
+	return [pattern.format(str(number).zfill(digits)) for number in range(start, start + count)]
+
+
+def create_due_settlements() -> list[str]:
+	"""Daily (when enabled in settings): run the year-end for submitted policies whose period
+	and collection cut-off ended at least the configured days ago and that were never run."""
+	settings = frappe.get_cached_doc("Dealer Relations Settings")
+	if not settings.auto_create_rebate_settlements:
+		return []
+	ended_before = getdate(add_days(today(), -(settings.rebate_run_delay_days or 0)))
+	policies = frappe.get_all(
+		"Rebate Policy",
+		filters={"docstatus": 1, "to_date": ("<", ended_before), "settlements_created_on": ("is", "not set")},
+		fields=["name", "collection_cutoff_date"],
+	)
+	ran = []
+	for policy in policies:
+		if policy.collection_cutoff_date and getdate(policy.collection_cutoff_date) >= ended_before:
+			continue
+		run_year_end(policy.name)
+		ran.append(policy.name)
+	return ran
+
+
+# -- posting ----------------------------------------------------------------------------------------
+
+
+def validate_company_rebate_settings(settings) -> None:
+	"""Dealer Relations Settings: each company's rebate accounts belong to that company and can
+	take postings; the rebate item is a non-stock item. One query per kind, not per row."""
+	rows = [row for row in settings.company_settings if row.company]
+	accounts = {
+		row.name: row
+		for row in frappe.get_all(
+			"Account",
+			filters={"name": ("in", [r.rebate_expense_account for r in rows if r.rebate_expense_account])},
+			fields=["name", "company", "is_group", "root_type", "disabled"],
+		)
+	}
+	centers = dict(
+		frappe.get_all(
+			"Cost Center",
+			filters={"name": ("in", [r.rebate_cost_center for r in rows if r.rebate_cost_center])},
+			fields=["name", "company"],
+			as_list=True,
+		)
+	)
+	stock_items = set(
+		frappe.get_all(
+			"Item",
+			filters={"name": ("in", [r.rebate_item for r in rows if r.rebate_item]), "is_stock_item": 1},
+			pluck="name",
+		)
+	)
+	for row in rows:
+		account = accounts.get(row.rebate_expense_account)
+		if account and (account.company != row.company or account.is_group or account.disabled):
+			frappe.throw(
+				_(
+					"Company Settings row #{0}: Rebate Expense Account {1} must be an enabled ledger (not group) account of Company {2}"
+				).format(row.idx, frappe.bold(row.rebate_expense_account), row.company),
+				title=_("Invalid Account"),
+			)
+		if row.rebate_cost_center and centers.get(row.rebate_cost_center) != row.company:
+			frappe.throw(
+				_("Company Settings row #{0}: Rebate Cost Center {1} does not belong to Company {2}").format(
+					row.idx, frappe.bold(row.rebate_cost_center), row.company
+				),
+				title=_("Invalid Cost Center"),
+			)
+		if row.rebate_item in stock_items:
+			frappe.throw(
+				_("Company Settings row #{0}: Rebate Item {1} must be a non-stock item").format(
+					row.idx, frappe.bold(row.rebate_item)
+				),
+				title=_("Invalid Item"),
+			)
+
+
+def get_posting_setup(company: str, customer: str) -> frappe._dict:
+	from erpnext.accounts.party import get_party_account
+
+	settings = get_company_settings(company)
+	setup = frappe._dict(
+		method=settings.rebate_posting_method or "Journal Entry",
+		expense_account=settings.rebate_expense_account,
+		cost_center=settings.rebate_cost_center or frappe.get_cached_value("Company", company, "cost_center"),
+		item=settings.rebate_item,
+		receivable_account=get_party_account("Customer", customer, company) if customer else None,
+	)
+	enforce(
+		check_posting_setup,
+		company,
+		setup.method,
+		setup.expense_account,
+		setup.receivable_account,
+		setup.item,
+	)
+	return setup
+
+
+def post_settlement(settlement) -> None:
+	"""Post a submitted settlement's net rebate: a Journal Entry (debit rebate expense, credit the
+	dealer's receivable) or a credit note, as the company's settings say."""
+	setup = get_posting_setup(settlement.company, settlement.customer)
+	amount = settlement.net_rebate
+	if amount <= 0:
+		return
+	remark = _("Year-end rebate {0} for Dealer {1} under Rebate Policy {2} ({3} to {4})").format(
+		settlement.name,
+		settlement.dealer_name or settlement.dealer,
+		settlement.rebate_policy,
+		frappe.format(settlement.from_date, "Date"),
+		frappe.format(settlement.to_date, "Date"),
+	)
+	if setup.method == CREDIT_NOTE:
+		settlement.db_set("credit_note", make_credit_note(settlement, setup, amount, remark))
+	else:
+		settlement.db_set("journal_entry", make_journal_entry(settlement, setup, amount, remark))
+
+
+def make_journal_entry(settlement, setup, amount, remark) -> str:
+	entry = frappe.get_doc(
+		{
+			"doctype": "Journal Entry",
+			"voucher_type": "Credit Note",
+			"company": settlement.company,
+			"posting_date": settlement.posting_date,
+			"user_remark": remark,
+			"accounts": [
+				{
+					"account": setup.expense_account,
+					"debit_in_account_currency": amount,
+					"cost_center": setup.cost_center,
+				},
+				{
+					"account": setup.receivable_account,
+					"party_type": "Customer",
+					"party": settlement.customer,
+					"credit_in_account_currency": amount,
+					"cost_center": setup.cost_center,
+					# An unallocated credit the dealer's next invoices can use (冲抵货款).
+					"is_advance": "Yes",
+				},
+			],
+		}
+	)
+	entry.flags.ignore_permissions = True  # approval of the settlement is the authorisation
+	entry.insert()
+	entry.submit()
+	return entry.name
+
+
+def make_credit_note(settlement, setup, amount, remark) -> str:
+	note = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"is_return": 1,
+			"company": settlement.company,
+			"customer": settlement.customer,
+			"set_posting_time": 1,
+			"posting_date": settlement.posting_date,
+			"debit_to": setup.receivable_account,
+			"ignore_pricing_rule": 1,
+			"remarks": remark,
+			"items": [
+				{
+					"item_code": setup.item,
+					"qty": -1,
+					"rate": amount,
+					"income_account": setup.expense_account,
+					"cost_center": setup.cost_center,
+				}
+			],
+		}
+	)
+	note.flags.ignore_permissions = True
+	note.insert()
+	note.submit()
+	return note.name
+
+
+def reverse_settlement(settlement) -> None:
+	"""Cancel what the settlement posted."""
+	for doctype, name in (
+		("Journal Entry", settlement.journal_entry),
+		("Sales Invoice", settlement.credit_note),
+	):
+		if name and frappe.db.get_value(doctype, name, "docstatus") == 1:
+			posted = frappe.get_doc(doctype, name)
+			posted.flags.ignore_permissions = True
+			posted.cancel()
+
+
+# -- running policies (liability) -------------------------------------------------------------------
+
+
+def accrued_rebates(policy, as_of=None, dealers: dict[str, str] | None = None):
+	"""{dealer: (DealerVolume, RebateResult)} for a policy's period up to ``as_of``."""
+	if dealers is None:
+		dealers = covered_dealers(policy)
+	terms = get_terms(policy)
+	volumes = load_volumes(policy, dealers, as_of=as_of or today())
+	return terms, {
+		dealer: (
+			item,
+			calculate_rebate(terms, item.volume, item.base, item.prior_volume, item.forfeit_percent),
+		)
+		for dealer, item in volumes.items()
+	}
+
+
+@frappe.whitelist()
+def get_total_rebate_liability(filters=None) -> dict:
+	"""Number card: net rebate accrued so far, and not yet posted, under every submitted policy
+	that has started (running policies, and ended ones awaiting settlement). Reps get the total
+	of their own dealers."""
+	frappe.has_permission("Rebate Policy", "read", throw=True)
+	policies = frappe.get_list(
+		"Rebate Policy", filters={"docstatus": 1, "from_date": ("<=", today())}, pluck="name"
+	)
+	total, currency = ZERO, None
+	for name in policies:
+		policy = frappe.get_doc("Rebate Policy", name)
+		currency = currency or frappe.get_cached_value("Company", policy.company, "default_currency")
+		settled = set(
+			frappe.get_all(
+				"Rebate Settlement", filters={"rebate_policy": name, "docstatus": 1}, pluck="dealer"
+			)
+		)
+		covered = covered_dealers(policy)
+		# Row-level access as in the Dealer list: a rep's card adds up their own dealers.
+		permitted = set(
+			frappe.get_list(
+				"Dealer", filters={"name": ("in", list(covered))}, pluck="name", limit_page_length=0
+			)
+		)
+		dealers = {d: c for d, c in covered.items() if d not in settled and d in permitted}
+		_terms, accrued = accrued_rebates(policy, dealers=dealers)
+		total += sum((result.net_rebate for _volume, result in accrued.values()), ZERO)
+	return {"value": float(total), "fieldtype": "Currency", "options": currency}
