@@ -219,7 +219,12 @@ def make_rebate_dealer(**kwargs):
 	from dealer_relations.tests.utils import make_territory
 
 	make_territory("DR RB City")
-	return make_dealer(status="Active", territories=["DR RB City"], **kwargs)
+	dealer = make_dealer(status="Active", territories=["DR RB City"], **kwargs)
+	# Rebate scenarios buy far beyond a tier's default credit limit; the credit check that would
+	# stop them has its own tests, so these dealers get room to buy.
+	frappe.db.set_value("Dealer", dealer.name, "credit_limit", 1_000_000_000)
+	dealer.credit_limit = 1_000_000_000
+	return dealer
 
 
 def make_policy(
