@@ -64,6 +64,9 @@ EXTERNAL_DOCTYPES = {
 	"Warehouse",
 	"Brand",
 	"Workflow State",
+	# Diversion (issue 7): address mapping rows, traced batches.
+	"Country",
+	"Batch",
 }
 # Rebates (issue 8): the lead places these on the workspace when the branch merges; remove then.
 DOCTYPES = doctypes()
