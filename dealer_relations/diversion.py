@@ -123,8 +123,11 @@ def make_default_diversion_settings() -> None:
 def set_address_territory(doc, method=None) -> None:
 	"""Address validate: derive the Territory from the settings' city/state mapping when the user
 	left it empty."""
-	if doc.get("territory"):
+	if doc.get("territory") and frappe.db.get_value("Territory", doc.territory, "parent_territory"):
 		return
+	# The tree's root ("All Territories", which Frappe fills in as the user default) says
+	# nothing about where goods go: treat it as unknown.
+	doc.territory = None
 	rules = [
 		TerritoryRule(row.territory, row.city, row.state, row.country)
 		for row in frappe.get_cached_doc("Dealer Relations Settings").diversion_territory_rules
@@ -205,8 +208,10 @@ def check_shipment(doc, method=None) -> None:
 	shipment = load_shipment(doc.customer, address)
 	if not shipment or not shipment.dealer or not shipment.territory:
 		return
-	authorised = authorised_territories(shipment.dealer)
 	tree = territory_chain(shipment.territory)
+	if len(tree.ancestors(shipment.territory)) < 2:
+		return  # the root territory: where the goods go is unknown
+	authorised = authorised_territories(shipment.dealer)
 	if enforce(check_delivery, shipment.dealer, shipment.territory, authorised, tree, mode):
 		doc.flags.diversion = frappe._dict(dealer=shipment.dealer, territory=shipment.territory)
 

@@ -61,9 +61,9 @@ class DiversionIncident(Document):
 
 	def validate(self):
 		self.validate_date()
-		self.compute_amounts()
 		if self.source == FIELD_REPORT:
-			self.validate_field_report()
+			self.validate_field_report()  # tracing sets each serial row's quantity
+		self.compute_amounts()
 		check_found_territory(self)
 		check_reviewer(self)
 
