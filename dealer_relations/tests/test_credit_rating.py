@@ -163,6 +163,7 @@ class TestCreditRating(FrappeTestCase):
 
 	def test_confirmed_diversions_lower_the_next_rating(self):
 		from dealer_relations.tests.diversion_factories import (
+			NANJING,
 			incident_for,
 			make_territories,
 			penalty_account,
@@ -172,6 +173,8 @@ class TestCreditRating(FrappeTestCase):
 		make_territories()
 		set_diversion_settings(diversion_penalty_account=penalty_account())
 		dealer = self.dealer_with_history(pay_on_time=True)
+		# Credit test dealers may sell everywhere; a diversion needs a region they may not sell in.
+		frappe.db.set_value("Dealer Territory", {"parent": dealer.name}, "territory", NANJING)
 		rate_dealers([dealer.name])
 		without = latest_rating(dealer.name)
 		incident_for(dealer.name, days_ago=400)  # older than 12 months
