@@ -14,6 +14,7 @@ from frappe.utils import cint, flt, getdate
 from dealer_relations.engine.dealer import ACTIVE, DEALER_MANAGER, SUSPENDED
 from dealer_relations.engine.diversion import (
 	AUTOMATIC,
+	BLOCK,
 	DEFAULT_LADDER,
 	DEFAULT_WINDOW_MONTHS,
 	OFF,
@@ -27,6 +28,7 @@ from dealer_relations.engine.diversion import (
 	check_one_dealer,
 	check_penalty_account,
 	dec,
+	is_diversion,
 	offence_number,
 	penalty_for,
 	split_serials,
@@ -154,34 +156,47 @@ def is_shipping_document(doc) -> bool:
 
 
 def load_shipment(customer: str, address: str) -> frappe._dict | None:
-	"""The customer's dealer and the ship-to address's territory, in one indexed lookup."""
+	"""In one indexed query: the customer's dealer, the ship-to address's territory, that
+	territory's ancestors (nested set) and which of them the dealer is authorised in."""
 	customer_table = frappe.qb.DocType("Customer")
 	address_table = frappe.qb.DocType("Address")
+	target = frappe.qb.DocType("Territory").as_("target")
+	node = frappe.qb.DocType("Territory").as_("node")
+	granted = frappe.qb.DocType("Dealer Territory")
 	rows = (
 		frappe.qb.from_(customer_table)
 		.left_join(address_table)
 		.on(address_table.name == address)
-		.select(customer_table.dealer, address_table.territory)
+		.left_join(target)
+		.on(target.name == address_table.territory)
+		.left_join(node)
+		.on((node.lft <= target.lft) & (node.rgt >= target.rgt))
+		.left_join(granted)
+		.on(
+			(granted.parent == customer_table.dealer)
+			& (granted.parenttype == "Dealer")
+			& (granted.parentfield == "territories")
+			& (granted.territory == node.name)
+		)
+		.select(
+			customer_table.dealer,
+			address_table.territory,
+			node.name.as_("node"),
+			node.parent_territory,
+			granted.name.as_("granted"),
+		)
 		.where(customer_table.name == customer)
 		.run(as_dict=True)
 	)
-	return rows[0] if rows else None
-
-
-def territory_chain(territory: str) -> TerritoryTree:
-	"""The ship-to territory and its ancestors (nested set, one query): all the tree the
-	authorisation check needs."""
-	node = frappe.qb.DocType("Territory")
-	target = frappe.qb.DocType("Territory").as_("target")
-	rows = (
-		frappe.qb.from_(node)
-		.join(target)
-		.on((target.lft >= node.lft) & (target.rgt <= node.rgt))
-		.select(node.name, node.parent_territory)
-		.where(target.name == territory)
-		.run()
+	if not rows:
+		return None
+	first = rows[0]
+	return frappe._dict(
+		dealer=first.dealer,
+		territory=first.territory,
+		tree=TerritoryTree({row.node: row.parent_territory for row in rows if row.node}),
+		granted=[row.node for row in rows if row.granted],
 	)
-	return TerritoryTree(dict(rows) or {territory: None})
 
 
 def authorised_territories(dealer: str) -> list[str]:
@@ -208,11 +223,13 @@ def check_shipment(doc, method=None) -> None:
 	shipment = load_shipment(doc.customer, address)
 	if not shipment or not shipment.dealer or not shipment.territory:
 		return
-	tree = territory_chain(shipment.territory)
-	if len(tree.ancestors(shipment.territory)) < 2:
+	if len(shipment.tree.ancestors(shipment.territory)) < 2:
 		return  # the root territory: where the goods go is unknown
-	authorised = authorised_territories(shipment.dealer)
-	if enforce(check_delivery, shipment.dealer, shipment.territory, authorised, tree, mode):
+	if not is_diversion(shipment.territory, shipment.granted, shipment.tree):
+		return
+	# Blocking names every authorised region of the dealer: one more query, on the refusal only.
+	authorised = authorised_territories(shipment.dealer) if mode == BLOCK else shipment.granted
+	if enforce(check_delivery, shipment.dealer, shipment.territory, authorised, shipment.tree, mode):
 		doc.flags.diversion = frappe._dict(dealer=shipment.dealer, territory=shipment.territory)
 
 
