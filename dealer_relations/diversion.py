@@ -17,6 +17,7 @@ from dealer_relations.engine.diversion import (
 	BLOCK,
 	DEFAULT_LADDER,
 	DEFAULT_WINDOW_MONTHS,
+	DISMISSED,
 	OFF,
 	OPEN_INCIDENT,
 	Delivery,
@@ -278,6 +279,27 @@ def open_incident_on_submit(doc, method=None) -> None:
 		indicator="orange",
 		alert=True,
 	)
+
+
+def dismiss_open_incidents(doc, method=None) -> None:
+	"""on_cancel of a Delivery Note / Sales Invoice: incidents it opened that nobody confirmed yet
+	lose their ground, so they are dismissed with a note (a confirmed incident keeps the document
+	from being cancelled until the incident is cancelled)."""
+	incident = frappe.qb.DocType(DIVERSION_INCIDENT)
+	open_incidents = (
+		frappe.qb.from_(incident)
+		.select(incident.name)
+		.where(incident.reference_doctype == doc.doctype)
+		.where(incident.reference_name == doc.name)
+		.where(incident.docstatus == 0)
+		.where(incident.workflow_state != DISMISSED)
+		.run(pluck=True)
+	)
+	for name in open_incidents:
+		frappe.db.set_value(DIVERSION_INCIDENT, name, "workflow_state", DISMISSED)
+		frappe.get_doc(DIVERSION_INCIDENT, name).add_comment(
+			"Info", _("Dismissed: {0} {1} was cancelled").format(_(doc.doctype), doc.name)
+		)
 
 
 # -- tracing ---------------------------------------------------------------------------------------

@@ -77,6 +77,7 @@ doc_events = {
 			"dealer_relations.diversion.check_shipment",
 		],
 		"on_submit": "dealer_relations.diversion.open_incident_on_submit",
+		"on_cancel": "dealer_relations.diversion.dismiss_open_incidents",
 	},
 	# Cross-region diversion (串货): ship-to territory of addresses, detection on delivery.
 	"Address": {
@@ -85,5 +86,6 @@ doc_events = {
 	"Delivery Note": {
 		"before_submit": "dealer_relations.diversion.check_shipment",
 		"on_submit": "dealer_relations.diversion.open_incident_on_submit",
+		"on_cancel": "dealer_relations.diversion.dismiss_open_incidents",
 	},
 }

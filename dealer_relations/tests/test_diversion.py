@@ -124,6 +124,17 @@ class TestDetection(DiversionTestCase):
 		self.assertEqual((incident.docstatus, incident.workflow_state), (0, "Reported"))
 		self.assertEqual(flt(incident.diverted_value), 1300)
 
+	def test_stock_invoice_opens_an_incident_and_cancelling_dismisses_it(self):
+		set_diversion_settings(diversion_detection="Open Incident")
+		address = make_address(self.dealer.customer, territory=SOUTH)
+		invoice = deliver(self.dealer.customer, [(PLAIN_ITEM, 1, 700, None, None)], address, "Sales Invoice")
+		[incident] = incidents_of(invoice.name)
+		self.assertEqual((incident.reference_doctype, flt(incident.diverted_value)), ("Sales Invoice", 700))
+		note = deliver(self.dealer.customer, [(PLAIN_ITEM, 1, 10, None, None)], address)
+		note.cancel()
+		[dismissed] = incidents_of(note.name)
+		self.assertEqual((dismissed.docstatus, dismissed.workflow_state), (0, "Dismissed"))
+
 	def test_off_inside_subtree_and_unknown_territory_pass(self):
 		set_diversion_settings(diversion_detection="Block")
 		inside = make_address(self.dealer.customer, territory=NANJING)  # child of the authorised group
@@ -224,6 +235,15 @@ class TestWorkflow(DiversionTestCase):
 		self.assertEqual((incident.docstatus, incident.workflow_state), (1, "Confirmed"))
 		self.assertRaises(frappe.ValidationError, apply_workflow, incident, "Confirm")
 
+	def test_manager_dismisses_and_reopens(self):
+		incident = incident_for(self.dealer.name, submit=False)
+		frappe.set_user(MANAGER)
+		incident = apply_workflow(frappe.get_doc(INCIDENT, incident.name), "Submit for Review")
+		incident = apply_workflow(incident, "Dismiss")
+		self.assertEqual((incident.docstatus, incident.workflow_state), (0, "Dismissed"))
+		incident = apply_workflow(incident, "Reopen")
+		self.assertEqual(incident.workflow_state, "Under Review")
+
 	def test_rep_sees_own_dealers_incidents_and_own_reports(self):
 		theirs = make_diversion_dealer(territories=[SUZHOU], sales_rep=OTHER_REP)
 		mine = incident_for(self.dealer.name, submit=False)
@@ -240,6 +260,16 @@ class TestWorkflow(DiversionTestCase):
 
 		rows = execute({"company": get_company()})[1]
 		self.assertNotIn(other.name, {row.name for row in rows})
+
+		import json
+
+		from frappe.desk.doctype.number_card.number_card import get_result
+
+		card = frappe.get_doc("Number Card", "Open Diversion Incidents")
+		rep_count = get_result(card.as_dict(), json.loads(card.filters_json))
+		frappe.set_user("Administrator")
+		self.assertGreater(get_result(card.as_dict(), json.loads(card.filters_json)), rep_count)
+		self.assertGreaterEqual(rep_count, 2)
 
 	def test_one_shipment_is_confirmed_once(self):
 		receive(PLAIN_ITEM, 10)
