@@ -23,6 +23,7 @@ from dealer_relations.engine.diversion import (
 	Delivery,
 	PenaltyStep,
 	TerritoryRule,
+	batch_dealers,
 	check_delivery,
 	check_found_outside,
 	check_ladder,
@@ -425,8 +426,6 @@ def trace_numbers(serial_no: str | None = None, batch_no: str | None = None) -> 
 			return {"error": _(violation.message).format(*violation.args)}
 		return {"dealers": list(dict.fromkeys(d.dealer for d in found.values()))}
 	if batch_no:
-		from dealer_relations.engine.diversion import batch_dealers
-
 		dealers = batch_dealers(load_deliveries(batches=[batch_no]))
 		if not dealers:
 			return {
