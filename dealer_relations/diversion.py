@@ -494,19 +494,22 @@ def check_not_confirmed_twice(incident) -> None:
 # -- penalty ----------------------------------------------------------------------------------------
 
 
-def confirmed_dates(dealer: str, before, exclude: str | None = None) -> list:
-	"""Dates of the dealer's confirmed incidents up to ``before`` within the longest window."""
+def earlier_confirmed_dates(dealer: str, incident_date, creation, exclude: str | None = None) -> list:
+	"""Dates of the dealer's confirmed incidents before this one within the window: dated earlier,
+	or the same day and recorded earlier (so two incidents of one day get 1 and 2, not 2 and 2)."""
 	incident = frappe.qb.DocType(DIVERSION_INCIDENT)
+	day = getdate(incident_date)
 	query = (
 		frappe.qb.from_(incident)
 		.select(incident.incident_date)
 		.where(incident.dealer == dealer)
 		.where(incident.docstatus == 1)
-		.where(incident.incident_date[window_start(getdate(before), get_window_months()) : getdate(before)])
+		.where(incident.incident_date[window_start(day, get_window_months()) : day])
+		.where((incident.incident_date < day) | (incident.creation < creation))
 	)
 	if exclude:
 		query = query.where(incident.name != exclude)
-	return [getdate(day) for day in query.run(pluck=True)]
+	return [getdate(value) for value in query.run(pluck=True)]
 
 
 def apply_penalty(incident) -> None:
@@ -514,7 +517,7 @@ def apply_penalty(incident) -> None:
 	posted when the fine has no account to go to."""
 	number = offence_number(
 		getdate(incident.incident_date),
-		confirmed_dates(incident.dealer, incident.incident_date, exclude=incident.name),
+		earlier_confirmed_dates(incident.dealer, incident.incident_date, incident.creation, incident.name),
 		get_window_months(),
 	)
 	precision = frappe.get_precision(DIVERSION_INCIDENT, "penalty_amount") or 2
@@ -553,6 +556,7 @@ def post_penalty(incident) -> None:
 		if status == ACTIVE:
 			incident.db_set("dealer_status_before", status)
 			set_dealer_status(incident.dealer, SUSPENDED)
+	recount_offences(incident.dealer, incident.incident_date)  # a late report moves later ones up
 	note_on_dealer(
 		incident,
 		_("Diversion Incident {0} confirmed: offence #{1}, {2}").format(
@@ -643,12 +647,13 @@ def reverse_penalty(incident) -> None:
 
 
 def recount_offences(dealer: str, since) -> list[tuple[str, int]]:
-	"""Renumber the dealer's confirmed incidents dated on or after ``since`` (the penalties they
-	levied stay as posted; the number tells the next confirmation where the dealer stands)."""
+	"""Renumber the dealer's confirmed incidents dated on or after ``since``, after one before them
+	was confirmed late or cancelled (the penalties they levied stay as posted; the number tells
+	the next confirmation where the dealer stands)."""
 	incident = frappe.qb.DocType(DIVERSION_INCIDENT)
 	later = (
 		frappe.qb.from_(incident)
-		.select(incident.name, incident.incident_date, incident.offence_number)
+		.select(incident.name, incident.incident_date, incident.creation, incident.offence_number)
 		.where(incident.dealer == dealer)
 		.where(incident.docstatus == 1)
 		.where(incident.incident_date >= getdate(since))
@@ -659,9 +664,8 @@ def recount_offences(dealer: str, since) -> list[tuple[str, int]]:
 	months = get_window_months()
 	changed = []
 	for row in later:
-		number = offence_number(
-			getdate(row.incident_date), confirmed_dates(dealer, row.incident_date, exclude=row.name), months
-		)
+		earlier = earlier_confirmed_dates(dealer, row.incident_date, row.creation, row.name)
+		number = offence_number(getdate(row.incident_date), earlier, months)
 		if number != row.offence_number:
 			frappe.db.set_value(DIVERSION_INCIDENT, row.name, "offence_number", number, update_modified=False)
 			changed.append((row.name, number))

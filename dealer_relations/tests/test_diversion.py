@@ -345,6 +345,15 @@ class TestPenaltyLadder(DiversionTestCase):
 		self.assertEqual(frappe.db.get_value(INCIDENT, incidents[2].name, "offence_number"), 2)
 		self.assertEqual(frappe.db.get_value(INCIDENT, incidents[0].name, "offence_number"), 1)
 
+	def test_a_late_report_is_counted_in_date_order(self):
+		later = incident_for(self.dealer.name, days_ago=10)
+		same_day = incident_for(self.dealer.name, days_ago=10)
+		self.assertEqual((later.offence_number, same_day.offence_number), (1, 2))
+		earlier = incident_for(self.dealer.name, days_ago=20)  # reported and confirmed late
+		self.assertEqual(earlier.offence_number, 1)
+		self.assertEqual(frappe.db.get_value(INCIDENT, later.name, "offence_number"), 2)
+		self.assertEqual(frappe.db.get_value(INCIDENT, same_day.name, "offence_number"), 3)
+
 	def test_offences_outside_the_window_do_not_count(self):
 		incident_for(self.dealer.name, days_ago=400)
 		self.assertEqual(incident_for(self.dealer.name).offence_number, 1)
