@@ -199,24 +199,20 @@ def test_penalty_account_needed_only_for_a_fine():
 	assert info.value.field == "diversion_penalty_account"
 
 
-ladders = st.lists(
-	st.tuples(st.integers(0, 50), st.integers(0, 20_000), st.integers(0, 100), st.booleans()).map(
-		lambda t: t
-	),
-	min_size=1,
-	max_size=6,
-).map(
-	lambda rows: tuple(
-		PenaltyStep(
-			index + 1,
-			D(sorted(r[0] for r in rows)[index]),
-			D(sorted(r[1] for r in rows)[index]),
-			D(sorted(r[2] for r in rows)[index]),
-			sorted(r[3] for r in rows)[index],
-		)
+def valid_ladder(rows) -> tuple[PenaltyStep, ...]:
+	"""Each column sorted independently: any ladder check_ladder accepts has this shape."""
+	percents, minimums, forfeits, suspends = (sorted(column) for column in zip(*rows, strict=True))
+	return tuple(
+		PenaltyStep(index + 1, D(percents[index]), D(minimums[index]), D(forfeits[index]), suspends[index])
 		for index in range(len(rows))
 	)
-)
+
+
+ladders = st.lists(
+	st.tuples(st.integers(0, 50), st.integers(0, 20_000), st.integers(0, 100), st.booleans()),
+	min_size=1,
+	max_size=6,
+).map(valid_ladder)
 
 
 @given(ladders, st.integers(1, 10), st.integers(0, 5), st.decimals(0, 10_000_000, places=2))
