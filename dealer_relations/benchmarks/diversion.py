@@ -18,12 +18,12 @@ ELSEWHERE = "DR Bench Elsewhere"
 
 
 def run(report: Report, repeat: int = 200, **options) -> None:
-	dealer = frappe.db.get_value(
-		"Dealer", {"status": "Active"}, ["name", "customer", "company"], as_dict=True, order_by="creation"
-	)
+	dealer = pick_dealer()
 	if not dealer:
 		print("No active dealer: run dealer_relations.demo.make_demo_data first.")
 		return
+	# The Dealer keeps this link; set it again in case a test site's uninstall cycle dropped it.
+	frappe.db.set_value("Customer", dealer.customer, "dealer", dealer.name, update_modified=False)
 	address = out_of_region_address(dealer.customer)
 	item = frappe.db.get_value("Item", {"disabled": 0, "has_variants": 0}, "name")
 	check_shipment(draft_note(dealer, address, item, 1))  # warm the settings cache
@@ -46,6 +46,19 @@ def run(report: Report, repeat: int = 200, **options) -> None:
 			)
 		)
 	trace_serial(report)
+
+
+def pick_dealer() -> frappe._dict | None:
+	"""An active dealer that is not authorised at the tree's root (it could never divert)."""
+	root = frappe.db.get_value("Territory", {"parent_territory": ("in", ("", None))}, "name")
+	everywhere = frappe.get_all("Dealer Territory", filters={"territory": root}, pluck="parent")
+	return frappe.db.get_value(
+		"Dealer",
+		{"status": "Active", "name": ("not in", everywhere or [""])},
+		["name", "customer", "company"],
+		as_dict=True,
+		order_by="creation",
+	)
 
 
 def out_of_region_address(customer: str) -> str:
