@@ -64,9 +64,8 @@ EXTERNAL_DOCTYPES = {
 	"Warehouse",
 	"Brand",
 	"Workflow State",
-	# Diversion (issue 7): address mapping rows, traced batches.
+	# Diversion (issue 7): address mapping rows.
 	"Country",
-	"Batch",
 }
 # Rebates (issue 8): the lead places these on the workspace when the branch merges; remove then.
 DOCTYPES = doctypes()

@@ -2,12 +2,6 @@
 // For license information, please see license.txt
 
 frappe.ui.form.on("Diversion Incident", {
-	setup(frm) {
-		frm.set_query("batch_no", "items", (doc, cdt, cdn) => ({
-			filters: { item: locals[cdt][cdn].item_code },
-		}));
-	},
-
 	refresh(frm) {
 		if (frm.doc.docstatus === 0 && frm.doc.source === "Field Report") {
 			frm.add_custom_button(__("Trace Dealer"), () => trace_dealer(frm));

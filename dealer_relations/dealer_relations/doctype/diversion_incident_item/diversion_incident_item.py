@@ -14,7 +14,7 @@ class DiversionIncidentItem(Document):
 		from frappe.types import DF
 
 		amount: DF.Currency
-		batch_no: DF.Link | None
+		batch_no: DF.Data | None
 		item_code: DF.Link
 		item_name: DF.Data | None
 		parent: DF.Data
