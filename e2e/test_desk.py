@@ -39,7 +39,7 @@ def test_rep_workspace_cards_show_the_reps_numbers(rep):
 	cards = card_numbers(rep)
 	wait_for_charts(rep, 2)
 	rep.shot("workspace")
-	assert set(cards) == {"活跃经销商", "拜访逾期的经销商", "本月拜访", "本月异地签到"}, cards
+	assert set(cards) == {"活跃经销商", "拜访逾期的经销商", "本月拜访", "本月异地签到", "未结串货事件"}, cards
 	active = rep.call("frappe.desk.reportview.get_count", doctype="Dealer", filters={"status": "Active"})
 	assert int(re.sub(r"\D", "", cards["活跃经销商"])) == active
 	sidebar = rep.page.inner_text(".desk-sidebar")
@@ -146,6 +146,10 @@ def test_manager_visit_coverage_report(manager):
 
 def test_manager_visit_plan_report(manager):
 	check_report(manager, "Dealer Visit Plan", "visit-plan")
+
+
+def test_manager_diversion_incidents_report(manager):
+	check_report(manager, "Diversion Incidents", "diversion-incidents")
 
 
 def test_manager_workspace(manager):

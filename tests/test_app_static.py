@@ -64,6 +64,8 @@ EXTERNAL_DOCTYPES = {
 	"Warehouse",
 	"Brand",
 	"Workflow State",
+	# Diversion (issue 7): address mapping rows.
+	"Country",
 }
 # Rebates (issue 8): the lead places these on the workspace when the branch merges; remove then.
 DOCTYPES = doctypes()

@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 # module name (under dealer_relations.benchmarks) per section, in print order
-SECTIONS: list[str] = ["credit", "rebates"]
+SECTIONS: list[str] = ["credit", "rebates", "diversion"]
 
 
 @dataclass
