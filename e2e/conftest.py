@@ -113,8 +113,9 @@ class Desk:
 		assert not problems, "\n".join(problems)
 
 
-def open_desk(browser, user: str) -> Desk:
-	context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+def open_desk(browser, user: str, phone: bool = False) -> Desk:
+	size = {"width": 390, "height": 844} if phone else {"width": 1366, "height": 900}
+	context = browser.new_context(locale="zh-CN", viewport=size, is_mobile=phone, has_touch=phone)
 	desk = Desk(context.new_page(), user)
 	desk.login()
 	assert desk.page.evaluate("frappe.boot.lang") == "zh", "demo users work in Chinese"
@@ -138,5 +139,12 @@ def manager(browser):
 @pytest.fixture(scope="module")
 def accountant(browser):
 	desk = open_desk(browser, ACCOUNTANT)
+	yield desk
+	desk.page.context.close()
+
+
+@pytest.fixture(scope="module")
+def phone_rep(browser):
+	desk = open_desk(browser, REP, phone=True)
 	yield desk
 	desk.page.context.close()

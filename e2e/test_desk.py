@@ -232,3 +232,34 @@ def test_accountant_rebate_policy_and_reports(accountant):
 		"rebate-statement",
 		params={"rebate_policy": policy, "dealer": settlement["dealer"]},
 	)
+
+
+def test_rep_files_a_field_report_from_a_phone(phone_rep):
+	"""A rep on a phone finds a serial-numbered pump on sale where its dealer may not sell it."""
+	desk = phone_rep
+	desk.goto("diversion-incident/new")
+	desk.page.wait_for_function("() => window.cur_frm && cur_frm.doctype === 'Diversion Incident'")
+	desk.page.evaluate(
+		"""async () => {
+			await cur_frm.set_value('source', 'Field Report');
+			await cur_frm.set_value('found_territory', '江北区');
+			await cur_frm.set_value('found_location', 'E2E 重庆江北建材市场');
+			const row = (cur_frm.doc.items || [])[0] || cur_frm.add_child('items');
+			await frappe.model.set_value(row.doctype, row.name, 'item_code', 'DR-PUMP-750S');
+			await frappe.model.set_value(row.doctype, row.name, 'serial_no', 'DEMO-SN-0002');
+			cur_frm.refresh_field('items');
+		}"""
+	)
+	desk.shot("field-report-new")
+	# on a phone the form's buttons live in the page menu
+	desk.page.click(".page-head .menu-btn-group > button:visible")
+	desk.page.click(".page-head .menu-btn-group .dropdown-menu .dropdown-item:has-text('追溯经销商'):visible")
+	desk.wait_or_shoot("() => cur_frm.doc.dealer", timeout=30_000)
+	desk.page.keyboard.press("Control+s")
+	desk.wait_or_shoot(
+		"() => cur_frm.doctype === 'Diversion Incident' && !cur_frm.is_new() && !cur_frm.is_dirty()",
+		timeout=30_000,
+	)
+	desk.shot("field-report-saved")
+	assert desk.page.evaluate("cur_frm.doc.dealer")
+	desk.assert_clean()
