@@ -359,7 +359,7 @@ def test_js_files_parse():
 @pytest.mark.skipif(importlib.util.find_spec("ruff") is None, reason="ruff is not installed")
 def test_ruff_clean():
 	result = subprocess.run(
-		[sys.executable, "-m", "ruff", "check", "dealer_relations", "tests"],
+		[sys.executable, "-m", "ruff", "check", "dealer_relations", "tests", "tools", "e2e"],
 		cwd=ROOT,
 		capture_output=True,
 		text=True,

@@ -268,7 +268,7 @@ class Demo:
 			)
 			if proc.returncode != 0:
 				problems.append(
-					f"{src_key}={src} cannot be cloned ({(proc.stderr.strip().splitlines() or ['no message'])[-1]}): set {src_key} to a reachable git URL or a local clone."
+					f"{src_key}={src} cannot be cloned ({_git_error(proc.stderr)}): set {src_key} to a reachable git URL or a local clone."
 				)
 			elif not proc.stdout.strip():
 				problems.append(f"{src_key}={src} has no branch {branch}: set {branch_key}.")
@@ -680,6 +680,13 @@ def _bench_config(bench: Path) -> dict:
 		return json.loads((bench / "sites" / "common_site_config.json").read_text())
 	except (OSError, ValueError):
 		return {}
+
+
+def _git_error(stderr: str) -> str:
+	"""git's own reason: its `fatal:` line, not the advice that follows it."""
+	lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+	fatal = [line for line in lines if line.startswith("fatal:")]
+	return (fatal or lines or ["no message"])[0]
 
 
 def _port_open(host: str, port: int) -> bool:
