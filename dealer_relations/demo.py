@@ -541,25 +541,30 @@ def make_demo_rebates(company: str, start, end) -> dict:
 	}
 
 
-def _make_rebate_settings(company: str) -> None:
-	"""A 返利费用 expense account for the company and its row in Dealer Relations Settings."""
-	abbr = frappe.get_cached_value("Company", company, "abbr")
-	account = f"经销商返利 - {abbr}"
+def _demo_account(company: str, account_name: str, parent_name: str, root_type: str) -> str:
+	"""A ledger account under the chart's indirect expenses / income group, made once."""
+	account = f"{account_name} - {frappe.get_cached_value('Company', company, 'abbr')}"
 	if not frappe.db.exists("Account", account):
 		parent = frappe.db.get_value(
-			"Account", {"company": company, "account_name": "Indirect Expenses", "is_group": 1}, "name"
+			"Account", {"company": company, "account_name": parent_name, "is_group": 1}, "name"
 		) or frappe.db.get_value(
-			"Account", {"company": company, "root_type": "Expense", "is_group": 1}, "name"
+			"Account", {"company": company, "root_type": root_type, "is_group": 1}, "name"
 		)
 		frappe.get_doc(
 			{
 				"doctype": "Account",
-				"account_name": "经销商返利",
+				"account_name": account_name,
 				"parent_account": parent,
 				"company": company,
-				"account_type": "Expense Account",
+				"account_type": f"{root_type} Account",
 			}
 		).insert(ignore_permissions=True)
+	return account
+
+
+def _make_rebate_settings(company: str) -> None:
+	"""A 返利费用 expense account for the company and its row in Dealer Relations Settings."""
+	account = _demo_account(company, "经销商返利", "Indirect Expenses", "Expense")
 	settings = frappe.get_single("Dealer Relations Settings")
 	row = next((r for r in settings.company_settings if r.company == company), None)
 	if row is None:
@@ -627,8 +632,10 @@ def make_demo_diversion(company: str, dealers) -> dict:
 			}
 		).insert(ignore_permissions=True)
 		reports.append(report)
-	# The first report and the automatic incident are confirmed: the second offence posts its fine.
-	for incident in (reports[0], automatic):
+	# The automatic incident, then the first report, are confirmed in the order they were recorded:
+	# the second offence posts its fine (an earlier incident confirmed later renumbers the later
+	# ones but leaves the penalties they already posted).
+	for incident in (automatic, reports[0]):
 		incident = apply_workflow(incident, "Submit for Review")
 		apply_workflow(incident, "Confirm")
 	apply_workflow(reports[1], "Submit for Review")
@@ -653,23 +660,7 @@ def _city_within(territory: str) -> str:
 
 def _make_diversion_settings(company: str) -> None:
 	"""A 串货罚款收入 income account, detection "Open Incident" and city → territory mapping rows."""
-	abbr = frappe.get_cached_value("Company", company, "abbr")
-	account = f"串货罚款收入 - {abbr}"
-	if not frappe.db.exists("Account", account):
-		parent = frappe.db.get_value(
-			"Account", {"company": company, "account_name": "Indirect Income", "is_group": 1}, "name"
-		) or frappe.db.get_value(
-			"Account", {"company": company, "root_type": "Income", "is_group": 1}, "name"
-		)
-		frappe.get_doc(
-			{
-				"doctype": "Account",
-				"account_name": "串货罚款收入",
-				"parent_account": parent,
-				"company": company,
-				"account_type": "Income Account",
-			}
-		).insert(ignore_permissions=True)
+	account = _demo_account(company, "串货罚款收入", "Indirect Income", "Income")
 	settings = frappe.get_single("Dealer Relations Settings")
 	row = next((r for r in settings.company_settings if r.company == company), None)
 	if row is None:
