@@ -547,6 +547,10 @@ class Demo:
 _STOP = threading.Event()
 
 
+def _interrupt(signum, frame):
+	raise KeyboardInterrupt
+
+
 def stop_serving() -> None:
 	"""Ask a running serve() (in another thread) to stop its processes and return."""
 	_STOP.set()
@@ -564,6 +568,9 @@ def serve(bench: Path, site: str, port: int, logs: Path, worker: bool = True, en
 		"run_simple('127.0.0.1', int(sys.argv[2]), app.application_with_statics(), threaded=True, use_reloader=False)\n"
 	)
 	logs.mkdir(parents=True, exist_ok=True)
+	if threading.current_thread() is threading.main_thread():
+		# `kill` (SIGTERM) stops the web server, worker and realtime server too, as Ctrl-C does
+		signal.signal(signal.SIGTERM, _interrupt)
 	# DEV_SERVER makes the desk reach the realtime server on its own port, as under `bench start`.
 	env = {**(env or os.environ), "DEV_SERVER": "1"}
 	procs = []
