@@ -101,3 +101,12 @@ def get_company_settings(company: str | None) -> frappe._dict:
 		if df.fieldname != "company":
 			defaults[df.fieldname] = frappe.utils.cast(df.fieldtype, df.default) if df.default else None
 	return defaults
+
+
+def link_or_text(doctype: str) -> dict:
+	"""Column type for a report column that links to ``doctype``. Frappe 15's query report refuses
+	the whole report when a Link column points at a doctype the viewer cannot read (a Dealer
+	Manager and Journal Entry), so such viewers get the name as plain text instead."""
+	if frappe.has_permission(doctype, "read"):
+		return {"fieldtype": "Link", "options": doctype}
+	return {"fieldtype": "Data"}

@@ -311,6 +311,16 @@ class TestPenaltyLadder(DiversionTestCase):
 		)
 		self.assertEqual((credit.account, flt(credit.credit)), (self.penalty_account, 5000))
 
+		# The incidents report opens for a manager who may not read Journal Entries (Frappe 15
+		# refuses a whole report whose Link column points at an unreadable doctype).
+		from frappe.desk.query_report import run
+
+		with self.set_user(MANAGER):
+			self.assertFalse(frappe.has_permission("Journal Entry", "read"))
+			result = run("Diversion Incidents", filters={"dealer": self.dealer.name})
+		rows = [row for row in result["result"] if isinstance(row, dict) and row.get("name")]
+		self.assertIn(second.journal_entry, {row.get("journal_entry") for row in rows})
+
 	def test_minimum_fine_and_missing_account_posts_nothing(self):
 		incident_for(self.dealer.name, 1000, days_ago=10)
 		second = incident_for(self.dealer.name, 1000, submit=False)

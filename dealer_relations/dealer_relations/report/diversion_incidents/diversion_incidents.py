@@ -14,7 +14,7 @@ from frappe import _
 from frappe.utils import flt
 
 from dealer_relations.engine.territory import region_of
-from dealer_relations.utils import get_territory_tree
+from dealer_relations.utils import get_territory_tree, link_or_text
 
 
 def execute(filters=None):
@@ -117,8 +117,7 @@ def get_columns():
 		{
 			"label": _("Journal Entry"),
 			"fieldname": "journal_entry",
-			"fieldtype": "Link",
-			"options": "Journal Entry",
+			**link_or_text("Journal Entry"),
 			"width": 150,
 		},
 	]

@@ -86,8 +86,9 @@ def get_columns():
 		{
 			"label": _("Posted As"),
 			"fieldname": "posted_as",
-			"fieldtype": "Link",
-			"options": "DocType",
+			# Data, not a Link to DocType: only System Managers may read DocType, and Frappe refuses
+			# the whole report to a viewer who cannot read a linked doctype
+			"fieldtype": "Data",
 			"width": 110,
 		},
 		{
