@@ -19,10 +19,16 @@ from dealer_relations.engine.rebates import INCREMENTAL, DealerVolume, RebateTer
 ENGINE_DEALERS = 100_000
 
 
-def run(report: Report, policy: str | None = None, dealers: int = 2000, **options) -> None:
+def run(report: Report, policy: str | None = None, synthetic_dealers: int | None = None, **options) -> None:
+	"""``synthetic_dealers``: also run on that many dealers written into the tables for the run;
+	by default 2,000 when the site has fewer than 1,000 dealers (load the bulk demo data instead)."""
+	import frappe
+
 	engine(report)
 	year_end_run(report, policy)
-	year_end_at_scale(report, int(dealers))
+	if synthetic_dealers is None:
+		synthetic_dealers = 2000 if frappe.db.count("Dealer") < 1000 else 0
+	year_end_at_scale(report, int(synthetic_dealers))
 
 
 def engine(report: Report) -> None:
