@@ -511,19 +511,45 @@ def get_credit_history(dealer: str, limit: int = 24) -> list[dict]:
 def get_exposure(customer: str, company: str, lock: bool = False, exclude: str | None = None) -> Exposure:
 	"""Open receivables, unallocated advances and unbilled orders of one customer in one company.
 
-	Two indexed queries (Payment Ledger by party, Sales Order by customer). With ``lock`` they are
-	locking reads: under the dealer's row lock they see what a concurrent submit just committed,
-	which a plain read inside the transaction's older snapshot would miss. SKIP LOCKED passes over
-	rows another transaction holds, i.e. drafts being saved or submitted right now: waiting for
-	them while they wait for the dealer's lock would deadlock, and an uncommitted row is not yet
-	exposure.
+	Three indexed queries that read only what is open, whatever the dealer's history: the customer's
+	Sales Invoices (and credit notes carrying their own balance) with an outstanding amount — ERPNext
+	keeps ``outstanding_amount`` equal to the Payment Ledger's balance against the invoice, in the
+	party account's currency, converted here at the invoice's rate when that is not the company's —
+	then the Payment Ledger's balances against anything else (payments and journal entries not set
+	against an invoice), then unbilled Sales Orders. A positive balance is receivable, a negative one
+	an unallocated advance.
+
+	With ``lock`` they are locking reads: under the dealer's row lock they see what a concurrent
+	submit just committed, which a plain read inside the transaction's older snapshot would miss.
+	SKIP LOCKED passes over rows another transaction holds, i.e. documents being saved or submitted
+	right now: waiting for them while they wait for the dealer's lock would deadlock, and an
+	uncommitted row is not yet exposure.
 	"""
+	invoice = frappe.qb.DocType("Sales Invoice")
+	company_currency = frappe.get_cached_value("Company", company, "default_currency")
+	in_company_currency = (
+		Case()
+		.when(invoice.party_account_currency == company_currency, invoice.outstanding_amount)
+		.else_(invoice.outstanding_amount * invoice.conversion_rate)
+	)
+	open_invoices = (
+		frappe.qb.from_(invoice)
+		.select(
+			Sum(Case().when(invoice.outstanding_amount > 0, in_company_currency).else_(0)),
+			Sum(Case().when(invoice.outstanding_amount < 0, in_company_currency).else_(0)),
+		)
+		.where(invoice.customer == customer)
+		.where(invoice.outstanding_amount != 0)
+		.where(invoice.company == company)
+		.where(invoice.docstatus == 1)
+	)
 	ple = frappe.qb.DocType("Payment Ledger Entry")
-	balances = (
+	other_balances = (
 		frappe.qb.from_(ple)
 		.select(Sum(ple.amount).as_("balance"))
-		.where(ple.party_type == "Customer")
 		.where(ple.party == customer)
+		.where(ple.against_voucher_type != "Sales Invoice")
+		.where(ple.party_type == "Customer")
 		.where(ple.company == company)
 		.where(ple.delinked == 0)
 		.where(ple.account_type == "Receivable")
@@ -543,7 +569,9 @@ def get_exposure(customer: str, company: str, lock: bool = False, exclude: str |
 	if exclude:
 		unbilled = unbilled.where(order.name != exclude)
 	suffix = " LOCK IN SHARE MODE SKIP LOCKED" if lock else ""
-	values = [D(row[0]) for row in frappe.db.sql(balances.get_sql() + suffix)]
+	receivable, credit = frappe.db.sql(open_invoices.get_sql() + suffix)[0]
+	values = [D(receivable), D(credit)]
+	values += [D(row[0]) for row in frappe.db.sql(other_balances.get_sql() + suffix)]
 	unbilled_amount = frappe.db.sql(unbilled.get_sql() + suffix)[0][0]
 	return Exposure(
 		outstanding=sum((v for v in values if v > 0), Decimal(0)),

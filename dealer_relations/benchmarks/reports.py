@@ -73,8 +73,9 @@ def required_filters(name: str, module: str) -> set[str]:
 	folder = Path(get_module_path(module)) / "report" / scrub(name)
 	source = (folder / f"{scrub(name)}.js").read_text(encoding="utf-8") if folder.exists() else ""
 	required = set()
-	for block in re.findall(r"\{[^{}]*fieldname[^{}]*\}", source):
-		field = re.search(r"fieldname:\s*[\"'](\w+)[\"']", block)
+	# each filter's text runs from its fieldname to the next filter's
+	for block in re.split(r"(?=fieldname:)", source)[1:]:
+		field = re.match(r"fieldname:\s*[\"'](\w+)[\"']", block)
 		if field and re.search(r"reqd:\s*(1|true)", block):
 			required.add(field.group(1))
 	return required
