@@ -32,7 +32,7 @@ from dealer_relations.engine.credit import (
 	rate,
 )
 from dealer_relations.engine.dealer import CREDIT_CONTROLLER
-from dealer_relations.utils import enforce
+from dealer_relations.utils import count_finished_job, dealers_per_job, enforce, lock_dealers, split
 
 DateDiff = CustomFunction("DATEDIFF", ["end", "start"])
 DIVERSION_INCIDENT = "Diversion Incident"
@@ -120,6 +120,14 @@ def enqueue_rating(dealers: list[str] | str | None = None, company: str | None =
 	frappe.has_permission("Dealer Credit Rating", "create", throw=True)
 	if isinstance(dealers, str):
 		dealers = json.loads(dealers) if dealers.strip().startswith("[") else [dealers]
+	if dealers is None or len(dealers) > dealers_per_job():
+		enqueue_rating_jobs(dealers, company)
+		frappe.msgprint(
+			_("Credit rating started in the background; the dealers update when it finishes."),
+			alert=True,
+			indicator="blue",
+		)
+		return
 	frappe.enqueue(
 		"dealer_relations.credit.run_rating",
 		queue="long",
@@ -137,9 +145,70 @@ def enqueue_rating(dealers: list[str] | str | None = None, company: str | None =
 
 
 def rate_dealers_monthly() -> None:
-	"""Scheduler (monthly_long): rate every dealer when the setting asks for it."""
+	"""Scheduler (monthly_long): rate every dealer when the setting asks for it, in jobs of
+	*Dealers per Background Job* dealers that every long-queue worker can take."""
 	if frappe.db.get_single_value("Dealer Relations Settings", "rate_dealers_monthly"):
-		run_rating(None, None)
+		enqueue_rating_jobs(None, None)
+
+
+def rating_jobs(
+	dealers: Iterable[str] | None = None, company: str | None = None, as_of=None, size: int | None = None
+) -> list[dict]:
+	"""The keyword arguments of each job of a chunked rating run (dealers in name order)."""
+	filters = {"name": ("in", list(dealers) or [""])} if dealers is not None else {}
+	if company:
+		filters["company"] = company
+	names = frappe.get_all("Dealer", filters=filters, pluck="name", order_by="name")
+	chunks = split(names, size or dealers_per_job())
+	run = frappe.generate_hash(length=10)
+	as_of = str(getdate(as_of or today()))
+	return [
+		{"dealers": chunk, "as_of": as_of, "run": run, "jobs": len(chunks), "job": number}
+		for number, chunk in enumerate(chunks)
+	]
+
+
+def enqueue_rating_jobs(
+	dealers: Iterable[str] | None = None, company: str | None = None, queue: str = "long"
+) -> int:
+	"""Split a rating run into jobs on ``queue`` shared by every worker listening on it."""
+	jobs = rating_jobs(dealers, company)
+	for kwargs in jobs:
+		frappe.enqueue(
+			"dealer_relations.credit.run_rating_job",
+			queue=queue,
+			timeout=3600,
+			job_id=f"credit-rating::{kwargs['as_of']}::{kwargs['jobs']}::{kwargs['job']}",
+			deduplicate=True,
+			enqueue_after_commit=True,
+			**kwargs,
+		)
+	return len(jobs)
+
+
+def run_rating_job(
+	dealers: list[str], as_of: str, run: str | None = None, jobs: int = 1, job: int = 0
+) -> dict:
+	"""One job of a chunked rating run. Idempotent: under the dealers' row locks, a dealer already
+	rated on ``as_of`` (the job ran before, or another worker ran it) is not rated again."""
+	as_of = getdate(as_of)
+	lock_dealers(dealers)
+	rated = set(
+		frappe.get_all(
+			"Dealer Credit Rating",
+			filters={"dealer": ("in", dealers or [""]), "rating_date": as_of},
+			pluck="dealer",
+		)
+	)
+	todo = [name for name in dealers if name not in rated]
+	rate_chunk(todo, load_config(), as_of)
+	done = count_finished_job(run, jobs) if run else jobs
+	frappe.publish_progress(
+		done * 100 / jobs,
+		title=_("Rating dealer credit"),
+		description=_("{0} of {1} jobs").format(done, jobs),
+	)
+	return {"rated": len(todo), "already_rated": len(rated)}
 
 
 def run_rating(

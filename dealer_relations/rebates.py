@@ -28,7 +28,14 @@ from dealer_relations.engine.rebates import (
 	check_posting_setup,
 	dec,
 )
-from dealer_relations.utils import enforce, get_company_settings
+from dealer_relations.utils import (
+	count_finished_job,
+	dealers_per_job,
+	enforce,
+	get_company_settings,
+	lock_dealers,
+	split,
+)
 
 SETTLEMENT_SERIES = "RBS-.YYYY.-.#####"
 DIVERSION_INCIDENT = "Diversion Incident"
@@ -347,8 +354,8 @@ def settlement_values(terms: RebateTerms, volume: DealerVolume) -> tuple[dict, l
 
 @frappe.whitelist()
 def create_settlements(policy: str) -> dict:
-	"""Form button: build or refresh the draft settlements of every covered dealer in the
-	background; progress shows on the policy form."""
+	"""Form button: build or refresh the draft settlements of every covered dealer in background
+	jobs of *Dealers per Background Job* dealers each; progress shows on the policy form."""
 	doc = frappe.get_doc("Rebate Policy", policy)
 	doc.check_permission("read")
 	frappe.has_permission("Rebate Settlement", "create", throw=True)
@@ -357,16 +364,61 @@ def create_settlements(policy: str) -> dict:
 			_("Submit Rebate Policy {0} before creating settlements").format(policy),
 			title=_("Invalid Rebate Policy"),
 		)
-	frappe.enqueue(
-		"dealer_relations.rebates.run_year_end",
-		queue="long",
-		timeout=3600,
-		policy=policy,
-		job_id=f"rebate-settlements::{policy}",
-		deduplicate=True,
-		enqueue_after_commit=True,
+	return {"dealers": len(covered_dealers(doc)), "jobs": enqueue_year_end(policy)}
+
+
+def year_end_jobs(policy: str, size: int | None = None) -> list[dict]:
+	"""The keyword arguments of each job of a chunked year-end run: the covered dealers in name
+	order, ``size`` (the setting by default) per job, all sharing one run id for progress."""
+	names = list(covered_dealers(frappe.get_doc("Rebate Policy", policy)))
+	chunks = split(names, size or dealers_per_job())
+	run = frappe.generate_hash(length=10)
+	return [
+		{"policy": policy, "dealers": chunk, "run": run, "jobs": len(chunks), "job": number}
+		for number, chunk in enumerate(chunks)
+	]
+
+
+def enqueue_year_end(policy: str, queue: str = "long") -> int:
+	"""Split the year-end run into jobs on ``queue``: every worker listening on it (on any machine
+	sharing the site's database and Redis) takes jobs, so several workers share one run. A job
+	still queued or running for the same chunk is not queued twice."""
+	jobs = year_end_jobs(policy)
+	for kwargs in jobs:
+		frappe.enqueue(
+			"dealer_relations.rebates.run_year_end_job",
+			queue=queue,
+			timeout=3600,
+			job_id=f"rebate-settlements::{policy}::{kwargs['jobs']}::{kwargs['job']}",
+			deduplicate=True,
+			enqueue_after_commit=True,
+			**kwargs,
+		)
+	return len(jobs)
+
+
+def run_year_end_job(
+	policy: str, dealers: list[str], run: str | None = None, jobs: int = 1, job: int = 0
+) -> dict[str, int]:
+	"""One job of a chunked run: sum the volumes of its dealers (one GROUP BY over their
+	invoices), write their settlements. Safe to run twice or beside another run: the dealers' rows
+	are locked while it writes, and existing drafts are refreshed, not duplicated."""
+	doc = frappe.get_doc("Rebate Policy", policy)
+	dealers = covered_dealers(doc, only=dealers)
+	counts = write_settlements(doc, get_terms(doc), dealers, load_volumes(doc, dealers))
+	done = count_finished_job(run, jobs) if run else jobs
+	frappe.publish_progress(
+		done * 100 / jobs,
+		title=_("Creating Rebate Settlements"),
+		doctype="Rebate Policy",
+		docname=policy,
+		description=_("{0} of {1} jobs").format(done, jobs),
 	)
-	return {"dealers": len(covered_dealers(doc))}
+	if done >= jobs:
+		frappe.db.set_value(
+			"Rebate Policy", policy, "settlements_created_on", now_datetime(), update_modified=False
+		)
+	return counts
 
 
 def run_year_end(policy: str, chunk_size: int = 1000, load_size: int = 20_000) -> dict[str, int]:
@@ -404,6 +456,7 @@ def run_year_end(policy: str, chunk_size: int = 1000, load_size: int = 20_000) -
 
 
 def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volumes) -> dict[str, int]:
+	lock_dealers(list(dealers))
 	settlement = frappe.qb.DocType("Rebate Settlement")
 	existing = {
 		row.dealer: row
@@ -637,7 +690,10 @@ def create_due_settlements() -> list[str]:
 	for policy in policies:
 		if policy.collection_cutoff_date and getdate(policy.collection_cutoff_date) >= ended_before:
 			continue
-		run_year_end(policy.name)
+		if len(covered_dealers(frappe.get_doc("Rebate Policy", policy.name))) > dealers_per_job():
+			enqueue_year_end(policy.name)  # several jobs, as many workers as listen
+		else:
+			run_year_end(policy.name)
 		ran.append(policy.name)
 	return ran
 

@@ -27,6 +27,7 @@ class DealerRelationsSettings(Document):
 		company_settings: DF.Table[DealerCompanySettings]
 		create_overdue_todos: DF.Check
 		credit_grades: DF.Table[DealerCreditGrade]
+		dealers_per_job: DF.Int
 		default_tier: DF.Link | None
 		full_points_volume: DF.Currency
 		rate_dealers_monthly: DF.Check
