@@ -97,6 +97,8 @@ def make_bulk_data(
 		loader, profile, items, lines, start, end, rng, float(return_rate), int(chunk_invoices)
 	)
 	frappe.db.commit()  # nosemgrep: see above
+	counts["visits"] = make_visit_rows(loader, profile, start, end, rng)
+	frappe.db.commit()  # nosemgrep: see above
 	counts["seconds"] = round(time.monotonic() - started, 1)
 	counts["dealers"] = len(profile)
 	counts["period"] = f"{start} .. {end}"
@@ -110,6 +112,7 @@ def clear_bulk_data() -> dict:
 	like = f"{PREFIX}-%"
 	dealers = frappe.get_all("Customer", filters={"customer_details": BULK_MARK}, pluck="name")
 	for doctype, column in (
+		("Dealer Visit Log", "name"),
 		("GL Entry", "voucher_no"),
 		("Payment Ledger Entry", "voucher_no"),
 		("Payment Entry Reference", "parent"),
@@ -249,8 +252,27 @@ def capture_templates(company: str, item_code: str, start) -> dict:
 		payment.insert(ignore_permissions=True)
 		payment.submit()
 
+		# the template dealer was signed before its history starts, as every bulk dealer is
+		frappe.db.set_value(
+			"Dealer", dealer.name, "creation", add_days(dates["posting"], -30), update_modified=False
+		)
+		visit = frappe.get_doc(
+			{
+				"doctype": "Dealer Visit Log",
+				"dealer": dealer.name,
+				"sales_rep": rep,
+				"visit_date": datetime.datetime.combine(dates["posting"], datetime.time(10, 30)),
+				"visit_type": "Routine",
+				"purpose": "例行走访，了解库存与销售情况",
+				"outcome": "补货意向明确",
+				"stock_level": "Adequate",
+				"display_quality": "Good",
+			}
+		).insert(ignore_permissions=True)
+
 		templates = {
 			"dates": dates,
+			"visit": read_document("Dealer Visit Log", visit.name),
 			"dealer": read_document("Dealer", dealer.name),
 			"customer": read_document("Customer", dealer.customer),
 			"invoice": read_voucher("Sales Invoice", invoice.name),
@@ -563,6 +585,7 @@ def make_dealer_rows(loader: Loader, count: int, company: str, cities, reps, rng
 				customer=name,
 				city=city,
 				tier=tier,
+				rep=rep,
 				share=weights[rank] / total_weight,
 				habit=_pick_habit(rng),
 			)
@@ -863,3 +886,72 @@ def make_invoice_rows(loader, profiles, items, lines, start, end, rng, return_ra
 	loader.flush()
 	counts["rows"] = dict(loader.written)
 	return counts
+
+
+# -- visits ----------------------------------------------------------------------------------------
+
+
+def make_visit_rows(loader, profiles, start, end, rng) -> int:
+	"""A year of visit logs per dealer in the reps' habits (A dealers often, C dealers rarely),
+	then each dealer's last visit and next due date recomputed from them as a visit would."""
+	from dealer_relations import demo
+	from dealer_relations.visits import refresh_dealer_visit_dates
+
+	rows = loader.templates["visit"]["Dealer Visit Log"]
+	visit_t = loader.template(
+		("visit",),
+		"Dealer Visit Log",
+		rows[0],
+		(
+			"name",
+			"creation",
+			"modified",
+			"visit_date",
+			"visit_type",
+			"outcome",
+			"tier",
+			"stock_level",
+			"dealer",
+			"dealer_name",
+			"sales_rep",
+		),
+		(),
+		{},
+	)
+	made = 0
+	outcomes = ("补货意向明确", "提出价格支持需求", "陈列需改进", "回款计划已确认", "反馈竞品降价")
+	for dealer in profiles:
+		mean, spread = demo.VISIT_HABIT.get(dealer.tier, demo.VISIT_HABIT["C"])
+		day = getdate(start)
+		subst = {}
+		while True:
+			day = getdate(add_days(day, max(1, int(rng.gauss(mean, spread)))))
+			if day >= getdate(end):
+				break
+			made += 1
+			stamp = datetime.datetime.combine(
+				day, datetime.time(rng.randint(9, 17), rng.choice((0, 15, 30, 45)))
+			)
+			loader.add(
+				visit_t,
+				{
+					"name": f"{PREFIX}-DVL-{made:07d}",
+					"creation": stamp,
+					"modified": stamp,
+					"visit_date": stamp,
+					"visit_type": rng.choice(demo.VISIT_TYPES),
+					"outcome": rng.choice(outcomes),
+					"tier": dealer.tier,
+					"stock_level": rng.choice(("Adequate", "Adequate", "Low", "Overstocked")),
+					"dealer": dealer.name,
+					"dealer_name": dealer.name,
+					"sales_rep": dealer.rep,
+				},
+				subst,
+				{},
+			)
+	loader.flush()
+	names_ = [dealer.name for dealer in profiles]
+	for chunk_start in range(0, len(names_), 1000):
+		refresh_dealer_visit_dates(names_[chunk_start : chunk_start + 1000])
+	return made
