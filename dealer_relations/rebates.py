@@ -485,13 +485,13 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 		[existing[dealer].name for dealer in dealers if dealer in existing and not existing[dealer].docstatus]
 	)
 	drafts, unchanged = [], 0
+	dealer = frappe.qb.DocType("Dealer")
 	info = {
 		row.name: row
-		for row in frappe.get_all(
-			"Dealer",
-			filters={"name": ("in", list(dealers))},
-			fields=["name", "dealer_name", "customer", "sales_rep"],
-		)
+		for row in frappe.qb.from_(dealer)
+		.select(dealer.name, dealer.dealer_name, dealer.customer, dealer.sales_rep)
+		.where(dealer.name.isin(list(dealers)))
+		.run(as_dict=True)
 	}
 	now, user = now_datetime(), frappe.session.user
 	currency = frappe.get_cached_value("Company", policy.company, "default_currency")
