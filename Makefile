@@ -18,8 +18,8 @@ test-bench:
 	.ci/bench-tests
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check dealer_relations tests
-	$(VENV)/bin/ruff format --check dealer_relations tests
+	$(VENV)/bin/ruff check dealer_relations tests tools e2e
+	$(VENV)/bin/ruff format --check dealer_relations tests tools e2e
 
 # One command to a served demo site (see README "Try it"). Variables: FRAPPE_SRC, FRAPPE_BRANCH,
 # ERPNEXT_SRC, ERPNEXT_BRANCH, BENCH_DIR, SITE, DB_ROOT_PASSWORD, PORT (SERVE=0 builds without serving).

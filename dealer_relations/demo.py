@@ -168,6 +168,7 @@ def make_demo_data(
 		"rated_dealers": rated,
 	}
 	summary.update(make_demo_rebates(company, start, end))
+	summary.update(make_demo_diversion(company, made))
 	print(summary)
 	return summary
 
@@ -592,3 +593,207 @@ def _make_rebate_settings(company: str) -> None:
 		row.rebate_expense_account = account
 		row.rebate_posting_method = row.rebate_posting_method or "Journal Entry"
 		settings.save(ignore_permissions=True)
+
+
+# -- diversion (串货) -------------------------------------------------------------------------------
+
+SERIAL_ITEM = ("DR-PUMP-750S", "工业离心泵 750W（带序列号）", 3650)
+DEMO_SERIALS = [f"DEMO-SN-{number:04d}" for number in range(1, 11)]
+
+
+def make_demo_diversion(company: str, dealers) -> dict:
+	"""A serial-numbered pump in stock, ship-to addresses whose territory comes from the city
+	mapping, a delivery into another dealer's region caught as an incident, field reports traced
+	by serial number, and a dealer's confirmed second offence with its fine posted."""
+	from frappe.model.workflow import apply_workflow
+
+	_make_diversion_settings(company)
+	if frappe.db.exists("Diversion Incident", {"description": DEMO_MARK}):
+		return {"diversion_incidents": frappe.db.count("Diversion Incident", {"description": DEMO_MARK})}
+	active = [d for d in dealers if frappe.db.get_value("Dealer", d.name, "status") == "Active"]
+	offender = next((d for d in active if d.territories), None)
+	if not offender:
+		return {"diversion_incidents": 0}
+	offender.reload()
+	home = _city_within(offender.territories[0].territory)
+	from dealer_relations.engine.territory import is_territory_authorised
+	from dealer_relations.utils import get_territory_tree
+
+	tree = get_territory_tree()
+	authorised = [row.territory for row in offender.territories]
+	elsewhere = [
+		city
+		for city in ("广州市", "深圳市", "厦门市", "成都市", "青岛市", "杭州市")
+		if not is_territory_authorised(city, authorised, tree)
+	]
+	_receive_serials(company)
+
+	inside = _demo_address(offender.customer, home)
+	_demo_delivery(company, offender.customer, inside, DEMO_SERIALS[:3])
+	# Shipped straight into another region: the detection hook opens an incident for review.
+	outside = _demo_address(offender.customer, elsewhere[0])
+	note = _demo_delivery(company, offender.customer, outside, DEMO_SERIALS[3:4])
+	automatic = frappe.get_doc("Diversion Incident", {"reference_name": note.name})
+	automatic.description = DEMO_MARK
+	automatic.save(ignore_permissions=True)
+
+	reports = []
+	for serial, city in zip(DEMO_SERIALS[:3], elsewhere[1:], strict=False):
+		report = frappe.get_doc(
+			{
+				"doctype": "Diversion Incident",
+				"source": "Field Report",
+				"company": company,
+				"incident_date": today(),
+				"found_territory": city,
+				"found_location": f"{city}建材市场",
+				"description": DEMO_MARK,
+				"items": [{"item_code": SERIAL_ITEM[0], "serial_no": serial, "rate": SERIAL_ITEM[2]}],
+			}
+		).insert(ignore_permissions=True)
+		reports.append(report)
+	# The first report and the automatic incident are confirmed: the second offence posts its fine.
+	for incident in (reports[0], automatic):
+		incident = apply_workflow(incident, "Submit for Review")
+		apply_workflow(incident, "Confirm")
+	apply_workflow(reports[1], "Submit for Review")
+	frappe.db.commit()  # nosemgrep: see above
+	return {
+		"diversion_incidents": frappe.db.count("Diversion Incident", {"description": DEMO_MARK}),
+		"diversion_fines": frappe.db.count(
+			"Diversion Incident", {"docstatus": 1, "journal_entry": ("is", "set")}
+		),
+	}
+
+
+def _city_within(territory: str) -> str:
+	for provinces in TERRITORY_TREE.values():
+		for province, cities in provinces.items():
+			if territory == province:
+				return cities[0]
+			if territory in cities:
+				return territory
+	return territory
+
+
+def _make_diversion_settings(company: str) -> None:
+	"""A 串货罚款收入 income account, detection "Open Incident" and city → territory mapping rows."""
+	abbr = frappe.get_cached_value("Company", company, "abbr")
+	account = f"串货罚款收入 - {abbr}"
+	if not frappe.db.exists("Account", account):
+		parent = frappe.db.get_value(
+			"Account", {"company": company, "account_name": "Indirect Income", "is_group": 1}, "name"
+		) or frappe.db.get_value(
+			"Account", {"company": company, "root_type": "Income", "is_group": 1}, "name"
+		)
+		frappe.get_doc(
+			{
+				"doctype": "Account",
+				"account_name": "串货罚款收入",
+				"parent_account": parent,
+				"company": company,
+				"account_type": "Income Account",
+			}
+		).insert(ignore_permissions=True)
+	settings = frappe.get_single("Dealer Relations Settings")
+	row = next((r for r in settings.company_settings if r.company == company), None)
+	if row is None:
+		row = settings.append("company_settings", {"company": company})
+	row.diversion_penalty_account = row.diversion_penalty_account or account
+	row.diversion_detection = row.diversion_detection or "Open Incident"
+	mapped = {rule.city for rule in settings.diversion_territory_rules}
+	for provinces in TERRITORY_TREE.values():
+		for province, cities in provinces.items():
+			for city in cities:
+				if city not in mapped:
+					settings.append(
+						"diversion_territory_rules", {"city": city, "state": province, "territory": city}
+					)
+	settings.save(ignore_permissions=True)
+
+
+def _receive_serials(company: str) -> None:
+	code, name, rate = SERIAL_ITEM
+	if not frappe.db.exists("Item", code):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": code,
+				"item_name": name,
+				"item_group": "经销产品",
+				"stock_uom": "Nos",
+				"is_stock_item": 1,
+				"has_serial_no": 1,
+				"standard_rate": rate,
+			}
+		).insert(ignore_permissions=True)
+	if frappe.db.exists("Serial No", DEMO_SERIALS[0]):
+		return
+	entry = frappe.get_doc(
+		{
+			"doctype": "Stock Entry",
+			"stock_entry_type": "Material Receipt",
+			"company": company,
+			"items": [
+				{
+					"item_code": code,
+					"qty": len(DEMO_SERIALS),
+					"t_warehouse": _demo_warehouse(company),
+					"basic_rate": rate * 0.6,
+					"use_serial_batch_fields": 1,
+					"serial_no": "\n".join(DEMO_SERIALS),
+				}
+			],
+		}
+	)
+	entry.insert(ignore_permissions=True)
+	entry.submit()
+
+
+def _demo_warehouse(company: str) -> str:
+	return frappe.db.get_value("Warehouse", {"company": company, "is_group": 0}, "name", order_by="creation")
+
+
+def _demo_address(customer: str, city: str) -> str:
+	province = next(
+		(p for provinces in TERRITORY_TREE.values() for p, cities in provinces.items() if city in cities), ""
+	)
+	address = frappe.get_doc(
+		{
+			"doctype": "Address",
+			"address_title": f"{customer} {city}",
+			"address_type": "Shipping",
+			"address_line1": f"{city}工业园 8 号",
+			"city": city,
+			"state": province,
+			"country": frappe.db.get_value("Company", {}, "country") or "China",
+			"links": [{"link_doctype": "Customer", "link_name": customer}],
+		}
+	)
+	address.insert(ignore_permissions=True)  # its Territory comes from the city mapping
+	return address.name
+
+
+def _demo_delivery(company: str, customer: str, address: str, serials: list[str]):
+	code, _name, rate = SERIAL_ITEM
+	note = frappe.get_doc(
+		{
+			"doctype": "Delivery Note",
+			"company": company,
+			"customer": customer,
+			"shipping_address_name": address,
+			"items": [
+				{
+					"item_code": code,
+					"qty": len(serials),
+					"rate": rate,
+					"warehouse": _demo_warehouse(company),
+					"use_serial_batch_fields": 1,
+					"serial_no": "\n".join(serials),
+				}
+			],
+		}
+	)
+	note.insert(ignore_permissions=True)
+	note.submit()
+	return note

@@ -34,6 +34,7 @@ permission_query_conditions = {
 	"Dealer Credit Rating": "dealer_relations.permissions.credit_rating_query_conditions",
 	"Dealer Credit Override": "dealer_relations.permissions.credit_override_query_conditions",
 	"Rebate Settlement": "dealer_relations.permissions.rebate_settlement_query_conditions",
+	"Diversion Incident": "dealer_relations.permissions.diversion_incident_query_conditions",
 }
 has_permission = {
 	"Dealer": "dealer_relations.permissions.dealer_has_permission",
@@ -41,11 +42,15 @@ has_permission = {
 	"Dealer Credit Rating": "dealer_relations.permissions.dealer_record_has_permission",
 	"Dealer Credit Override": "dealer_relations.permissions.dealer_record_has_permission",
 	"Rebate Settlement": "dealer_relations.permissions.dealer_record_has_permission",
+	"Diversion Incident": "dealer_relations.permissions.diversion_incident_has_permission",
 }
 
 # Visits on the Dealer form timeline
 additional_timeline_content = {
-	"Dealer": ["dealer_relations.visits.get_visit_timeline"],
+	"Dealer": [
+		"dealer_relations.visits.get_visit_timeline",
+		"dealer_relations.diversion.get_dealer_incident_timeline",
+	],
 }
 
 scheduler_events = {
@@ -67,6 +72,20 @@ doc_events = {
 	},
 	"Sales Invoice": {
 		"validate": "dealer_relations.overrides.sales_documents.validate",
-		"before_submit": "dealer_relations.overrides.sales_documents.before_submit",
+		"before_submit": [
+			"dealer_relations.overrides.sales_documents.before_submit",
+			"dealer_relations.diversion.check_shipment",
+		],
+		"on_submit": "dealer_relations.diversion.open_incident_on_submit",
+		"on_cancel": "dealer_relations.diversion.dismiss_open_incidents",
+	},
+	# Cross-region diversion (串货): ship-to territory of addresses, detection on delivery.
+	"Address": {
+		"validate": "dealer_relations.diversion.set_address_territory",
+	},
+	"Delivery Note": {
+		"before_submit": "dealer_relations.diversion.check_shipment",
+		"on_submit": "dealer_relations.diversion.open_incident_on_submit",
+		"on_cancel": "dealer_relations.diversion.dismiss_open_incidents",
 	},
 }

@@ -80,3 +80,29 @@ def dealer_record_has_permission(doc, ptype: str | None = None, user: str | None
 	if not is_row_restricted(roles) or doc.is_new():
 		return None
 	return can_see_dealer(roles, user, frappe.db.get_value("Dealer", doc.get("dealer"), "sales_rep"))
+
+
+def diversion_incident_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	"""A rep sees the incidents of their own dealers and the field reports they filed themselves
+	(goods found are usually another dealer's)."""
+	user = user or frappe.session.user
+	if not is_row_restricted(frappe.get_roles(user)):
+		return ""
+	return "({} or `tabDiversion Incident`.`owner` = {})".format(
+		dealer_link_query_conditions("Diversion Incident", user), frappe.db.escape(user)
+	)
+
+
+def diversion_incident_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	user = user or frappe.session.user
+	roles = frappe.get_roles(user)
+	if not is_row_restricted(roles) or doc.is_new():
+		return None
+	owner = doc.get("owner")
+	if ptype in ("write", "delete", "submit", "cancel", "amend"):
+		owner = frappe.db.get_value("Diversion Incident", doc.name, "owner")
+		if owner == user:
+			return None
+	if owner == user:
+		return None
+	return can_see_dealer(roles, user, frappe.db.get_value("Dealer", doc.get("dealer"), "sales_rep"))

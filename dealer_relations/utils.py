@@ -23,7 +23,10 @@ def enforce(check, *args, **kwargs):
 	try:
 		return check(*args, **kwargs)
 	except RuleViolation as violation:
-		throw_violation(violation)
+		caught = violation
+	# Thrown outside the except block: a frozen RuleViolation chained as the error's context
+	# breaks tools that rewrite tracebacks (unittest's error report).
+	throw_violation(caught)
 
 
 def get_territory_tree() -> TerritoryTree:

@@ -15,6 +15,7 @@ PASSWORD = os.environ.get("E2E_PASSWORD", "Demo@2026")
 SHOTS = Path(os.environ.get("E2E_SHOTS", "e2e-shots"))
 REP = "zhang.wei@demo.dealer-relations.test"
 MANAGER = "chen.jing@demo.dealer-relations.test"
+ACCOUNTANT = "zhao.min@demo.dealer-relations.test"
 # Flags from the machine notes: no background networking on a closed network.
 CHROMIUM_ARGS = [
 	"--no-sandbox",
@@ -93,6 +94,14 @@ class Desk:
 		"""A whitelisted method as this user, from the page (same session and permissions)."""
 		return self.page.evaluate("([m, a]) => frappe.xcall(m, a)", [method, args])
 
+	def wait_or_shoot(self, expression: str, **kwargs) -> None:
+		"""wait_for_function that leaves a screenshot of what the page showed when it times out."""
+		try:
+			self.page.wait_for_function(expression, **kwargs)
+		except Exception:
+			self.shot("timed-out")
+			raise
+
 	def shot(self, name: str) -> None:
 		SHOTS.mkdir(parents=True, exist_ok=True)
 		self.shot_count += 1
@@ -104,8 +113,9 @@ class Desk:
 		assert not problems, "\n".join(problems)
 
 
-def open_desk(browser, user: str) -> Desk:
-	context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+def open_desk(browser, user: str, phone: bool = False) -> Desk:
+	size = {"width": 390, "height": 844} if phone else {"width": 1366, "height": 900}
+	context = browser.new_context(locale="zh-CN", viewport=size, is_mobile=phone, has_touch=phone)
 	desk = Desk(context.new_page(), user)
 	desk.login()
 	assert desk.page.evaluate("frappe.boot.lang") == "zh", "demo users work in Chinese"
@@ -122,5 +132,19 @@ def rep(browser):
 @pytest.fixture(scope="module")
 def manager(browser):
 	desk = open_desk(browser, MANAGER)
+	yield desk
+	desk.page.context.close()
+
+
+@pytest.fixture(scope="module")
+def accountant(browser):
+	desk = open_desk(browser, ACCOUNTANT)
+	yield desk
+	desk.page.context.close()
+
+
+@pytest.fixture(scope="module")
+def phone_rep(browser):
+	desk = open_desk(browser, REP, phone=True)
 	yield desk
 	desk.page.context.close()

@@ -39,7 +39,7 @@ def test_rep_workspace_cards_show_the_reps_numbers(rep):
 	cards = card_numbers(rep)
 	wait_for_charts(rep, 2)
 	rep.shot("workspace")
-	assert set(cards) == {"活跃经销商", "拜访逾期的经销商", "本月拜访", "本月异地签到"}, cards
+	assert set(cards) == {"活跃经销商", "拜访逾期的经销商", "本月拜访", "本月异地签到", "未结串货事件"}, cards
 	active = rep.call("frappe.desk.reportview.get_count", doctype="Dealer", filters={"status": "Active"})
 	assert int(re.sub(r"\D", "", cards["活跃经销商"])) == active
 	sidebar = rep.page.inner_text(".desk-sidebar")
@@ -98,23 +98,44 @@ def test_rep_logs_a_visit_from_the_dealer_form(rep):
 UPSTREAM_CHART_RACE = "Failed to execute 'removeChild' on 'Node'"
 
 
-def load_report(desk, report: str) -> None:
+REPORT_SETTLED = """(rows) => frappe.query_report
+	&& frappe.query_report.report_name === decodeURIComponent(location.pathname.split('/').pop())
+	&& Array.isArray(frappe.query_report.data)
+	&& (!frappe.query_report.last_ajax || frappe.query_report.last_ajax.readyState === 4)
+	&& (rows ? document.querySelectorAll('.dt-scrollable .dt-row').length > 0
+		: document.querySelectorAll('.dt-scrollable .dt-row').length > 0 || frappe.query_report.data.length === 0)"""
+
+
+def load_report(desk, report: str, params: dict | None = None, chart: bool = True, rows: bool = True) -> None:
 	desk.goto(f"query-report/{report}")
-	desk.page.wait_for_function(
-		"() => document.querySelectorAll('.dt-scrollable .dt-row').length > 0", timeout=60_000
-	)
-	desk.page.wait_for_selector(".chart-container svg, .frappe-chart", timeout=30_000)
+	if params:
+		# as a user does: the report opens, then they pick the filters (all at once: one run)
+		desk.wait_or_shoot(REPORT_SETTLED, arg=False, timeout=60_000)
+		desk.page.wait_for_timeout(1500)  # let the first chart finish drawing before the re-run
+		desk.page.evaluate("(params) => frappe.query_report.set_filter_value(params)", params)
+		desk.wait_or_shoot(
+			"(params) => Object.entries(params).every(([k, v]) => frappe.query_report.get_filter_value(k) === v)",
+			arg=params,
+			timeout=30_000,
+		)
+		desk.page.evaluate("frappe.query_report.refresh()")  # the refresh button
+	# the report has run: its rows are drawn, or (when none are expected) Frappe says there are none
+	desk.wait_or_shoot(REPORT_SETTLED, arg=rows, timeout=60_000)
+	if chart:
+		desk.page.wait_for_selector(".chart-container svg, .frappe-chart", timeout=30_000)
 	desk.page.wait_for_load_state("networkidle")
 	desk.page.wait_for_timeout(1500)  # let the chart's draw animations finish
 
 
-def check_report(desk, report: str, name: str) -> None:
-	load_report(desk, report)
+def check_report(
+	desk, report: str, name: str, params: dict | None = None, chart: bool = True, rows: bool = True
+) -> None:
+	load_report(desk, report, params, chart, rows)
 	for _retry in range(2):
 		if not (desk.problems and all(UPSTREAM_CHART_RACE in problem for problem in desk.problems)):
 			break
 		desk.problems.clear()
-		load_report(desk, report)
+		load_report(desk, report, params, chart, rows)
 	desk.shot(name)
 	desk.assert_clean()
 
@@ -127,6 +148,10 @@ def test_manager_visit_plan_report(manager):
 	check_report(manager, "Dealer Visit Plan", "visit-plan")
 
 
+def test_manager_diversion_incidents_report(manager):
+	check_report(manager, "Diversion Incidents", "diversion-incidents")
+
+
 def test_manager_workspace(manager):
 	manager.goto("dealer-relations")
 	cards = card_numbers(manager)
@@ -135,3 +160,106 @@ def test_manager_workspace(manager):
 	total = manager.call("frappe.desk.reportview.get_count", doctype="Dealer", filters={"status": "Active"})
 	assert int(re.sub(r"\D", "", cards["活跃经销商"])) == total
 	manager.assert_clean()
+
+
+def report_rows(desk, report: str, filters: dict) -> list[dict]:
+	result = desk.call("frappe.desk.query_report.run", report_name=report, filters=filters)
+	return [row for row in result["result"] if isinstance(row, dict)]
+
+
+def submitted_policy(desk) -> str:
+	policies = desk.call("frappe.client.get_list", doctype="Rebate Policy", filters={"docstatus": 1})
+	assert policies, "the demo data has a submitted rebate policy"
+	return policies[0]["name"]
+
+
+def my_dealers(desk) -> set[str]:
+	rows = desk.call("frappe.client.get_list", doctype="Dealer", limit_page_length=0)
+	return {row["name"] for row in rows}
+
+
+def test_rep_credit_exposure_shows_only_their_dealers(rep):
+	check_report(rep, "Dealer Credit Exposure", "credit-exposure")
+	mine = my_dealers(rep)
+	dealers = {row.get("dealer") for row in report_rows(rep, "Dealer Credit Exposure", {})} - {None}
+	assert dealers and dealers <= mine
+
+
+def test_rep_rebate_liability_shows_the_gap_to_the_next_slab(rep):
+	policy = submitted_policy(rep)
+	check_report(rep, "Rebate Liability", "rebate-liability", params={"rebate_policy": policy})
+	mine = my_dealers(rep)
+	dealers = {row.get("dealer") for row in report_rows(rep, "Rebate Liability", {"rebate_policy": policy})}
+	assert (dealers - {None}) <= mine
+
+
+def test_manager_dealer_credit_tab_draws_the_score_history(manager):
+	manager.goto("dealer")
+	manager.page.wait_for_selector(".list-row-container", timeout=30_000)
+	manager.page.click(".list-row-container .list-subject a[data-name]")
+	manager.page.wait_for_function("() => window.cur_frm && cur_frm.doctype === 'Dealer' && cur_frm.doc.name")
+	manager.page.click(".form-tabs .nav-link:has-text('信用')")
+	manager.page.wait_for_selector("[data-fieldname='credit_history_html'] svg", timeout=30_000)
+	manager.shot("dealer-credit-tab")
+	assert manager.page.evaluate("cur_frm.doc.credit_grade"), "demo dealers are rated"
+	manager.assert_clean()
+
+
+def test_manager_credit_reports(manager):
+	check_report(manager, "Dealer Credit Exposure", "credit-exposure")
+	check_report(manager, "Dealer Credit Overrides", "credit-overrides", chart=False, rows=False)
+
+
+def test_accountant_rebate_policy_and_reports(accountant):
+	policy = submitted_policy(accountant)
+	accountant.goto(f"rebate-policy/{policy}")
+	accountant.page.wait_for_function(
+		"(p) => window.cur_frm && cur_frm.doctype === 'Rebate Policy' && cur_frm.doc.name === p", arg=policy
+	)
+	accountant.shot("rebate-policy")
+	accountant.assert_clean()
+	check_report(accountant, "Rebate Settlement Register", "settlement-register", chart=False)
+	settlement = accountant.call(
+		"frappe.client.get_list",
+		doctype="Rebate Settlement",
+		filters={"rebate_policy": policy},
+		fields=["dealer"],
+		limit_page_length=1,
+	)[0]
+	check_report(
+		accountant,
+		"Dealer Rebate Statement",
+		"rebate-statement",
+		params={"rebate_policy": policy, "dealer": settlement["dealer"]},
+	)
+
+
+def test_rep_files_a_field_report_from_a_phone(phone_rep):
+	"""A rep on a phone finds a serial-numbered pump on sale where its dealer may not sell it."""
+	desk = phone_rep
+	desk.goto("diversion-incident/new")
+	desk.page.wait_for_function("() => window.cur_frm && cur_frm.doctype === 'Diversion Incident'")
+	desk.page.evaluate(
+		"""async () => {
+			await cur_frm.set_value('source', 'Field Report');
+			await cur_frm.set_value('found_territory', '江北区');
+			await cur_frm.set_value('found_location', 'E2E 重庆江北建材市场');
+			const row = (cur_frm.doc.items || [])[0] || cur_frm.add_child('items');
+			await frappe.model.set_value(row.doctype, row.name, 'item_code', 'DR-PUMP-750S');
+			await frappe.model.set_value(row.doctype, row.name, 'serial_no', 'DEMO-SN-0002');
+			cur_frm.refresh_field('items');
+		}"""
+	)
+	desk.shot("field-report-new")
+	# on a phone the form's buttons live in the page menu
+	desk.page.click(".page-head .menu-btn-group > button:visible")
+	desk.page.click(".page-head .menu-btn-group .dropdown-menu .dropdown-item:has-text('追溯经销商'):visible")
+	desk.wait_or_shoot("() => cur_frm.doc.dealer", timeout=30_000)
+	desk.page.keyboard.press("Control+s")
+	desk.wait_or_shoot(
+		"() => cur_frm.doctype === 'Diversion Incident' && !cur_frm.is_new() && !cur_frm.is_dirty()",
+		timeout=30_000,
+	)
+	desk.shot("field-report-saved")
+	assert desk.page.evaluate("cur_frm.doc.dealer")
+	desk.assert_clean()

@@ -64,6 +64,8 @@ EXTERNAL_DOCTYPES = {
 	"Warehouse",
 	"Brand",
 	"Workflow State",
+	# Diversion (issue 7): address mapping rows.
+	"Country",
 }
 # Rebates (issue 8): the lead places these on the workspace when the branch merges; remove then.
 DOCTYPES = doctypes()
@@ -357,7 +359,7 @@ def test_js_files_parse():
 @pytest.mark.skipif(importlib.util.find_spec("ruff") is None, reason="ruff is not installed")
 def test_ruff_clean():
 	result = subprocess.run(
-		[sys.executable, "-m", "ruff", "check", "dealer_relations", "tests"],
+		[sys.executable, "-m", "ruff", "check", "dealer_relations", "tests", "tools", "e2e"],
 		cwd=ROOT,
 		capture_output=True,
 		text=True,

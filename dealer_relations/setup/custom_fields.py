@@ -36,6 +36,16 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"precision": "6",
 				"insert_after": "dr_latitude",
 			},
+			{
+				"fieldname": "territory",
+				"label": "Territory",
+				"fieldtype": "Link",
+				"options": "Territory",
+				"insert_after": "country",
+				"search_index": 1,
+				"in_standard_filter": 1,
+				"description": "Where goods shipped to this address go; checked against the dealer's authorised territories. Left empty, it is derived on save from the city/state mapping in Dealer Relations Settings.",
+			},
 		],
 		"ToDo": [
 			{

@@ -69,6 +69,7 @@ def after_install() -> None:
 	make_custom_fields()
 	make_default_tiers()
 	make_default_credit_settings()
+	make_default_diversion_settings()
 	add_indexes()
 
 
@@ -178,5 +179,11 @@ def make_default_tiers() -> None:
 
 def make_default_credit_settings() -> None:
 	from dealer_relations.credit import make_default_credit_settings as make_defaults
+
+	make_defaults()
+
+
+def make_default_diversion_settings() -> None:
+	from dealer_relations.diversion import make_default_diversion_settings as make_defaults
 
 	make_defaults()

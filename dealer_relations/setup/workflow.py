@@ -1,10 +1,12 @@
 """Approval workflows the app ships, declared as data: created on install and migrate, removed on
 uninstall. A Rebate Accountant prepares a settlement, an Accounts Manager approves it, and
-approval submits it (which posts it)."""
+approval submits it (which posts it). A diversion incident is reported (by a rep or by the
+detection hook), reviewed, and confirmed (which submits it and applies its penalty) or dismissed
+by a Dealer Manager."""
 
 from __future__ import annotations
 
-from dealer_relations.engine.dealer import REBATE_ACCOUNTANT
+from dealer_relations.engine.dealer import DEALER_MANAGER, DEALER_SALES_REP, REBATE_ACCOUNTANT
 
 ACCOUNTS_MANAGER = "Accounts Manager"
 REBATE_SETTLEMENT_WORKFLOW = "Rebate Settlement Approval"
@@ -19,6 +21,11 @@ DRAFT, PENDING, APPROVED, REJECTED, CANCELLED = (
 SUBMIT_FOR_APPROVAL, APPROVE, REJECT, CANCEL = "Submit for Approval", "Approve", "Reject", "Cancel"
 
 STATE_STYLES = {DRAFT: "", PENDING: "Warning", APPROVED: "Success", REJECTED: "Danger", CANCELLED: "Inverse"}
+
+DIVERSION_INCIDENT_WORKFLOW = "Diversion Incident Review"
+REPORTED, UNDER_REVIEW, CONFIRMED, DISMISSED = "Reported", "Under Review", "Confirmed", "Dismissed"
+SUBMIT_FOR_REVIEW, CONFIRM, DISMISS, REOPEN = "Submit for Review", "Confirm", "Dismiss", "Reopen"
+STATE_STYLES.update({REPORTED: "", UNDER_REVIEW: "Warning", CONFIRMED: "Danger", DISMISSED: "Inverse"})
 
 
 def get_workflows() -> list[dict]:
@@ -55,7 +62,51 @@ def get_workflows() -> list[dict]:
 				{"state": PENDING, "action": REJECT, "next_state": REJECTED, "allowed": ACCOUNTS_MANAGER},
 				{"state": APPROVED, "action": CANCEL, "next_state": CANCELLED, "allowed": ACCOUNTS_MANAGER},
 			],
-		}
+		},
+		{
+			"doctype": "Workflow",
+			"workflow_name": DIVERSION_INCIDENT_WORKFLOW,
+			"document_type": "Diversion Incident",
+			"is_active": 1,
+			"override_status": 0,
+			"send_email_alert": 0,
+			"workflow_state_field": "workflow_state",
+			"states": [
+				{"state": REPORTED, "doc_status": "0", "allow_edit": DEALER_SALES_REP},
+				{"state": UNDER_REVIEW, "doc_status": "0", "allow_edit": DEALER_MANAGER},
+				{"state": DISMISSED, "doc_status": "0", "allow_edit": DEALER_MANAGER},
+				{"state": CONFIRMED, "doc_status": "1", "allow_edit": DEALER_MANAGER},
+				{"state": CANCELLED, "doc_status": "2", "allow_edit": DEALER_MANAGER},
+			],
+			"transitions": [
+				{
+					"state": REPORTED,
+					"action": SUBMIT_FOR_REVIEW,
+					"next_state": UNDER_REVIEW,
+					"allowed": DEALER_SALES_REP,
+				},
+				{
+					"state": REPORTED,
+					"action": SUBMIT_FOR_REVIEW,
+					"next_state": UNDER_REVIEW,
+					"allowed": DEALER_MANAGER,
+				},
+				{
+					"state": UNDER_REVIEW,
+					"action": CONFIRM,
+					"next_state": CONFIRMED,
+					"allowed": DEALER_MANAGER,
+				},
+				{
+					"state": UNDER_REVIEW,
+					"action": DISMISS,
+					"next_state": DISMISSED,
+					"allowed": DEALER_MANAGER,
+				},
+				{"state": DISMISSED, "action": REOPEN, "next_state": UNDER_REVIEW, "allowed": DEALER_MANAGER},
+				{"state": CONFIRMED, "action": CANCEL, "next_state": CANCELLED, "allowed": DEALER_MANAGER},
+			],
+		},
 	]
 
 

@@ -161,38 +161,27 @@ class TestCreditRating(FrappeTestCase):
 		for dealer in dealers:
 			self.assertEqual(len(latest_rating(dealer).factors), 8)
 
-	def test_confirmed_diversions_count_once_the_diversion_doctype_exists(self):
+	def test_confirmed_diversions_lower_the_next_rating(self):
+		from dealer_relations.tests.diversion_factories import (
+			NANJING,
+			incident_for,
+			make_territories,
+			penalty_account,
+			set_diversion_settings,
+		)
+
+		make_territories()
+		set_diversion_settings(diversion_penalty_account=penalty_account())
 		dealer = self.dealer_with_history(pay_on_time=True)
+		# Credit test dealers may sell everywhere; a diversion needs a region they may not sell in.
+		frappe.db.set_value("Dealer Territory", {"parent": dealer.name}, "territory", NANJING)
 		rate_dealers([dealer.name])
 		without = latest_rating(dealer.name)
-		# Stand-in for issue 7's submittable doctype (dealer, incident_date; docstatus 1 = confirmed).
-		# A TEMPORARY table does not commit the test's transaction; frappe.db.sql refuses any CREATE,
-		# so go to the cursor.
-		frappe.db._cursor.execute(
-			"create temporary table `tabDiversion Incident` (name varchar(140), dealer varchar(140), incident_date date, docstatus int)"
-		)
-		try:
-			frappe.db.sql(
-				"insert into `tabDiversion Incident` values (%s, %s, %s, 1), (%s, %s, %s, 1), (%s, %s, %s, 0), (%s, %s, %s, 1)",
-				(
-					"DI-1",
-					dealer.name,
-					add_days(today(), -30),
-					"DI-2",
-					dealer.name,
-					add_days(today(), -200),
-					"DI-3",
-					dealer.name,
-					add_days(today(), -10),  # draft: not confirmed
-					"DI-4",
-					dealer.name,
-					add_days(today(), -400),  # older than 12 months
-				),
-			)
-			with patch.object(frappe.db, "table_exists", return_value=True):
-				rate_dealers([dealer.name])
-		finally:
-			frappe.db._cursor.execute("drop temporary table `tabDiversion Incident`")
+		incident_for(dealer.name, days_ago=400)  # older than 12 months
+		incident_for(dealer.name, days_ago=200)
+		incident_for(dealer.name, days_ago=30)
+		incident_for(dealer.name, days_ago=10, submit=False)  # reported, not confirmed
+		rate_dealers([dealer.name])
 		rating = latest_rating(dealer.name)
 		diversions = {row.factor: row for row in rating.factors}[DIVERSIONS]
 		self.assertEqual(float(diversions.value), 2)

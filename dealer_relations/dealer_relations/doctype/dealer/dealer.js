@@ -199,7 +199,8 @@ frappe.ui.form.on("Dealer", {
 					return;
 				}
 				new frappe.Chart(wrapper[0], {
-					type: "line",
+					// a line needs two points: a dealer rated once gets a single bar
+					type: message.length > 1 ? "line" : "bar",
 					height: 180,
 					data: {
 						labels: message.map((row) => frappe.datetime.str_to_user(row.rating_date)),

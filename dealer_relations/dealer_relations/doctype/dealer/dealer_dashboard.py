@@ -12,6 +12,7 @@ def get_data():
 			"Dealer Credit Rating": "dealer",
 			"Dealer Credit Override": "dealer",
 			"Rebate Settlement": "dealer",
+			"Diversion Incident": "dealer",
 		},
 		"transactions": [
 			{"label": _("Relationship"), "items": ["Dealer Visit Log"]},
@@ -20,5 +21,6 @@ def get_data():
 			{"label": _("Payments"), "items": ["Payment Entry"]},
 			{"label": _("Credit"), "items": ["Dealer Credit Rating", "Dealer Credit Override"]},
 			{"label": _("Rebates"), "items": ["Rebate Settlement"]},
+			{"label": _("Diversion"), "items": ["Diversion Incident"]},
 		],
 	}

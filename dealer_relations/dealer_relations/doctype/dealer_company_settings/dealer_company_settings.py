@@ -15,6 +15,8 @@ class DealerCompanySettings(Document):
 
 		company: DF.Link
 		credit_enforcement: DF.Literal["Enforce", "Warn only", "Off"]
+		diversion_detection: DF.Literal["Open Incident", "Block", "Off"]
+		diversion_penalty_account: DF.Link | None
 		parent: DF.Data
 		parentfield: DF.Data
 		parenttype: DF.Data

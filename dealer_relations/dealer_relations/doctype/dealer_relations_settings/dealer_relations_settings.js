@@ -18,5 +18,14 @@ frappe.ui.form.on("Dealer Relations Settings", {
 		frm.set_query("rebate_item", "company_settings", () => ({
 			filters: { is_stock_item: 0, disabled: 0 },
 		}));
+		// Diversion: fines are credited to an income ledger of the row's company.
+		frm.set_query("diversion_penalty_account", "company_settings", (doc, cdt, cdn) => ({
+			filters: {
+				company: locals[cdt][cdn].company,
+				is_group: 0,
+				root_type: "Income",
+				disabled: 0,
+			},
+		}));
 	},
 });

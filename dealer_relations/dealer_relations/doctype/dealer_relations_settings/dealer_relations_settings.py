@@ -21,6 +21,12 @@ class DealerRelationsSettings(Document):
 		from dealer_relations.dealer_relations.doctype.dealer_credit_grade.dealer_credit_grade import (
 			DealerCreditGrade,
 		)
+		from dealer_relations.dealer_relations.doctype.diversion_penalty_step.diversion_penalty_step import (
+			DiversionPenaltyStep,
+		)
+		from dealer_relations.dealer_relations.doctype.diversion_territory_rule.diversion_territory_rule import (
+			DiversionTerritoryRule,
+		)
 
 		auto_create_rebate_settlements: DF.Check
 		checkin_max_distance: DF.Int
@@ -29,6 +35,9 @@ class DealerRelationsSettings(Document):
 		credit_grades: DF.Table[DealerCreditGrade]
 		dealers_per_job: DF.Int
 		default_tier: DF.Link | None
+		diversion_penalty_ladder: DF.Table[DiversionPenaltyStep]
+		diversion_territory_rules: DF.Table[DiversionTerritoryRule]
+		diversion_window_months: DF.Int
 		full_points_volume: DF.Currency
 		rate_dealers_monthly: DF.Check
 		rebate_run_delay_days: DF.Int
@@ -47,6 +56,7 @@ class DealerRelationsSettings(Document):
 		self.validate_one_row_per_company()
 		self.validate_credit_settings()
 		self.validate_rebate_settings()
+		self.validate_diversion_settings()
 
 	def validate_one_row_per_company(self):
 		seen = set()
@@ -69,3 +79,8 @@ class DealerRelationsSettings(Document):
 		from dealer_relations.rebates import validate_company_rebate_settings
 
 		validate_company_rebate_settings(self)
+
+	def validate_diversion_settings(self):
+		from dealer_relations.diversion import validate_settings as validate_diversion
+
+		validate_diversion(self)

@@ -231,8 +231,21 @@ class TestRebateSettlement(FrappeTestCase):
 			with self.assertRaises(frappe.PermissionError):
 				make_settlement(mine.name, policy.name)
 
-	def test_no_diversion_table_means_no_forfeit(self):
-		if frappe.db.table_exists("Diversion Incident"):
-			self.skipTest("diversion is installed; its own tests cover forfeits")
+	def test_confirmed_diversions_forfeit_part_of_the_rebate(self):
+		from dealer_relations.tests.diversion_factories import (
+			incident_for,
+			make_territories,
+			penalty_account,
+			set_diversion_settings,
+		)
+
+		make_territories()
+		set_diversion_settings(diversion_penalty_account=penalty_account())
 		dealer, _ = self.dealer_with_sales()
 		self.assertEqual(load_forfeits([dealer.name], day(0), day(364)), {})
+		for days_ago in (3, 2, 1):  # the third offence forfeits 30% of the year-end rebate
+			incident_for(dealer.name, 1000, days_ago=days_ago)
+		self.assertEqual(float(load_forfeits([dealer.name], day(0), day(364))[dealer.name]), 30)
+		settlement = make_settlement(dealer.name, self.scoped_policy(dealer.name).name)
+		self.assertEqual((settlement.forfeit_percent, settlement.gross_rebate), (30, 6_000))
+		self.assertEqual((settlement.diversion_deduction, settlement.net_rebate), (1_800, 4_200))

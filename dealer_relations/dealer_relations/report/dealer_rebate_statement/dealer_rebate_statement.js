@@ -8,7 +8,6 @@ frappe.query_reports["Dealer Rebate Statement"] = {
 			label: __("Rebate Policy"),
 			fieldtype: "Link",
 			options: "Rebate Policy",
-			reqd: 1,
 			get_query: () => ({ filters: { docstatus: 1 } }),
 		},
 		{
@@ -16,7 +15,6 @@ frappe.query_reports["Dealer Rebate Statement"] = {
 			label: __("Dealer"),
 			fieldtype: "Link",
 			options: "Dealer",
-			reqd: 1,
 		},
 		{
 			fieldname: "as_of",

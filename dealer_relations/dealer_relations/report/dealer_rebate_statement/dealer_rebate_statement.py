@@ -24,7 +24,7 @@ from dealer_relations.utils import enforce
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	if not filters.rebate_policy or not filters.dealer:
-		frappe.throw(_("Rebate Policy and Dealer are required"), title=_("Missing Filters"))
+		return [], [], _("Choose a Rebate Policy and a Dealer to see the dealer's statement.")
 	policy = frappe.get_doc("Rebate Policy", filters.rebate_policy)
 	policy.check_permission("read")
 	frappe.get_doc("Dealer", filters.dealer).check_permission("read")

@@ -8,7 +8,6 @@ frappe.query_reports["Rebate Liability"] = {
 			label: __("Rebate Policy"),
 			fieldtype: "Link",
 			options: "Rebate Policy",
-			reqd: 1,
 			get_query: () => ({ filters: { docstatus: 1 } }),
 		},
 		{

@@ -17,8 +17,10 @@ from dealer_relations.rebates import accrued_rebates, covered_dealers
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
+	# Opened from the workspace, the report shows the policy running today.
+	filters.rebate_policy = filters.rebate_policy or running_policy()
 	if not filters.rebate_policy:
-		frappe.throw(_("Rebate Policy is required"), title=_("Missing Filters"))
+		return [], [], _("No submitted rebate policy is running today: choose a Rebate Policy.")
 	policy = frappe.get_doc("Rebate Policy", filters.rebate_policy)
 	policy.check_permission("read")
 	as_of = getdate(filters.as_of or today())
@@ -59,6 +61,18 @@ def execute(filters=None):
 		)
 	data.sort(key=lambda row: (row["gap"] is None, row["gap"] or 0))
 	return get_columns(policy, currency), data, None, get_chart(data), get_summary(data, currency)
+
+
+def running_policy() -> str | None:
+	"""The submitted policy whose period includes today (the latest to start, if several)."""
+	policies = frappe.get_list(
+		"Rebate Policy",
+		filters={"docstatus": 1, "from_date": ("<=", today()), "to_date": (">=", today())},
+		order_by="from_date desc",
+		pluck="name",
+		limit_page_length=1,
+	)
+	return policies[0] if policies else None
 
 
 def get_columns(policy, currency):

@@ -1,0 +1,110 @@
+# Copyright (c) 2026, Dealer Relations contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import flt, getdate, today
+
+from dealer_relations.diversion import (
+	apply_penalty,
+	check_found_territory,
+	check_not_confirmed_twice,
+	check_reviewer,
+	post_penalty,
+	reverse_penalty,
+	trace_incident,
+)
+from dealer_relations.engine.diversion import FIELD_REPORT
+
+
+class DiversionIncident(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from dealer_relations.dealer_relations.doctype.diversion_incident_item.diversion_incident_item import (
+			DiversionIncidentItem,
+		)
+
+		amended_from: DF.Link | None
+		company: DF.Link
+		dealer: DF.Link | None
+		dealer_name: DF.Data | None
+		dealer_status_before: DF.Data | None
+		description: DF.TextEditor | None
+		diverted_value: DF.Currency
+		evidence_file: DF.Attach | None
+		evidence_photo: DF.AttachImage | None
+		found_location: DF.SmallText | None
+		found_territory: DF.Link | None
+		incident_date: DF.Date
+		items: DF.Table[DiversionIncidentItem]
+		journal_entry: DF.Link | None
+		naming_series: DF.Literal["DIV-.YYYY.-.#####"]
+		offence_number: DF.Int
+		penalty: DF.Data | None
+		penalty_amount: DF.Currency
+		rebate_forfeit_percent: DF.Percent
+		reference_doctype: DF.Link | None
+		reference_name: DF.DynamicLink | None
+		reported_by: DF.Link | None
+		sales_rep: DF.Link | None
+		source: DF.Literal["Field Report", "Automatic"]
+		suspend_dealer: DF.Check
+		workflow_state: DF.Link | None
+	# end: auto-generated types
+
+	def validate(self):
+		self.validate_date()
+		if self.source == FIELD_REPORT:
+			self.validate_field_report()  # tracing sets each serial row's quantity
+		self.compute_amounts()
+		check_found_territory(self)
+		check_reviewer(self)
+
+	def before_submit(self):
+		self.validate_dealer_set()
+		check_not_confirmed_twice(self)
+		apply_penalty(self)
+
+	def on_submit(self):
+		post_penalty(self)
+
+	def on_cancel(self):
+		self.ignore_linked_doctypes = ("GL Entry", "Payment Ledger Entry", "Journal Entry")
+		reverse_penalty(self)
+
+	def validate_date(self):
+		if self.incident_date and getdate(self.incident_date) > getdate(today()):
+			frappe.throw(
+				_("Incident Date {0} is in the future").format(frappe.format(self.incident_date, "Date")),
+				title=_("Invalid Date"),
+			)
+
+	def compute_amounts(self):
+		for row in self.items:
+			row.amount = flt(flt(row.qty) * flt(row.rate), row.precision("amount"))
+		self.diverted_value = flt(
+			sum(flt(row.amount) for row in self.items), self.precision("diverted_value")
+		)
+
+	def validate_field_report(self):
+		"""A field report names the goods by serial or batch number; the numbers decide the dealer."""
+		for row in self.items:
+			if not (row.serial_no or row.batch_no) and not self.dealer:
+				frappe.throw(
+					_(
+						"Row #{0}: enter the Serial Nos or the Batch of {1} so the goods can be traced, or choose the Dealer"
+					).format(row.idx, frappe.bold(row.item_code)),
+					title=_("Nothing to Trace"),
+				)
+		self.dealer = trace_incident(self)
+
+	def validate_dealer_set(self):
+		if not self.dealer:
+			frappe.throw(_("Dealer is required to confirm a diversion incident"), title=_("Missing Dealer"))
