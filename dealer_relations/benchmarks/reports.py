@@ -68,17 +68,19 @@ def filter_values() -> dict:
 	}
 
 
-def required_filters(name: str, module: str) -> set[str]:
-	"""Fieldnames of the filters the report's .js marks reqd."""
+def report_filters(name: str, module: str) -> tuple[set[str], set[str]]:
+	"""(all, required) fieldnames of the report's filters, read from its .js."""
 	folder = Path(get_module_path(module)) / "report" / scrub(name)
 	source = (folder / f"{scrub(name)}.js").read_text(encoding="utf-8") if folder.exists() else ""
-	required = set()
+	found, required = set(), set()
 	# each filter's text runs from its fieldname to the next filter's
 	for block in re.split(r"(?=fieldname:)", source)[1:]:
 		field = re.match(r"fieldname:\s*[\"'](\w+)[\"']", block)
-		if field and re.search(r"reqd:\s*(1|true)", block):
-			required.add(field.group(1))
-	return required
+		if field:
+			found.add(field.group(1))
+			if re.search(r"reqd:\s*(1|true)", block):
+				required.add(field.group(1))
+	return found, required
 
 
 @contextmanager
@@ -102,14 +104,18 @@ def recorded_queries():
 
 def measure(report: Report, name: str, module: str, values: dict, repeat: int) -> None:
 	execute = frappe.get_attr(f"{APP}.{scrub(module)}.report.{scrub(name)}.{scrub(name)}.execute")
-	required = required_filters(name, module)
-	filters = frappe._dict(
-		{key: value for key, value in values.items() if value and (key in required or key in SCOPE_FILTERS)}
-	)
+	known, required = report_filters(name, module)
+	# company and dates scope every report; a report about one policy gets the latest policy
+	wanted = set(SCOPE_FILTERS) | required | ({"rebate_policy"} & known)
+	filters = frappe._dict({key: value for key, value in values.items() if value and key in wanted})
 	missing = [key for key in required if not filters.get(key)]
 	if missing:
 		print(f"  {name}: no value for required filter(s) {', '.join(missing)}: skipped")
 		return
+	with recorded_queries() as queries:
+		execute(filters)
+	if not queries and "dealer" in known and values.get("dealer"):
+		filters.dealer = values["dealer"]  # a one-dealer report shows nothing without its dealer
 	execute(filters)  # warm caches
 	with recorded_queries() as queries:
 		result = execute(filters)
