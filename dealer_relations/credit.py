@@ -32,7 +32,7 @@ from dealer_relations.engine.credit import (
 	rate,
 )
 from dealer_relations.engine.dealer import CREDIT_CONTROLLER
-from dealer_relations.utils import enforce
+from dealer_relations.utils import count_finished_job, dealers_per_job, enforce, lock_dealers, split
 
 DateDiff = CustomFunction("DATEDIFF", ["end", "start"])
 DIVERSION_INCIDENT = "Diversion Incident"
@@ -120,6 +120,14 @@ def enqueue_rating(dealers: list[str] | str | None = None, company: str | None =
 	frappe.has_permission("Dealer Credit Rating", "create", throw=True)
 	if isinstance(dealers, str):
 		dealers = json.loads(dealers) if dealers.strip().startswith("[") else [dealers]
+	if dealers is None or len(dealers) > dealers_per_job():
+		enqueue_rating_jobs(dealers, company)
+		frappe.msgprint(
+			_("Credit rating started in the background; the dealers update when it finishes."),
+			alert=True,
+			indicator="blue",
+		)
+		return
 	frappe.enqueue(
 		"dealer_relations.credit.run_rating",
 		queue="long",
@@ -137,9 +145,70 @@ def enqueue_rating(dealers: list[str] | str | None = None, company: str | None =
 
 
 def rate_dealers_monthly() -> None:
-	"""Scheduler (monthly_long): rate every dealer when the setting asks for it."""
+	"""Scheduler (monthly_long): rate every dealer when the setting asks for it, in jobs of
+	*Dealers per Background Job* dealers that every long-queue worker can take."""
 	if frappe.db.get_single_value("Dealer Relations Settings", "rate_dealers_monthly"):
-		run_rating(None, None)
+		enqueue_rating_jobs(None, None)
+
+
+def rating_jobs(
+	dealers: Iterable[str] | None = None, company: str | None = None, as_of=None, size: int | None = None
+) -> list[dict]:
+	"""The keyword arguments of each job of a chunked rating run (dealers in name order)."""
+	filters = {"name": ("in", list(dealers) or [""])} if dealers is not None else {}
+	if company:
+		filters["company"] = company
+	names = frappe.get_all("Dealer", filters=filters, pluck="name", order_by="name")
+	chunks = split(names, size or dealers_per_job())
+	run = frappe.generate_hash(length=10)
+	as_of = str(getdate(as_of or today()))
+	return [
+		{"dealers": chunk, "as_of": as_of, "run": run, "jobs": len(chunks), "job": number}
+		for number, chunk in enumerate(chunks)
+	]
+
+
+def enqueue_rating_jobs(
+	dealers: Iterable[str] | None = None, company: str | None = None, queue: str = "long"
+) -> int:
+	"""Split a rating run into jobs on ``queue`` shared by every worker listening on it."""
+	jobs = rating_jobs(dealers, company)
+	for kwargs in jobs:
+		frappe.enqueue(
+			"dealer_relations.credit.run_rating_job",
+			queue=queue,
+			timeout=3600,
+			job_id=f"credit-rating::{kwargs['as_of']}::{kwargs['jobs']}::{kwargs['job']}",
+			deduplicate=True,
+			enqueue_after_commit=True,
+			**kwargs,
+		)
+	return len(jobs)
+
+
+def run_rating_job(
+	dealers: list[str], as_of: str, run: str | None = None, jobs: int = 1, job: int = 0
+) -> dict:
+	"""One job of a chunked rating run. Idempotent: under the dealers' row locks, a dealer already
+	rated on ``as_of`` (the job ran before, or another worker ran it) is not rated again."""
+	as_of = getdate(as_of)
+	lock_dealers(dealers)
+	rated = set(
+		frappe.get_all(
+			"Dealer Credit Rating",
+			filters={"dealer": ("in", dealers or [""]), "rating_date": as_of},
+			pluck="dealer",
+		)
+	)
+	todo = [name for name in dealers if name not in rated]
+	rate_chunk(todo, load_config(), as_of)
+	done = count_finished_job(run, jobs) if run else jobs
+	frappe.publish_progress(
+		done * 100 / jobs,
+		title=_("Rating dealer credit"),
+		description=_("{0} of {1} jobs").format(done, jobs),
+	)
+	return {"rated": len(todo), "already_rated": len(rated)}
 
 
 def run_rating(
@@ -511,19 +580,45 @@ def get_credit_history(dealer: str, limit: int = 24) -> list[dict]:
 def get_exposure(customer: str, company: str, lock: bool = False, exclude: str | None = None) -> Exposure:
 	"""Open receivables, unallocated advances and unbilled orders of one customer in one company.
 
-	Two indexed queries (Payment Ledger by party, Sales Order by customer). With ``lock`` they are
-	locking reads: under the dealer's row lock they see what a concurrent submit just committed,
-	which a plain read inside the transaction's older snapshot would miss. SKIP LOCKED passes over
-	rows another transaction holds, i.e. drafts being saved or submitted right now: waiting for
-	them while they wait for the dealer's lock would deadlock, and an uncommitted row is not yet
-	exposure.
+	Three indexed queries that read only what is open, whatever the dealer's history: the customer's
+	Sales Invoices (and credit notes carrying their own balance) with an outstanding amount — ERPNext
+	keeps ``outstanding_amount`` equal to the Payment Ledger's balance against the invoice, in the
+	party account's currency, converted here at the invoice's rate when that is not the company's —
+	then the Payment Ledger's balances against anything else (payments and journal entries not set
+	against an invoice), then unbilled Sales Orders. A positive balance is receivable, a negative one
+	an unallocated advance.
+
+	With ``lock`` they are locking reads: under the dealer's row lock they see what a concurrent
+	submit just committed, which a plain read inside the transaction's older snapshot would miss.
+	SKIP LOCKED passes over rows another transaction holds, i.e. documents being saved or submitted
+	right now: waiting for them while they wait for the dealer's lock would deadlock, and an
+	uncommitted row is not yet exposure.
 	"""
+	invoice = frappe.qb.DocType("Sales Invoice")
+	company_currency = frappe.get_cached_value("Company", company, "default_currency")
+	in_company_currency = (
+		Case()
+		.when(invoice.party_account_currency == company_currency, invoice.outstanding_amount)
+		.else_(invoice.outstanding_amount * invoice.conversion_rate)
+	)
+	open_invoices = (
+		frappe.qb.from_(invoice)
+		.select(
+			Sum(Case().when(invoice.outstanding_amount > 0, in_company_currency).else_(0)),
+			Sum(Case().when(invoice.outstanding_amount < 0, in_company_currency).else_(0)),
+		)
+		.where(invoice.customer == customer)
+		.where(invoice.outstanding_amount != 0)
+		.where(invoice.company == company)
+		.where(invoice.docstatus == 1)
+	)
 	ple = frappe.qb.DocType("Payment Ledger Entry")
-	balances = (
+	other_balances = (
 		frappe.qb.from_(ple)
 		.select(Sum(ple.amount).as_("balance"))
-		.where(ple.party_type == "Customer")
 		.where(ple.party == customer)
+		.where(ple.against_voucher_type != "Sales Invoice")
+		.where(ple.party_type == "Customer")
 		.where(ple.company == company)
 		.where(ple.delinked == 0)
 		.where(ple.account_type == "Receivable")
@@ -543,7 +638,9 @@ def get_exposure(customer: str, company: str, lock: bool = False, exclude: str |
 	if exclude:
 		unbilled = unbilled.where(order.name != exclude)
 	suffix = " LOCK IN SHARE MODE SKIP LOCKED" if lock else ""
-	values = [D(row[0]) for row in frappe.db.sql(balances.get_sql() + suffix)]
+	receivable, credit = frappe.db.sql(open_invoices.get_sql() + suffix)[0]
+	values = [D(receivable), D(credit)]
+	values += [D(row[0]) for row in frappe.db.sql(other_balances.get_sql() + suffix)]
 	unbilled_amount = frappe.db.sql(unbilled.get_sql() + suffix)[0][0]
 	return Exposure(
 		outstanding=sum((v for v in values if v > 0), Decimal(0)),

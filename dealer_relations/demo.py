@@ -2,6 +2,11 @@
 
     bench --site SITE execute dealer_relations.demo.make_demo_data
     bench --site SITE execute dealer_relations.demo.make_demo_data --kwargs "{'dealers': 40, 'months': 12}"
+    bench --site SITE execute dealer_relations.demo.make_demo_data --kwargs "{'size': 200000}"
+
+With ``size`` (submitted invoice lines) it loads bulk data instead: ``dealers`` (default 2,000)
+dealers and ``size`` lines over the last ``months`` months in minutes (dealer_relations.demo_bulk),
+then rates every dealer and runs a year-end rebate policy over the period.
 
 Idempotent: masters are looked up by name and a dealer that already has demo invoices gets no
 more, so running it twice changes nothing. Later features and the benchmarks reuse this dataset.
@@ -91,14 +96,18 @@ VISIT_TYPES = (
 
 
 def make_demo_data(
-	dealers: int = 24,
+	dealers: int | None = None,
 	months: int = 12,
 	company: str | None = None,
 	return_rate: float = 0.06,
 	seed: int = 2026,
+	size: int | None = None,
 ) -> dict:
-	"""Create (or complete) the demo dataset and return counts of what exists afterwards."""
-	dealers, months = int(dealers), int(months)
+	"""Create (or complete) the demo dataset and return counts of what exists afterwards.
+	``size``: bulk mode with that many invoice lines (see dealer_relations.demo_bulk)."""
+	if size:
+		return make_bulk_demo_data(int(size), int(dealers or 2000), months, company, seed)
+	dealers, months = int(dealers or 24), int(months)
 	rng = random.Random(int(seed))
 	company = company or _default_company()
 	frappe.flags.mute_emails = True
@@ -160,6 +169,22 @@ def make_demo_data(
 	}
 	summary.update(make_demo_rebates(company, start, end))
 	summary.update(make_demo_diversion(company, made))
+	print(summary)
+	return summary
+
+
+def make_bulk_demo_data(lines: int, dealers: int, months: int, company: str | None, seed: int) -> dict:
+	"""Bulk dealers and invoice lines, then what the app derives from them: ratings and a
+	year-end rebate policy over the period with its draft settlements."""
+	from dealer_relations.credit import run_rating
+	from dealer_relations.demo_bulk import make_bulk_data
+
+	company = company or _default_company()
+	summary = make_bulk_data(dealers=dealers, lines=lines, company=company, months=int(months), seed=seed)
+	summary["rated_dealers"] = run_rating(None, company)["rated"]
+	frappe.db.commit()  # nosemgrep: bulk data runs from `bench execute`
+	start, end = summary["period"].split(" .. ")
+	summary.update(make_demo_rebates(company, getdate(start), getdate(end)))
 	print(summary)
 	return summary
 

@@ -28,7 +28,14 @@ from dealer_relations.engine.rebates import (
 	check_posting_setup,
 	dec,
 )
-from dealer_relations.utils import enforce, get_company_settings
+from dealer_relations.utils import (
+	count_finished_job,
+	dealers_per_job,
+	enforce,
+	get_company_settings,
+	lock_dealers,
+	split,
+)
 
 SETTLEMENT_SERIES = "RBS-.YYYY.-.#####"
 DIVERSION_INCIDENT = "Diversion Incident"
@@ -201,7 +208,12 @@ def sum_volumes(policy, customers: list[str], from_date, to_date, cutoff=None) -
 		frappe.qb.from_(line)
 		.join(invoice)
 		.on(invoice.name == line.parent)
-		.select(invoice.customer, month.as_("month"), Sum(volume), Sum(line.base_net_amount))
+		.select(
+			invoice.customer,
+			month.as_("month"),
+			Sum(volume),
+			Sum(line.base_net_amount) if policy.basis == QUANTITY else Sum(0),
+		)
 		.where(invoice.docstatus == 1)
 		.where(invoice.company == policy.company)
 		.where(invoice.customer.isin(customers))
@@ -210,7 +222,8 @@ def sum_volumes(policy, customers: list[str], from_date, to_date, cutoff=None) -
 	)
 	if scope := item_scope(policy, line):
 		query = query.where(scope)
-	return query.run()
+	# no ORDER BY: the groups' order does not matter, and sorting tens of thousands costs
+	return frappe.db.sql(query.get_sql() + " ORDER BY NULL")
 
 
 def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> list[tuple]:
@@ -347,8 +360,8 @@ def settlement_values(terms: RebateTerms, volume: DealerVolume) -> tuple[dict, l
 
 @frappe.whitelist()
 def create_settlements(policy: str) -> dict:
-	"""Form button: build or refresh the draft settlements of every covered dealer in the
-	background; progress shows on the policy form."""
+	"""Form button: build or refresh the draft settlements of every covered dealer in background
+	jobs of *Dealers per Background Job* dealers each; progress shows on the policy form."""
 	doc = frappe.get_doc("Rebate Policy", policy)
 	doc.check_permission("read")
 	frappe.has_permission("Rebate Settlement", "create", throw=True)
@@ -357,16 +370,61 @@ def create_settlements(policy: str) -> dict:
 			_("Submit Rebate Policy {0} before creating settlements").format(policy),
 			title=_("Invalid Rebate Policy"),
 		)
-	frappe.enqueue(
-		"dealer_relations.rebates.run_year_end",
-		queue="long",
-		timeout=3600,
-		policy=policy,
-		job_id=f"rebate-settlements::{policy}",
-		deduplicate=True,
-		enqueue_after_commit=True,
+	return {"dealers": len(covered_dealers(doc)), "jobs": enqueue_year_end(policy)}
+
+
+def year_end_jobs(policy: str, size: int | None = None) -> list[dict]:
+	"""The keyword arguments of each job of a chunked year-end run: the covered dealers in name
+	order, ``size`` (the setting by default) per job, all sharing one run id for progress."""
+	names = list(covered_dealers(frappe.get_doc("Rebate Policy", policy)))
+	chunks = split(names, size or dealers_per_job())
+	run = frappe.generate_hash(length=10)
+	return [
+		{"policy": policy, "dealers": chunk, "run": run, "jobs": len(chunks), "job": number}
+		for number, chunk in enumerate(chunks)
+	]
+
+
+def enqueue_year_end(policy: str, queue: str = "long") -> int:
+	"""Split the year-end run into jobs on ``queue``: every worker listening on it (on any machine
+	sharing the site's database and Redis) takes jobs, so several workers share one run. A job
+	still queued or running for the same chunk is not queued twice."""
+	jobs = year_end_jobs(policy)
+	for kwargs in jobs:
+		frappe.enqueue(
+			"dealer_relations.rebates.run_year_end_job",
+			queue=queue,
+			timeout=3600,
+			job_id=f"rebate-settlements::{policy}::{kwargs['jobs']}::{kwargs['job']}",
+			deduplicate=True,
+			enqueue_after_commit=True,
+			**kwargs,
+		)
+	return len(jobs)
+
+
+def run_year_end_job(
+	policy: str, dealers: list[str], run: str | None = None, jobs: int = 1, job: int = 0
+) -> dict[str, int]:
+	"""One job of a chunked run: sum the volumes of its dealers (one GROUP BY over their
+	invoices), write their settlements. Safe to run twice or beside another run: the dealers' rows
+	are locked while it writes, and existing drafts are refreshed, not duplicated."""
+	doc = frappe.get_doc("Rebate Policy", policy)
+	dealers = covered_dealers(doc, only=dealers)
+	counts = write_settlements(doc, get_terms(doc), dealers, load_volumes(doc, dealers))
+	done = count_finished_job(run, jobs) if run else jobs
+	frappe.publish_progress(
+		done * 100 / jobs,
+		title=_("Creating Rebate Settlements"),
+		doctype="Rebate Policy",
+		docname=policy,
+		description=_("{0} of {1} jobs").format(done, jobs),
 	)
-	return {"dealers": len(covered_dealers(doc))}
+	if done >= jobs:
+		frappe.db.set_value(
+			"Rebate Policy", policy, "settlements_created_on", now_datetime(), update_modified=False
+		)
+	return counts
 
 
 def run_year_end(policy: str, chunk_size: int = 1000, load_size: int = 20_000) -> dict[str, int]:
@@ -404,6 +462,7 @@ def run_year_end(policy: str, chunk_size: int = 1000, load_size: int = 20_000) -
 
 
 def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volumes) -> dict[str, int]:
+	lock_dealers(list(dealers))
 	settlement = frappe.qb.DocType("Rebate Settlement")
 	existing = {
 		row.dealer: row
@@ -426,13 +485,13 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 		[existing[dealer].name for dealer in dealers if dealer in existing and not existing[dealer].docstatus]
 	)
 	drafts, unchanged = [], 0
+	dealer = frappe.qb.DocType("Dealer")
 	info = {
 		row.name: row
-		for row in frappe.get_all(
-			"Dealer",
-			filters={"name": ("in", list(dealers))},
-			fields=["name", "dealer_name", "customer", "sales_rep"],
-		)
+		for row in frappe.qb.from_(dealer)
+		.select(dealer.name, dealer.dealer_name, dealer.customer, dealer.sales_rep)
+		.where(dealer.name.isin(list(dealers)))
+		.run(as_dict=True)
 	}
 	now, user = now_datetime(), frappe.session.user
 	currency = frappe.get_cached_value("Company", policy.company, "default_currency")
@@ -479,8 +538,11 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 			("Rebate Settlement Slab", slabs, SLAB_FIELDS),
 			("Rebate Settlement Month", months, MONTH_FIELDS),
 		):
+			# the parent's name is unique, so its name and the row's place make a unique row name
+			# (tens of thousands of random hashes would cost more than the rows' insert)
+			tag = "s" if doctype == "Rebate Settlement Slab" else "m"
 			children[doctype] += [
-				(frappe.generate_hash(length=10), parent, idx, *(row[fieldname] for fieldname in fieldnames))
+				(f"{parent}-{tag}{idx}", parent, idx, *(row[fieldname] for fieldname in fieldnames))
 				for idx, row in enumerate(rows, 1)
 			]
 
@@ -574,28 +636,36 @@ def is_unchanged(stored, fields: dict, stored_months: list[tuple], months: list[
 def insert_rows(
 	doctype: str, columns: list[str], rows: list[tuple], update: bool = False, constants: dict | None = None
 ) -> None:
-	"""One multi-row INSERT per 1,000 rows with values escaped by the driver (``update``: existing
-	rows take the new values; ``constants``: columns with the same value in every row, escaped
-	once). frappe.db.bulk_insert renders every value through pypika, which costs more than the
-	database itself at thousands of rows. Columns are our own fieldnames."""
+	"""One multi-row INSERT per 1,000 rows (``update``: existing rows take the new values;
+	``constants``: columns with the same value in every row, escaped once). Numbers are written as
+	numbers, strings and dates escaped by the driver: frappe.db.bulk_insert renders every value
+	through pypika, and even the driver's per-value escaping costs more than the database itself
+	at tens of thousands of rows. Columns are our own fieldnames."""
 	if not rows:
 		return
 	constants = constants or {}
 	fields = ", ".join(f"`{column}`" for column in [*columns, *constants])
-	placeholders = (
-		"(" + ", ".join(["%s"] * len(columns) + [frappe.db.escape(v) for v in constants.values()]) + ")"
-	)
+	tail = "".join(", " + sql_literal(value) for value in constants.values()) + ")"
 	on_duplicate = ""
 	if update:
 		on_duplicate = " on duplicate key update " + ", ".join(
 			f"`{column}` = values(`{column}`)" for column in columns[1:]
 		)
 	for start in range(0, len(rows), 1000):
-		chunk = rows[start : start + 1000]
-		frappe.db.sql(
-			f"insert into `tab{doctype}` ({fields}) values {', '.join([placeholders] * len(chunk))}{on_duplicate}",
-			[value for row in chunk for value in row],
+		values = ", ".join(
+			"(" + ", ".join(map(sql_literal, row)) + tail for row in rows[start : start + 1000]
 		)
+		frappe.db.sql(f"insert into `tab{doctype}` ({fields}) values {values}{on_duplicate}")  # nosemgrep
+
+
+def sql_literal(value) -> str:
+	if value is None:
+		return "NULL"
+	if isinstance(value, bool):
+		return "1" if value else "0"
+	if isinstance(value, int | float):
+		return repr(value)
+	return frappe.db.escape(str(value))
 
 
 def reserve_names(count: int) -> list[str]:
@@ -637,7 +707,10 @@ def create_due_settlements() -> list[str]:
 	for policy in policies:
 		if policy.collection_cutoff_date and getdate(policy.collection_cutoff_date) >= ended_before:
 			continue
-		run_year_end(policy.name)
+		if len(covered_dealers(frappe.get_doc("Rebate Policy", policy.name))) > dealers_per_job():
+			enqueue_year_end(policy.name)  # several jobs, as many workers as listen
+		else:
+			run_year_end(policy.name)
 		ran.append(policy.name)
 	return ran
 

@@ -9,6 +9,8 @@ from dealer_relations.engine.dealer import RepInfo
 from dealer_relations.engine.errors import RuleViolation
 from dealer_relations.engine.territory import TerritoryTree
 
+DEFAULT_DEALERS_PER_JOB = 1000
+
 
 def throw_violation(violation: RuleViolation) -> None:
 	"""Show an engine rule violation as a translated error (and abort the transaction)."""
@@ -110,3 +112,34 @@ def link_or_text(doctype: str) -> dict:
 	if frappe.has_permission(doctype, "read"):
 		return {"fieldtype": "Link", "options": doctype}
 	return {"fieldtype": "Data"}
+
+
+def dealers_per_job() -> int:
+	"""Dealers per background job of a chunked run (Dealer Relations Settings → Performance)."""
+	return (
+		frappe.utils.cint(frappe.db.get_single_value("Dealer Relations Settings", "dealers_per_job"))
+		or DEFAULT_DEALERS_PER_JOB
+	)
+
+
+def split(names: list[str], size: int) -> list[list[str]]:
+	return [names[start : start + size] for start in range(0, len(names), max(1, size))]
+
+
+def lock_dealers(names: list[str]) -> None:
+	"""Row locks on the dealers (in name order, so two jobs never deadlock) until the job commits:
+	two workers handed the same dealers (a job delivered twice, two runs at once) take turns, and
+	the second sees what the first wrote."""
+	if names:
+		dealer = frappe.qb.DocType("Dealer")
+		frappe.qb.from_(dealer).select(dealer.name).where(dealer.name.isin(names)).orderby(
+			dealer.name
+		).for_update().run()
+
+
+def count_finished_job(run: str, jobs: int) -> int:
+	"""Jobs of a chunked run finished so far (a Redis counter shared by every worker)."""
+	key = f"{frappe.local.site}:dealer_relations:run:{run}"
+	done = frappe.cache.incrby(key, 1)
+	frappe.cache.expire(key, 7 * 24 * 3600)
+	return min(int(done), jobs)

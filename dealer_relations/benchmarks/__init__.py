@@ -2,6 +2,10 @@
 
     bench --site SITE execute dealer_relations.benchmarks.run
     bench --site SITE execute dealer_relations.benchmarks.run --kwargs "{'only': ['credit']}"
+    bench --site SITE execute dealer_relations.benchmarks.run --kwargs "{'size': 200000, 'dealers': 2000}"
+
+``size`` / ``dealers``: first make the site's bulk demo data that size (clearing other bulk data;
+see dealer_relations.demo_bulk). Never on a production site.
 
 A benchmark prints; it never asserts. Each capability adds a module here with a
 ``run(report: Report, **options)`` function and lists it in ``SECTIONS``. Every section runs inside
@@ -17,7 +21,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 # module name (under dealer_relations.benchmarks) per section, in print order
-SECTIONS: list[str] = ["credit", "rebates", "diversion"]
+SECTIONS: list[str] = ["credit", "rebates", "diversion", "hooks", "reports"]
 
 
 @dataclass
@@ -100,13 +104,63 @@ def versions() -> str:
 	return ", ".join(f"{app} {version}" for app, version in apps.items()) + f", MariaDB {db}"
 
 
-def run(only: list[str] | None = None, **options) -> Report:
+def data_size() -> str:
+	import frappe
+
+	invoice = frappe.qb.DocType("Sales Invoice")
+	line = frappe.qb.DocType("Sales Invoice Item")
+	lines = (
+		frappe.qb.from_(line)
+		.join(invoice)
+		.on(invoice.name == line.parent)
+		.select(frappe.query_builder.functions.Count("*"))
+		.where(invoice.docstatus == 1)
+		.run()[0][0]
+	)
+	return (
+		f"{frappe.db.count('Dealer'):,} dealers, {frappe.db.count('Sales Invoice', {'docstatus': 1}):,} "
+		f"submitted Sales Invoices with {lines:,} lines, {frappe.db.count('Payment Entry', {'docstatus': 1}):,} "
+		f"Payment Entries, {frappe.db.count('GL Entry'):,} GL Entries, "
+		f"{frappe.db.count('Payment Ledger Entry'):,} Payment Ledger Entries"
+	)
+
+
+def ensure_size(size: int, dealers: int) -> None:
+	"""Bulk demo data of exactly ``dealers`` dealers and ``size`` invoice lines."""
+	import frappe
+
+	from dealer_relations.demo import make_bulk_demo_data
+	from dealer_relations.demo_bulk import BULK_MARK, clear_bulk_data
+
+	line = frappe.qb.DocType("Sales Invoice Item")
+	loaded_lines = (
+		frappe.qb.from_(line)
+		.select(frappe.query_builder.functions.Count("*"))
+		.where(line.parent.like("BULK-SINV-%"))
+		.run()[0][0]
+	)
+	loaded_dealers = frappe.db.count("Customer", {"customer_details": BULK_MARK})
+	if loaded_lines == size and loaded_dealers == dealers:
+		return
+	print(f"Loading bulk data: {dealers:,} dealers, {size:,} lines ...", flush=True)
+	clear_bulk_data()
+	start = time.perf_counter()
+	make_bulk_demo_data(size, dealers, 12, None, 2026)
+	print(f"Loaded in {time.perf_counter() - start:.0f} s", flush=True)
+
+
+def run(
+	only: list[str] | None = None, size: int | None = None, dealers: int | None = None, **options
+) -> Report:
 	import frappe
 
 	report = Report()
+	if size:
+		ensure_size(int(size), int(dealers or 2000))
 	print(f"Machine: {machine()}")
 	print(f"Versions: {versions()}")
 	print(f"Site: {frappe.local.site}")
+	print(f"Data: {data_size()}")
 	for section in SECTIONS:
 		if only and section not in only:
 			continue

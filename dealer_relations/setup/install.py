@@ -9,6 +9,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from dealer_relations.engine.dealer import APP_ROLES
 from dealer_relations.setup.custom_fields import get_custom_fields
+from dealer_relations.setup.indexes import add_indexes, remove_indexes
 from dealer_relations.setup.workflow import make_workflows, remove_workflows
 
 DEFAULT_TIERS = (
@@ -69,11 +70,13 @@ def after_install() -> None:
 	make_default_tiers()
 	make_default_credit_settings()
 	make_default_diversion_settings()
+	add_indexes()
 
 
 def before_uninstall() -> None:
 	"""Runs before Frappe drops our doctypes and is committed with them (after_uninstall is not)."""
 	remove_custom_fields()
+	remove_indexes()
 	remove_role_profiles()
 	remove_workflows()
 	remove_roles()

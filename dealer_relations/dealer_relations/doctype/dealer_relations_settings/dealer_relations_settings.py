@@ -33,6 +33,7 @@ class DealerRelationsSettings(Document):
 		company_settings: DF.Table[DealerCompanySettings]
 		create_overdue_todos: DF.Check
 		credit_grades: DF.Table[DealerCreditGrade]
+		dealers_per_job: DF.Int
 		default_tier: DF.Link | None
 		diversion_penalty_ladder: DF.Table[DiversionPenaltyStep]
 		diversion_territory_rules: DF.Table[DiversionTerritoryRule]

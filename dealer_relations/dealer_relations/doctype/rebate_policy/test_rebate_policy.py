@@ -138,7 +138,7 @@ class TestRebatePolicy(FrappeTestCase):
 		policy = make_policy(dealers=[dealer], items=[{"item_code": PUMP}])
 		with self.set_user(REP), self.assertRaises(frappe.PermissionError):
 			create_settlements(policy.name)
-		self.assertEqual(create_settlements(policy.name), {"dealers": 1})
+		self.assertEqual(create_settlements(policy.name), {"dealers": 1, "jobs": 1})
 
 	def test_scheduled_run_after_the_period_ends_only_when_enabled(self):
 		dealer = make_rebate_dealer()

@@ -42,12 +42,12 @@ def execute(filters=None):
 		order_by="posting_date desc, name desc",
 		limit_page_length=0,
 	)
+	labels = {}  # one translation per state, not per row
 	for row in rows:
-		row.status = (
-			_(row.workflow_state)
-			if row.workflow_state
-			else _(("Draft", "Submitted", "Cancelled")[row.docstatus])
-		)
+		state = row.workflow_state or ("Draft", "Submitted", "Cancelled")[row.docstatus]
+		if state not in labels:
+			labels[state] = _(state)
+		row.status = labels[state]
 		row.posted_as = (
 			"Journal Entry" if row.journal_entry else ("Sales Invoice" if row.credit_note else None)
 		)

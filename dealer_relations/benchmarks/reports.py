@@ -1,0 +1,139 @@
+"""Every Script Report of the app on the site's full data beside its main query alone.
+
+The report list comes from the Report doctype (all standard Script Reports of the app's modules),
+so a report another capability adds is measured without touching this file. The main query is
+found by running the report once with its SQL recorded: the slowest statement is re-run alone as
+the floor. Filters: the report's required filters (read from its .js) get the obvious value
+(company, the latest rebate policy, the biggest dealer, the last twelve months); optional ones
+only company and dates, so the report covers all dealers.
+
+    bench --site SITE execute dealer_relations.benchmarks.run --kwargs "{'only': ['reports']}"
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import frappe
+from frappe.modules import get_module_path, scrub
+from frappe.utils import add_months, today
+
+from dealer_relations.benchmarks import Report, Row, timed
+
+APP = "dealer_relations"
+SCOPE_FILTERS = ("company", "from_date", "to_date", "as_of", "report_date")
+
+
+def run(report: Report, repeat: int = 3, **options) -> None:
+	values = filter_values()
+	for name, module in app_script_reports():
+		try:
+			measure(report, name, module, values, int(repeat))
+		except Exception as error:  # a benchmark prints what failed and goes on
+			frappe.db.rollback(save_point="dealer_relations_benchmark")
+			frappe.db.savepoint("dealer_relations_benchmark")
+			print(f"  {name}: failed: {error!r}")
+
+
+def app_script_reports() -> list[tuple[str, str]]:
+	modules = frappe.get_all("Module Def", filters={"app_name": APP}, pluck="name")
+	return frappe.get_all(
+		"Report",
+		filters={"module": ("in", modules), "report_type": "Script Report", "is_standard": "Yes"},
+		fields=["name", "module"],
+		order_by="name",
+		as_list=True,
+	)
+
+
+def filter_values() -> dict:
+	from dealer_relations.benchmarks.hooks import pick_dealers
+
+	company = frappe.db.get_single_value("Global Defaults", "default_company") or frappe.db.get_value(
+		"Company", {}, "name"
+	)
+	policy = frappe.db.get_value("Rebate Policy", {"docstatus": 1}, "name", order_by="creation desc")
+	big, _small = pick_dealers()
+	return {
+		"company": company,
+		"from_date": add_months(today(), -12),
+		"to_date": today(),
+		"as_of": today(),
+		"report_date": today(),
+		"rebate_policy": policy,
+		"dealer": big.name if big else None,
+	}
+
+
+def report_filters(name: str, module: str) -> tuple[set[str], set[str]]:
+	"""(all, required) fieldnames of the report's filters, read from its .js."""
+	folder = Path(get_module_path(module)) / "report" / scrub(name)
+	source = (folder / f"{scrub(name)}.js").read_text(encoding="utf-8") if folder.exists() else ""
+	found, required = set(), set()
+	# each filter's text runs from its fieldname to the next filter's
+	for block in re.split(r"(?=fieldname:)", source)[1:]:
+		field = re.match(r"fieldname:\s*[\"'](\w+)[\"']", block)
+		if field:
+			found.add(field.group(1))
+			if re.search(r"reqd:\s*(1|true)", block):
+				required.add(field.group(1))
+	return found, required
+
+
+@contextmanager
+def recorded_queries():
+	"""(seconds, final SQL) of every statement run inside the block."""
+	recorded: list[tuple[float, str]] = []
+	original = frappe.db.__class__.sql
+
+	def recording_sql(db, query, *args, **kwargs):
+		start = time.perf_counter()
+		result = original(db, query, *args, **kwargs)
+		recorded.append((time.perf_counter() - start, str(db.last_query or query)))
+		return result
+
+	frappe.db.__class__.sql = recording_sql
+	try:
+		yield recorded
+	finally:
+		frappe.db.__class__.sql = original
+
+
+def measure(report: Report, name: str, module: str, values: dict, repeat: int) -> None:
+	execute = frappe.get_attr(f"{APP}.{scrub(module)}.report.{scrub(name)}.{scrub(name)}.execute")
+	known, required = report_filters(name, module)
+	# company and dates scope every report; a report about one policy gets the latest policy
+	wanted = set(SCOPE_FILTERS) | required | ({"rebate_policy"} & known)
+	filters = frappe._dict({key: value for key, value in values.items() if value and key in wanted})
+	missing = [key for key in required if not filters.get(key)]
+	if missing:
+		print(f"  {name}: no value for required filter(s) {', '.join(missing)}: skipped")
+		return
+	with recorded_queries() as queries:
+		execute(filters)
+	if not queries and "dealer" in known and values.get("dealer"):
+		filters.dealer = values["dealer"]  # a one-dealer report shows nothing without its dealer
+	execute(filters)  # warm caches
+	with recorded_queries() as queries:
+		result = execute(filters)
+	seconds, _ = timed(execute, filters, repeat=repeat)
+	rows = len(result[1]) if isinstance(result, list | tuple) and len(result) > 1 and result[1] else 0
+	if not queries:
+		report.add(Row(f"report: {name}", seconds, note=f"{rows} rows, no SQL"))
+		return
+	slowest = max(queries, key=lambda q: q[0])[1]
+	floor, _ = timed(frappe.db.sql, slowest, repeat=repeat)
+	report.add(
+		Row(
+			f"report: {name}",
+			seconds,
+			"its main query alone",
+			floor,
+			target=2,
+			queries=len(queries),
+			note=f"{rows} rows; filters {', '.join(sorted(filters))}",
+		)
+	)

@@ -1,0 +1,210 @@
+"""Scale-out: the chunked year-end run and re-rating on Frappe's RQ, done by real worker processes.
+
+Two workers take the jobs of one run — every job handed out twice, as a redelivery or a second
+click would — and must leave exactly the settlements (and ratings) one worker leaves, one per
+dealer. The workers are separate processes with their own database connections, so the fixtures
+are committed (and deleted at the end), and the jobs go to a private RQ queue of this test so no
+other worker on the bench takes them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from unittest.mock import patch
+
+import frappe
+from frappe.utils.background_jobs import get_queues_timeout, get_redis_conn
+
+import dealer_relations
+from dealer_relations.credit import rating_jobs, run_rating_job
+from dealer_relations.rebates import year_end_jobs
+from dealer_relations.tests.rebate_factories import (
+	PUMP,
+	REBATE_TEST_IGNORE,
+	day,
+	make_invoice,
+	make_items,
+	make_policy,
+	make_rebate_dealer,
+)
+from dealer_relations.tests.utils import FrappeTestCase
+
+EXTRA_TEST_RECORD_DEPENDENCIES = REBATE_TEST_IGNORE
+test_ignore = REBATE_TEST_IGNORE
+
+CHECKOUT = Path(dealer_relations.__file__).resolve().parents[1]
+# A worker that waits for the test's go signal, then works its queue until it is empty.
+WORKER = """
+import sys, time
+import frappe
+from rq import Queue, Worker
+from frappe.utils.background_jobs import generate_qname, get_redis_conn
+site, queue, go = sys.argv[1:4]
+frappe.init(site=site, sites_path=".")
+conn = get_redis_conn()
+name = generate_qname(queue)
+frappe.destroy()
+deadline = time.time() + 60
+while not conn.get(go) and time.time() < deadline:
+    time.sleep(0.05)
+Worker([Queue(name, connection=conn)], connection=conn, name=sys.argv[4]).work(burst=True)
+"""
+
+
+class TestTwoWorkersShareOneRun(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.tag = frappe.generate_hash(length=6)
+		cls.queue = f"dr-test-{cls.tag}"
+		make_items()
+		tier = f"DR Scale {cls.tag}"
+		frappe.get_doc(
+			{"doctype": "Dealer Tier", "tier_name": tier, "rank": 80, "visit_interval_days": 30}
+		).insert(ignore_permissions=True)
+		cls.tier = tier
+		cls.dealers, cls.invoices = [], []
+		for number in range(7):
+			dealer = make_rebate_dealer(tier=tier)
+			frappe.db.set_value("Dealer", dealer.name, {"credit_limit": 10**9, "status": "Active"})
+			cls.dealers.append(dealer)
+			for month in range(number % 3 + 1):
+				cls.invoices.append(
+					make_invoice(
+						dealer.customer, [(PUMP, number + 1, 10_000 * (month + 1))], day(10 + 30 * month)
+					)
+				)
+		cls.policy = make_policy(tiers=[tier])
+		frappe.db.commit()  # nosemgrep: the workers are other processes and see committed rows only
+
+	@classmethod
+	def tearDownClass(cls):
+		names = [d.name for d in cls.dealers]
+		invoices = [i.name for i in cls.invoices]
+		for parent, children in (
+			("Rebate Settlement", ("Rebate Settlement Slab", "Rebate Settlement Month")),
+			("Dealer Credit Rating", ("Dealer Credit Rating Factor",)),
+		):
+			parents = frappe.get_all(parent, filters={"dealer": ("in", names)}, pluck="name")
+			for child in children:
+				frappe.db.delete(child, {"parent": ("in", parents or [""])})
+			frappe.db.delete(parent, {"dealer": ("in", names)})
+		for doctype, column in (
+			("GL Entry", "voucher_no"),
+			("Payment Ledger Entry", "voucher_no"),
+			("Sales Invoice Item", "parent"),
+			("Payment Schedule", "parent"),
+			("Sales Invoice", "name"),
+		):
+			frappe.db.delete(doctype, {column: ("in", invoices)})
+		for doctype in ("Rebate Policy Tier", "Rebate Policy Slab"):
+			frappe.db.delete(doctype, {"parent": cls.policy.name})
+		frappe.db.delete("Rebate Policy", {"name": cls.policy.name})
+		for doctype in ("Dealer Territory", "Dealer Key Person"):
+			frappe.db.delete(doctype, {"parent": ("in", names)})
+		frappe.db.delete("Dealer", {"name": ("in", names)})
+		frappe.db.delete("Customer", {"name": ("in", [d.customer for d in cls.dealers])})
+		frappe.db.delete("Dealer Tier", {"name": cls.tier})
+		frappe.db.commit()  # nosemgrep: undo the committed fixtures
+		super().tearDownClass()
+
+	# -- helpers ---------------------------------------------------------------------------------
+
+	def run_on_workers(self, method: str, jobs: list[dict], workers: int, copies: int) -> set[str]:
+		"""Queue every job ``copies`` times on the private queue, let ``workers`` worker processes
+		work it empty; returns the names of the workers that ran jobs."""
+		conn = get_redis_conn()
+		go = f"{self.queue}:go:{frappe.generate_hash(length=6)}"
+		queues = {**get_queues_timeout(), self.queue: 600}
+		with patch("frappe.utils.background_jobs.get_queues_timeout", return_value=queues):
+			queued = [
+				frappe.enqueue(method, queue=self.queue, timeout=600, **kwargs)
+				for _copy in range(copies)
+				for kwargs in jobs
+			]
+		env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(CHECKOUT), os.environ.get("PYTHONPATH", "")])}
+		names = [f"{self.queue}-{go[-6:]}-{n}" for n in range(workers)]
+		processes = [
+			subprocess.Popen(
+				[sys.executable, "-c", WORKER, frappe.local.site, self.queue, go, name],
+				cwd=frappe.local.sites_path,
+				env=env,
+				stdout=subprocess.PIPE,
+				stderr=subprocess.STDOUT,
+			)
+			for name in names
+		]
+		time.sleep(1)
+		conn.set(go, 1, ex=120)
+		outputs = [process.communicate(timeout=300)[0].decode(errors="replace") for process in processes]
+		frappe.db.commit()  # nosemgrep: a fresh snapshot, to read what the workers committed
+		ran = set()
+		for job in queued:
+			job.refresh()
+			self.assertEqual(job.get_status(), "finished", "\n".join(outputs))
+			ran.add(job.worker_name)
+		return ran
+
+	def settlements(self) -> dict[str, tuple]:
+		rows = frappe.get_all(
+			"Rebate Settlement",
+			filters={"rebate_policy": self.policy.name},
+			fields=["name", "dealer", "eligible_volume", "net_rebate", "slab_reached", "docstatus"],
+		)
+		self.assertEqual(len(rows), len({row.dealer for row in rows}), "a dealer got two settlements")
+		months = {
+			row.parent: row.count
+			for row in frappe.get_all(
+				"Rebate Settlement Month",
+				filters={"parent": ("in", [r.name for r in rows] or [""])},
+				fields=["parent", "count(*) as count"],
+				group_by="parent",
+			)
+		}
+		return {
+			row.dealer: (row.eligible_volume, row.net_rebate, row.slab_reached, months.get(row.name))
+			for row in rows
+		}
+
+	def clear_settlements(self) -> None:
+		names = frappe.get_all("Rebate Settlement", filters={"rebate_policy": self.policy.name}, pluck="name")
+		for child in ("Rebate Settlement Slab", "Rebate Settlement Month"):
+			frappe.db.delete(child, {"parent": ("in", names or [""])})
+		frappe.db.delete("Rebate Settlement", {"name": ("in", names or [""])})
+		frappe.db.commit()  # nosemgrep: the next run's workers must see the empty state
+
+	# -- tests -----------------------------------------------------------------------------------
+
+	def test_year_end_run_on_two_workers_equals_one_worker(self):
+		jobs = year_end_jobs(self.policy.name, size=2)
+		self.assertEqual([len(job["dealers"]) for job in jobs], [2, 2, 2, 1])
+
+		self.run_on_workers("dealer_relations.rebates.run_year_end_job", jobs, workers=1, copies=1)
+		one_worker = self.settlements()
+		self.assertEqual(set(one_worker), {d.name for d in self.dealers})
+		self.assertTrue(all(volume > 0 for volume, *_rest in one_worker.values()))
+		self.clear_settlements()
+
+		ran = self.run_on_workers("dealer_relations.rebates.run_year_end_job", jobs, workers=2, copies=2)
+		self.assertEqual(self.settlements(), one_worker)
+		self.assertEqual(len(ran), 2, f"both workers should have taken jobs: {ran}")
+		self.assertTrue(frappe.db.get_value("Rebate Policy", self.policy.name, "settlements_created_on"))
+
+	def test_rating_run_on_two_workers_rates_each_dealer_once(self):
+		names = [d.name for d in self.dealers]
+		jobs = rating_jobs(names, size=3)
+		self.assertEqual(sorted(n for job in jobs for n in job["dealers"]), sorted(names))
+		self.run_on_workers("dealer_relations.credit.run_rating_job", jobs, workers=2, copies=2)
+		ratings = frappe.get_all(
+			"Dealer Credit Rating",
+			filters={"dealer": ("in", names), "rating_date": jobs[0]["as_of"]},
+			fields=["dealer", "credit_score"],
+		)
+		self.assertEqual(sorted(r.dealer for r in ratings), sorted(names))
+		# the same job once more in this process: nothing is rated twice
+		self.assertEqual(run_rating_job(**jobs[0])["rated"], 0)
+		frappe.db.rollback()  # release the dealers' row locks that job took in this process
