@@ -43,8 +43,8 @@ def browser():
 class Desk:
 	"""One user's browser tab on the desk."""
 
-	def __init__(self, page: Page, user: str):
-		self.page, self.user = page, user
+	def __init__(self, page: Page, user: str, label: str = ""):
+		self.page, self.user, self.label = page, user, label
 		self.problems: list[str] = []
 		self.shot_count = 0
 		page.on("pageerror", lambda error: self.problems.append(f"JS error on {page.url}: {error}"))
@@ -105,7 +105,7 @@ class Desk:
 	def shot(self, name: str) -> None:
 		SHOTS.mkdir(parents=True, exist_ok=True)
 		self.shot_count += 1
-		user = self.user.split("@")[0]
+		user = self.user.split("@")[0] + self.label
 		self.page.screenshot(path=str(SHOTS / f"{user}-{self.shot_count:02d}-{name}.png"), full_page=True)
 
 	def assert_clean(self) -> None:
@@ -116,7 +116,7 @@ class Desk:
 def open_desk(browser, user: str, phone: bool = False) -> Desk:
 	size = {"width": 390, "height": 844} if phone else {"width": 1366, "height": 900}
 	context = browser.new_context(locale="zh-CN", viewport=size, is_mobile=phone, has_touch=phone)
-	desk = Desk(context.new_page(), user)
+	desk = Desk(context.new_page(), user, "-phone" if phone else "")
 	desk.login()
 	assert desk.page.evaluate("frappe.boot.lang") == "zh", "demo users work in Chinese"
 	return desk
