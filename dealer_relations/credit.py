@@ -32,7 +32,14 @@ from dealer_relations.engine.credit import (
 	rate,
 )
 from dealer_relations.engine.dealer import CREDIT_CONTROLLER
-from dealer_relations.utils import count_finished_job, dealers_per_job, enforce, lock_dealers, split
+from dealer_relations.utils import (
+	count_finished_job,
+	dealers_per_job,
+	enforce,
+	enqueue_chunk_jobs,
+	lock_dealers,
+	split,
+)
 
 DateDiff = CustomFunction("DATEDIFF", ["end", "start"])
 DIVERSION_INCIDENT = "Diversion Incident"
@@ -172,18 +179,12 @@ def enqueue_rating_jobs(
 	dealers: Iterable[str] | None = None, company: str | None = None, queue: str = "long"
 ) -> int:
 	"""Split a rating run into jobs on ``queue`` shared by every worker listening on it."""
-	jobs = rating_jobs(dealers, company)
-	for kwargs in jobs:
-		frappe.enqueue(
-			"dealer_relations.credit.run_rating_job",
-			queue=queue,
-			timeout=3600,
-			job_id=f"credit-rating::{kwargs['as_of']}::{kwargs['jobs']}::{kwargs['job']}",
-			deduplicate=True,
-			enqueue_after_commit=True,
-			**kwargs,
-		)
-	return len(jobs)
+	return enqueue_chunk_jobs(
+		"dealer_relations.credit.run_rating_job",
+		rating_jobs(dealers, company),
+		lambda job: f"credit-rating::{job['as_of']}::{job['jobs']}::{job['job']}",
+		queue,
+	)
 
 
 def run_rating_job(

@@ -587,13 +587,17 @@ def _demo_account(company: str, account_name: str, parent_name: str, root_type: 
 	return account
 
 
+def _company_row(settings, company: str):
+	"""The company's row of Dealer Relations Settings, added when it has none."""
+	row = next((r for r in settings.company_settings if r.company == company), None)
+	return row or settings.append("company_settings", {"company": company})
+
+
 def _make_rebate_settings(company: str) -> None:
 	"""A 返利费用 expense account for the company and its row in Dealer Relations Settings."""
 	account = _demo_account(company, "经销商返利", "Indirect Expenses", "Expense")
 	settings = frappe.get_single("Dealer Relations Settings")
-	row = next((r for r in settings.company_settings if r.company == company), None)
-	if row is None:
-		row = settings.append("company_settings", {"company": company})
+	row = _company_row(settings, company)
 	if not row.rebate_expense_account:
 		row.rebate_expense_account = account
 		row.rebate_posting_method = row.rebate_posting_method or "Journal Entry"
@@ -687,9 +691,7 @@ def _make_diversion_settings(company: str) -> None:
 	"""A 串货罚款收入 income account, detection "Open Incident" and city → territory mapping rows."""
 	account = _demo_account(company, "串货罚款收入", "Indirect Income", "Income")
 	settings = frappe.get_single("Dealer Relations Settings")
-	row = next((r for r in settings.company_settings if r.company == company), None)
-	if row is None:
-		row = settings.append("company_settings", {"company": company})
+	row = _company_row(settings, company)
 	row.diversion_penalty_account = row.diversion_penalty_account or account
 	row.diversion_detection = row.diversion_detection or "Open Incident"
 	mapped = {rule.city for rule in settings.diversion_territory_rules}

@@ -41,7 +41,12 @@ from dealer_relations.engine.diversion import (
 )
 from dealer_relations.engine.errors import RuleViolation
 from dealer_relations.engine.territory import TerritoryTree
-from dealer_relations.utils import enforce, get_company_settings, get_territory_tree
+from dealer_relations.utils import (
+	enforce,
+	get_company_settings,
+	get_territory_tree,
+	validate_company_accounts,
+)
 
 DIVERSION_INCIDENT = "Diversion Incident"
 SHIPPING_DOCTYPES = ("Delivery Note", "Sales Invoice")
@@ -79,24 +84,7 @@ def validate_settings(settings) -> None:
 	that belong to their company and can take postings (one query)."""
 	if settings.diversion_penalty_ladder:
 		enforce(check_ladder, ladder_from_rows(settings.diversion_penalty_ladder))
-	rows = [row for row in settings.company_settings if row.company and row.diversion_penalty_account]
-	accounts = {
-		row.name: row
-		for row in frappe.get_all(
-			"Account",
-			filters={"name": ("in", [r.diversion_penalty_account for r in rows])},
-			fields=["name", "company", "is_group", "disabled"],
-		)
-	}
-	for row in rows:
-		account = accounts.get(row.diversion_penalty_account)
-		if account and (account.company != row.company or account.is_group or account.disabled):
-			frappe.throw(
-				_(
-					"Company Settings row #{0}: Diversion Penalty Income Account {1} must be an enabled ledger (not group) account of Company {2}"
-				).format(row.idx, frappe.bold(row.diversion_penalty_account), row.company),
-				title=_("Invalid Account"),
-			)
+	validate_company_accounts(settings, "diversion_penalty_account")
 
 
 def make_default_diversion_settings() -> None:
@@ -649,23 +637,28 @@ def reverse_penalty(incident) -> None:
 def recount_offences(dealer: str, since) -> list[tuple[str, int]]:
 	"""Renumber the dealer's confirmed incidents dated on or after ``since``, after one before them
 	was confirmed late or cancelled (the penalties they levied stay as posted; the number tells
-	the next confirmation where the dealer stands)."""
+	the next confirmation where the dealer stands). One query: the confirmed incidents from the
+	first window reaching ``since``, in the order offences count (date, then recorded first)."""
+	since = getdate(since)
+	months = get_window_months()
 	incident = frappe.qb.DocType(DIVERSION_INCIDENT)
-	later = (
+	confirmed = (
 		frappe.qb.from_(incident)
-		.select(incident.name, incident.incident_date, incident.creation, incident.offence_number)
+		.select(incident.name, incident.incident_date, incident.offence_number)
 		.where(incident.dealer == dealer)
 		.where(incident.docstatus == 1)
-		.where(incident.incident_date >= getdate(since))
+		.where(incident.incident_date >= window_start(since, months))
 		.orderby(incident.incident_date)
 		.orderby(incident.creation)
 		.run(as_dict=True)
 	)
-	months = get_window_months()
 	changed = []
-	for row in later:
-		earlier = earlier_confirmed_dates(dealer, row.incident_date, row.creation, row.name)
-		number = offence_number(getdate(row.incident_date), earlier, months)
+	for position, row in enumerate(confirmed):
+		day = getdate(row.incident_date)
+		if day < since:
+			continue
+		earlier = [getdate(other.incident_date) for other in confirmed[:position]]
+		number = offence_number(day, earlier, months)
 		if number != row.offence_number:
 			frappe.db.set_value(DIVERSION_INCIDENT, row.name, "offence_number", number, update_modified=False)
 			changed.append((row.name, number))

@@ -32,9 +32,11 @@ from dealer_relations.utils import (
 	count_finished_job,
 	dealers_per_job,
 	enforce,
+	enqueue_chunk_jobs,
 	get_company_settings,
 	lock_dealers,
 	split,
+	validate_company_accounts,
 )
 
 SETTLEMENT_SERIES = "RBS-.YYYY.-.#####"
@@ -389,18 +391,12 @@ def enqueue_year_end(policy: str, queue: str = "long") -> int:
 	"""Split the year-end run into jobs on ``queue``: every worker listening on it (on any machine
 	sharing the site's database and Redis) takes jobs, so several workers share one run. A job
 	still queued or running for the same chunk is not queued twice."""
-	jobs = year_end_jobs(policy)
-	for kwargs in jobs:
-		frappe.enqueue(
-			"dealer_relations.rebates.run_year_end_job",
-			queue=queue,
-			timeout=3600,
-			job_id=f"rebate-settlements::{policy}::{kwargs['jobs']}::{kwargs['job']}",
-			deduplicate=True,
-			enqueue_after_commit=True,
-			**kwargs,
-		)
-	return len(jobs)
+	return enqueue_chunk_jobs(
+		"dealer_relations.rebates.run_year_end_job",
+		year_end_jobs(policy),
+		lambda job: f"rebate-settlements::{policy}::{job['jobs']}::{job['job']}",
+		queue,
+	)
 
 
 def run_year_end_job(
@@ -722,14 +718,7 @@ def validate_company_rebate_settings(settings) -> None:
 	"""Dealer Relations Settings: each company's rebate accounts belong to that company and can
 	take postings; the rebate item is a non-stock item. One query per kind, not per row."""
 	rows = [row for row in settings.company_settings if row.company]
-	accounts = {
-		row.name: row
-		for row in frappe.get_all(
-			"Account",
-			filters={"name": ("in", [r.rebate_expense_account for r in rows if r.rebate_expense_account])},
-			fields=["name", "company", "is_group", "root_type", "disabled"],
-		)
-	}
+	validate_company_accounts(settings, "rebate_expense_account")
 	centers = dict(
 		frappe.get_all(
 			"Cost Center",
@@ -746,14 +735,6 @@ def validate_company_rebate_settings(settings) -> None:
 		)
 	)
 	for row in rows:
-		account = accounts.get(row.rebate_expense_account)
-		if account and (account.company != row.company or account.is_group or account.disabled):
-			frappe.throw(
-				_(
-					"Company Settings row #{0}: Rebate Expense Account {1} must be an enabled ledger (not group) account of Company {2}"
-				).format(row.idx, frappe.bold(row.rebate_expense_account), row.company),
-				title=_("Invalid Account"),
-			)
 		if row.rebate_cost_center and centers.get(row.rebate_cost_center) != row.company:
 			frappe.throw(
 				_("Company Settings row #{0}: Rebate Cost Center {1} does not belong to Company {2}").format(

@@ -137,9 +137,52 @@ def lock_dealers(names: list[str]) -> None:
 		).for_update().run()
 
 
+def enqueue_chunk_jobs(method: str, jobs: list[dict], job_id, queue: str = "long") -> int:
+	"""Queue the jobs of a chunked run on ``queue``: every worker listening on it (on any machine
+	sharing the site's database and Redis) takes jobs. ``job_id(kwargs)`` names a job so one still
+	queued or running for the same chunk is not queued twice."""
+	for kwargs in jobs:
+		frappe.enqueue(
+			method,
+			queue=queue,
+			timeout=3600,
+			job_id=job_id(kwargs),
+			deduplicate=True,
+			enqueue_after_commit=True,
+			**kwargs,
+		)
+	return len(jobs)
+
+
 def count_finished_job(run: str, jobs: int) -> int:
 	"""Jobs of a chunked run finished so far (a Redis counter shared by every worker)."""
 	key = f"{frappe.local.site}:dealer_relations:run:{run}"
 	done = frappe.cache.incrby(key, 1)
 	frappe.cache.expire(key, 7 * 24 * 3600)
 	return min(int(done), jobs)
+
+
+def validate_company_accounts(settings, fieldname: str) -> None:
+	"""Each Company Settings row's account in ``fieldname`` belongs to the row's company and can
+	take postings (enabled, not a group); one query for all rows."""
+	rows = [row for row in settings.company_settings if row.company and row.get(fieldname)]
+	if not rows:
+		return
+	accounts = {
+		account.name: account
+		for account in frappe.get_all(
+			"Account",
+			filters={"name": ("in", [row.get(fieldname) for row in rows])},
+			fields=["name", "company", "is_group", "disabled"],
+		)
+	}
+	label = frappe.get_meta("Dealer Company Settings").get_label(fieldname)
+	for row in rows:
+		account = accounts.get(row.get(fieldname))
+		if account and (account.company != row.company or account.is_group or account.disabled):
+			frappe.throw(
+				_(
+					"Company Settings row #{0}: {1} {2} must be an enabled ledger (not group) account of Company {3}"
+				).format(row.idx, _(label), frappe.bold(row.get(fieldname)), row.company),
+				title=_("Invalid Account"),
+			)

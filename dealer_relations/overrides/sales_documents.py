@@ -119,15 +119,24 @@ def decide(doc, dealer: frappe._dict, lock: bool) -> CreditDecision:
 	)
 
 
-def warn_on_save(doc) -> None:
+def judge_document(doc, lock: bool) -> tuple[str, frappe._dict, CreditDecision] | None:
+	"""The company's mode, the dealer and the credit decision for ``doc``; None when the check is
+	off for the company or the customer is not a dealer (then nothing is judged or touched)."""
 	mode = credit_mode(doc.company)
 	if mode == OFF:
-		return
+		return None
 	dealer_name = dealer_of(doc.customer)
 	if not dealer_name:
+		return None
+	dealer = load_dealer(dealer_name, lock=lock)
+	return mode, dealer, decide(doc, dealer, lock=lock)
+
+
+def warn_on_save(doc) -> None:
+	judged = judge_document(doc, lock=False)
+	if not judged:
 		return
-	dealer = load_dealer(dealer_name, lock=False)
-	decision = decide(doc, dealer, lock=False)
+	mode, dealer, decision = judged
 	if decision.blocked:
 		intro = (
 			_("This document will be stopped when it is submitted:")
@@ -142,14 +151,10 @@ def warn_on_save(doc) -> None:
 
 
 def check_on_submit(doc) -> None:
-	mode = credit_mode(doc.company)
-	if mode == OFF:
+	judged = judge_document(doc, lock=True)
+	if not judged:
 		return
-	dealer_name = dealer_of(doc.customer)
-	if not dealer_name:
-		return
-	dealer = load_dealer(dealer_name, lock=True)
-	decision = decide(doc, dealer, lock=True)
+	mode, dealer, decision = judged
 	if decision.blocked:
 		message = decision_message(decision, dealer, doc.company)
 		if mode == ENFORCE:
