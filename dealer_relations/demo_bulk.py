@@ -27,6 +27,7 @@ from decimal import Decimal
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Max
 from frappe.utils import add_days, flt, getdate, money_in_words, today
 
 BULK_MARK = "Dealer Relations bulk data"
@@ -99,6 +100,9 @@ def make_bulk_data(
 	frappe.db.commit()  # nosemgrep: see above
 	counts["visits"] = make_visit_rows(loader, profile, start, end, rng)
 	frappe.db.commit()  # nosemgrep: see above
+	counts.update(make_incidents(profile, items, company, start, end, rng))
+	counts.update(make_overrides(profile, company, start, end, rng))
+	frappe.db.commit()  # nosemgrep: see above
 	refresh_statistics(loader.written)
 	counts["seconds"] = round(time.monotonic() - started, 1)
 	counts["dealers"] = len(profile)
@@ -133,8 +137,24 @@ def clear_bulk_data() -> dict:
 	):
 		counts[doctype] = frappe.db.sql(f"delete from `tab{doctype}` where `{column}` like %s", like)
 		frappe.db.commit()  # nosemgrep: bulk loader runs from `bench execute`
+	incidents = frappe.get_all(
+		"Diversion Incident", filters={"description": BULK_MARK}, fields=["name", "journal_entry"]
+	)
+	fines = [row.journal_entry for row in incidents if row.journal_entry]
+	for doctype, column, names in (
+		("GL Entry", "voucher_no", fines),
+		("Payment Ledger Entry", "voucher_no", fines),
+		("Journal Entry Account", "parent", fines),
+		("Journal Entry", "name", fines),
+		("Diversion Incident Item", "parent", [row.name for row in incidents]),
+		("Diversion Incident", "name", [row.name for row in incidents]),
+	):
+		if names:
+			frappe.db.delete(doctype, {column: ("in", names)})
+	counts["Diversion Incident"] = len(incidents)
 	for start in range(0, len(dealers), 1000):
 		chunk = dealers[start : start + 1000]
+		frappe.db.delete("Dealer Credit Override", {"dealer": ("in", chunk)})
 		for parent, child in (
 			("Dealer Credit Rating", "Dealer Credit Rating Factor"),
 			("Rebate Settlement", "Rebate Settlement Slab"),
@@ -895,6 +915,130 @@ def make_invoice_rows(loader, profiles, items, lines, start, end, rng, return_ra
 	loader.flush()
 	counts["rows"] = dict(loader.written)
 	return counts
+
+
+# -- incidents and overrides -------------------------------------------------------------------------
+
+# share of dealers with diversion incidents in the year, and with credit overrides
+INCIDENT_DEALERS, OVERRIDE_DEALERS = 0.04, 0.05
+
+
+def make_incidents(profiles, items, company: str, start, end, rng) -> dict:
+	"""A year's diversion incidents of a channel this size, made with the app's own code: field
+	reports for a few dealers, most confirmed through the workflow, so fines post and forfeits count
+	against rebates and credit. Hundreds of documents, not thousands."""
+	from frappe.model.workflow import apply_workflow
+
+	from dealer_relations import demo
+	from dealer_relations.engine.territory import is_territory_authorised
+	from dealer_relations.utils import get_territory_tree
+
+	demo._make_diversion_settings(company)
+	tree = get_territory_tree()
+	cities = [city for provinces in demo.TERRITORY_TREE.values() for c in provinces.values() for city in c]
+	territory = frappe.qb.DocType("Dealer Territory")
+	authorised: dict[str, list[str]] = {}
+	for parent, name in (
+		frappe.qb.from_(territory)
+		.select(territory.parent, territory.territory)
+		.where(territory.parenttype == "Dealer")
+		.where(territory.parent.isin([p.name for p in profiles]))
+		.run()
+	):
+		authorised.setdefault(parent, []).append(name)
+	days = (getdate(end) - getdate(start)).days
+	incidents = confirmed = 0
+	for dealer in rng.sample(profiles, max(1, int(len(profiles) * INCIDENT_DEALERS))):
+		elsewhere = [
+			c for c in cities if not is_territory_authorised(c, authorised.get(dealer.name, []), tree)
+		]
+		offsets = sorted(rng.sample(range(days), rng.choice((1, 1, 1, 2, 2, 3))))
+		for offset in offsets:
+			item_code, rate, *_rest = rng.choice(items)
+			city = rng.choice(elsewhere)
+			incident = frappe.get_doc(
+				{
+					"doctype": "Diversion Incident",
+					"source": "Field Report",
+					"company": company,
+					"dealer": dealer.name,
+					"incident_date": add_days(start, offset),
+					"found_territory": city,
+					"found_location": f"{city}建材市场",
+					"description": BULK_MARK,
+					"items": [{"item_code": item_code, "qty": rng.randint(5, 60), "rate": rate}],
+				}
+			).insert(ignore_permissions=True)
+			incidents += 1
+			if rng.random() < 0.8:
+				apply_workflow(apply_workflow(incident, "Submit for Review"), "Confirm")
+				confirmed += 1
+	return {"diversion_incidents": incidents, "confirmed_incidents": confirmed}
+
+
+def make_overrides(profiles, company: str, start, end, rng) -> dict:
+	"""A year's credit overrides: a Credit Controller letting late payers' invoices through, with
+	the audit record the credit check writes."""
+	from dealer_relations import demo
+
+	days = (getdate(end) - getdate(start)).days
+	invoice = frappe.qb.DocType("Sales Invoice")
+	late = [p for p in profiles if p.habit[0] in ("late", "defaulting")]
+	chosen = rng.sample(late, min(len(late), max(1, int(len(profiles) * OVERRIDE_DEALERS))))
+	latest = dict(
+		frappe.qb.from_(invoice)
+		.select(invoice.customer, Max(invoice.name))
+		.where(invoice.customer.isin([p.customer for p in chosen] or [""]))
+		.where(invoice.docstatus == 1)
+		.where(invoice.is_return == 0)
+		.groupby(invoice.customer)
+		.run()
+	)
+	controller = f"{demo.STAFF[2][0]}@{demo.EMAIL_DOMAIN}"
+	limits = dict(
+		frappe.get_all(
+			"Dealer",
+			filters={"name": ("in", [p.name for p in chosen] or [""])},
+			fields=["name", "credit_limit"],
+			as_list=True,
+		)
+	)
+	overrides = 0
+	for dealer in chosen:
+		if dealer.customer not in latest:
+			continue
+		for _n in range(rng.choice((1, 1, 2, 3))):
+			limit = flt(limits.get(dealer.name)) or 200_000
+			outstanding = round(limit * rng.uniform(0.8, 1.1), 2)
+			amount = round(rng.uniform(5_000, 60_000), 2)
+			shortfall = max(0.0, round(outstanding + amount - limit, 2))
+			record = frappe.get_doc(
+				{
+					"doctype": "Dealer Credit Override",
+					"dealer": dealer.name,
+					"dealer_name": dealer.name,
+					"company": company,
+					"reference_doctype": "Sales Invoice",
+					"reference_name": latest[dealer.customer],
+					"overridden_by": controller,
+					"overridden_on": datetime.datetime.combine(
+						getdate(add_days(start, rng.randrange(days))), datetime.time(rng.randint(9, 17), 0)
+					),
+					"block_reason": "Over Credit Limit",
+					"override_reason": rng.choice(
+						("老客户，月底前回款已承诺", "旺季备货，总经理批准", "已收到银行承兑汇票")
+					),
+					"credit_limit": limit,
+					"exposure": outstanding + amount,
+					"shortfall": shortfall,
+					"outstanding": outstanding,
+					"document_amount": amount,
+				}
+			)
+			record.flags.from_credit_check = True
+			record.insert(ignore_permissions=True)
+			overrides += 1
+	return {"credit_overrides": overrides}
 
 
 # -- visits ----------------------------------------------------------------------------------------

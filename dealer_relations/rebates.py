@@ -10,8 +10,10 @@ import frappe
 from frappe import _
 from frappe.model.naming import parse_naming_series
 from frappe.query_builder import Case, Criterion
-from frappe.query_builder.functions import DateFormat, IfNull, Max, Min, Sum
+from frappe.query_builder.functions import Concat, DateFormat, GroupConcat, IfNull, Max, Min, Sum
 from frappe.utils import add_days, add_years, getdate, now_datetime, today
+from pymysql.converters import escape_string
+from pypika.terms import ValueWrapper
 
 from dealer_relations.engine.dealer import PROSPECT
 from dealer_relations.engine.rebates import (
@@ -173,7 +175,6 @@ def load_volumes(policy, dealers: dict[str, str], as_of=None) -> dict[str, Deale
 
 	for customer, month, volume, amount in sum_volumes(policy, list(by_customer), from_date, to_date, as_of):
 		item = volumes[by_customer[customer]]
-		volume, amount = dec(volume), dec(amount)
 		item.volume += volume
 		item.base = (item.base or ZERO) + amount
 		item.by_month[month] = item.by_month.get(month, ZERO) + volume
@@ -190,31 +191,37 @@ def load_volumes(policy, dealers: dict[str, str], as_of=None) -> dict[str, Deale
 		for customer, _month, volume, _amount in sum_volumes(
 			policy, list(by_customer), prior_from, prior_to, prior_cutoff
 		):
-			volumes[by_customer[customer]].prior_volume += dec(volume)
+			volumes[by_customer[customer]].prior_volume += volume
 
 	for dealer, percent in load_forfeits(list(dealers), from_date, to_date).items():
 		volumes[dealer].forfeit_percent = dec(percent)
 	return volumes
 
 
-def sum_volumes(policy, customers: list[str], from_date, to_date, cutoff=None) -> list[tuple]:
-	"""Rows of (customer, month, volume, amount) for submitted Sales Invoices dated in the period,
-	items in scope, returns and credit notes included (they are negative), taxes excluded."""
+def sum_volumes(policy, customers: list[str], from_date, to_date, cutoff=None) -> Iterable[tuple]:
+	"""(customer, month, volume, amount) of submitted Sales Invoices dated in the period, items in
+	scope, returns and credit notes included (they are negative), taxes excluded; amount only for
+	the Quantity basis (zero otherwise).
+
+	One GROUP BY per customer and month, packed by the database into one row per customer: reading
+	tens of thousands of month rows through the driver cost more than the grouping itself."""
 	if policy.basis == COLLECTED_AMOUNT:
-		return sum_collected(policy, customers, from_date, to_date, cutoff or policy.collection_cutoff_date)
+		yield from sum_collected(
+			policy, customers, from_date, to_date, cutoff or policy.collection_cutoff_date
+		)
+		return
 	invoice = frappe.qb.DocType("Sales Invoice")
 	line = frappe.qb.DocType("Sales Invoice Item")
 	month = DateFormat(invoice.posting_date, "%Y-%m")
-	volume = line.stock_qty if policy.basis == QUANTITY else line.base_net_amount
-	query = (
+	by_month = (
 		frappe.qb.from_(line)
 		.join(invoice)
 		.on(invoice.name == line.parent)
 		.select(
-			invoice.customer,
+			invoice.customer.as_("customer"),
 			month.as_("month"),
-			Sum(volume),
-			Sum(line.base_net_amount) if policy.basis == QUANTITY else Sum(0),
+			Sum(line.stock_qty if policy.basis == QUANTITY else line.base_net_amount).as_("volume"),
+			(Sum(line.base_net_amount) if policy.basis == QUANTITY else ValueWrapper(0)).as_("amount"),
 		)
 		.where(invoice.docstatus == 1)
 		.where(invoice.company == policy.company)
@@ -223,9 +230,15 @@ def sum_volumes(policy, customers: list[str], from_date, to_date, cutoff=None) -
 		.groupby(invoice.customer, month)
 	)
 	if scope := item_scope(policy, line):
-		query = query.where(scope)
-	# no ORDER BY: the groups' order does not matter, and sorting tens of thousands costs
-	return frappe.db.sql(query.get_sql() + " ORDER BY NULL")
+		by_month = by_month.where(scope)
+	months = by_month.as_("months")
+	packed = GroupConcat(Concat(months.month, " ", months.volume, " ", months.amount))
+	query = frappe.qb.from_(months).select(months.customer, packed).groupby(months.customer)
+	# no ORDER BY: the groups' order does not matter, and sorting thousands costs
+	for customer, text in frappe.db.sql(query.get_sql() + " ORDER BY NULL"):
+		for packed_month in text.split(","):
+			month_name, volume, amount = packed_month.split(" ")
+			yield customer, month_name, Decimal(volume), Decimal(amount)
 
 
 def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> list[tuple]:
@@ -489,7 +502,7 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 		.where(dealer.name.isin(list(dealers)))
 		.run(as_dict=True)
 	}
-	now, user = now_datetime(), frappe.session.user
+	now, user, posting_date = now_datetime(), frappe.session.user, today()
 	currency = frappe.get_cached_value("Company", policy.company, "default_currency")
 	names = dict(zip(new, reserve_names(len(new)), strict=True))
 	parents, updates, children = [], [], {"Rebate Settlement Slab": [], "Rebate Settlement Month": []}
@@ -516,7 +529,7 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 					policy.to_date,
 					policy.basis,
 					policy.calculation,
-					today(),
+					posting_date,
 					"Draft",
 					*(fields[f] for f in AMOUNT_FIELDS),
 				)
@@ -536,9 +549,12 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 		):
 			# the parent's name is unique, so its name and the row's place make a unique row name
 			# (tens of thousands of random hashes would cost more than the rows' insert)
+			# rendered as SQL here, the parent's name escaped once for all its rows
 			tag = "s" if doctype == "Rebate Settlement Slab" else "m"
+			quoted = sql_literal(parent)
 			children[doctype] += [
-				(f"{parent}-{tag}{idx}", parent, idx, *(row[fieldname] for fieldname in fieldnames))
+				f"({quoted[:-1]}-{tag}{idx}', {quoted}, {idx}, "
+				+ ", ".join([sql_literal(row[fieldname]) for fieldname in fieldnames])
 				for idx, row in enumerate(rows, 1)
 			]
 
@@ -593,6 +609,7 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 			[*child_columns, *fieldnames],
 			children[doctype],
 			constants={**same_for_all, "parentfield": parentfield},
+			rendered=True,
 		)
 	return {
 		"created": len(parents),
@@ -630,13 +647,19 @@ def is_unchanged(stored, fields: dict, stored_months: list[tuple], months: list[
 
 
 def insert_rows(
-	doctype: str, columns: list[str], rows: list[tuple], update: bool = False, constants: dict | None = None
+	doctype: str,
+	columns: list[str],
+	rows: list,
+	update: bool = False,
+	constants: dict | None = None,
+	rendered: bool = False,
 ) -> None:
 	"""One multi-row INSERT per 1,000 rows (``update``: existing rows take the new values;
-	``constants``: columns with the same value in every row, escaped once). Numbers are written as
-	numbers, strings and dates escaped by the driver: frappe.db.bulk_insert renders every value
-	through pypika, and even the driver's per-value escaping costs more than the database itself
-	at tens of thousands of rows. Columns are our own fieldnames."""
+	``constants``: columns with the same value in every row, escaped once; ``rendered``: each row
+	is already SQL text, its values joined up to the constants). Numbers are written as numbers,
+	strings and dates escaped here: frappe.db.bulk_insert renders every value through pypika, which
+	costs more than the database's own work at tens of thousands of rows. Columns are our own
+	fieldnames."""
 	if not rows:
 		return
 	constants = constants or {}
@@ -647,21 +670,24 @@ def insert_rows(
 		on_duplicate = " on duplicate key update " + ", ".join(
 			f"`{column}` = values(`{column}`)" for column in columns[1:]
 		)
+	if not rendered:
+		rows = ["(" + ", ".join([sql_literal(value) for value in row]) for row in rows]
 	for start in range(0, len(rows), 1000):
-		values = ", ".join(
-			"(" + ", ".join(map(sql_literal, row)) + tail for row in rows[start : start + 1000]
-		)
+		values = (tail + ", ").join(rows[start : start + 1000]) + tail
 		frappe.db.sql(f"insert into `tab{doctype}` ({fields}) values {values}{on_duplicate}")  # nosemgrep
 
 
 def sql_literal(value) -> str:
+	"""``value`` as SQL text in a statement run without parameters. Not frappe.db.escape: it doubles
+	every %, which only a parameterised statement undoes, so "100% 泵业" would be stored as "100%%"."""
+	kind = type(value)
+	if kind is int or kind is float:
+		return repr(value)
 	if value is None:
 		return "NULL"
-	if isinstance(value, bool):
+	if kind is bool:
 		return "1" if value else "0"
-	if isinstance(value, int | float):
-		return repr(value)
-	return frappe.db.escape(str(value))
+	return "'" + escape_string(str(value)) + "'"
 
 
 def reserve_names(count: int) -> list[str]:

@@ -31,8 +31,10 @@ def enforce(check, *args, **kwargs):
 
 def get_territory_tree() -> TerritoryTree:
 	"""The whole Territory tree in one query (a tree has hundreds of nodes, not millions)."""
-	rows = frappe.get_all("Territory", fields=["name", "parent_territory"], limit_page_length=0)
-	return TerritoryTree({row.name: row.parent_territory for row in rows})
+	territory = frappe.qb.DocType("Territory")
+	return TerritoryTree(
+		dict(frappe.qb.from_(territory).select(territory.name, territory.parent_territory).run())
+	)
 
 
 def dealers_in_territory(territory: str):

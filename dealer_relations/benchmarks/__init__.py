@@ -55,14 +55,17 @@ class Report:
 		return iter({**asdict(row), "ratio": row.ratio} for row in self.rows)
 
 
-def timed(fn, *args, repeat: int = 1, **kwargs) -> tuple[float, object]:
-	"""Best wall time of ``repeat`` calls (seconds) and the last result."""
-	best, result = None, None
-	for _ in range(max(1, repeat)):
+def timed(fn, *args, repeat: int = 1, min_seconds: float = 0.5, **kwargs) -> tuple[float, object]:
+	"""Best wall time (seconds) of at least ``repeat`` calls, and the last result. Calls of a few
+	milliseconds repeat until ``min_seconds`` have passed (at most 200 calls): on a shared machine
+	the best of three such calls measures the machine's hiccups more than the code."""
+	best, result, calls, spent = None, None, 0, 0.0
+	while calls < max(1, repeat) or (spent < min_seconds and calls < 200):
 		start = time.perf_counter()
 		result = fn(*args, **kwargs)
 		elapsed = time.perf_counter() - start
 		best = elapsed if best is None else min(best, elapsed)
+		calls, spent = calls + 1, spent + elapsed
 	return best, result
 
 

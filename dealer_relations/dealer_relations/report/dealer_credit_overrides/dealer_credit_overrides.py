@@ -50,9 +50,11 @@ def execute(filters=None):
 	currencies = {
 		c.name: c.default_currency for c in frappe.get_all("Company", fields=["name", "default_currency"])
 	}
+	# three reasons repeat over all rows: translate each once
+	reasons = {reason: _(reason) for reason in {row.block_reason for row in rows} if reason}
 	for row in rows:
 		row.currency = currencies.get(row.company)
-		row.block_reason = _(row.block_reason) if row.block_reason else row.block_reason
+		row.block_reason = reasons.get(row.block_reason, row.block_reason)
 	summary = [
 		{"label": _("Overrides"), "value": len(rows), "datatype": "Int", "indicator": "Orange"},
 		{

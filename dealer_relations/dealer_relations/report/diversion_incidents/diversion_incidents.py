@@ -22,21 +22,26 @@ def execute(filters=None):
 	rows = get_rows(filters)
 	tree = get_territory_tree()
 	confirmed = Counter(row.dealer for row in rows if row.docstatus == 1)
+	# a few territories, states and companies repeat over all rows: look each up once
+	regions = {name: region_of(name, tree) for name in {row.found_territory for row in rows} if name}
+	states = {
+		(state, docstatus): _(state) if state else _(("Draft", "Confirmed", "Cancelled")[docstatus])
+		for state, docstatus in {(row.workflow_state, row.docstatus) for row in rows}
+	}
+	currencies = {
+		company: frappe.get_cached_value("Company", company, "default_currency")
+		for company in {row.company for row in rows}
+	}
 	for row in rows:
-		row.region = region_of(row.found_territory, tree) if row.found_territory else None
-		row.status = (
-			_(row.workflow_state)
-			if row.workflow_state
-			else _(("Draft", "Confirmed", "Cancelled")[row.docstatus])
-		)
+		row.region = regions.get(row.found_territory)
+		row.status = states[row.workflow_state, row.docstatus]
 		row.repeat_offender = int(confirmed[row.dealer] > 1)
+		row.currency = currencies[row.company]
 	if filters.repeat_offenders_only:
 		rows = [row for row in rows if row.repeat_offender]
 	currency = (
 		frappe.get_cached_value("Company", filters.company, "default_currency") if filters.company else None
 	)
-	for row in rows:
-		row.currency = currency or frappe.get_cached_value("Company", row.company, "default_currency")
 	return get_columns(), rows, None, get_chart(rows), get_summary(rows, currency)
 
 
