@@ -232,13 +232,16 @@ def sum_volumes(policy, customers: list[str], from_date, to_date, cutoff=None) -
 	if scope := item_scope(policy, line):
 		by_month = by_month.where(scope)
 	months = by_month.as_("months")
-	packed = GroupConcat(Concat(months.month, " ", months.volume, " ", months.amount))
+	if policy.basis == QUANTITY:
+		packed = GroupConcat(Concat(months.month, " ", months.volume, " ", months.amount))
+	else:
+		packed = GroupConcat(Concat(months.month, " ", months.volume))
 	query = frappe.qb.from_(months).select(months.customer, packed).groupby(months.customer)
 	# no ORDER BY: the groups' order does not matter, and sorting thousands costs
 	for customer, text in frappe.db.sql(query.get_sql() + " ORDER BY NULL"):
 		for packed_month in text.split(","):
-			month_name, volume, amount = packed_month.split(" ")
-			yield customer, month_name, Decimal(volume), Decimal(amount)
+			month_name, volume, *amount = packed_month.split(" ")
+			yield customer, month_name, Decimal(volume), Decimal(amount[0]) if amount else ZERO
 
 
 def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> list[tuple]:
@@ -471,7 +474,7 @@ def run_year_end(policy: str, chunk_size: int = 1000, load_size: int = 20_000) -
 
 
 def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volumes) -> dict[str, int]:
-	lock_dealers(list(dealers))
+	info = {row.name: row for row in lock_dealers(list(dealers), ("dealer_name", "customer", "sales_rep"))}
 	settlement = frappe.qb.DocType("Rebate Settlement")
 	existing = {
 		row.dealer: row
@@ -494,14 +497,6 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 		[existing[dealer].name for dealer in dealers if dealer in existing and not existing[dealer].docstatus]
 	)
 	drafts, unchanged = [], 0
-	dealer = frappe.qb.DocType("Dealer")
-	info = {
-		row.name: row
-		for row in frappe.qb.from_(dealer)
-		.select(dealer.name, dealer.dealer_name, dealer.customer, dealer.sales_rep)
-		.where(dealer.name.isin(list(dealers)))
-		.run(as_dict=True)
-	}
 	now, user, posting_date = now_datetime(), frappe.session.user, today()
 	currency = frappe.get_cached_value("Company", policy.company, "default_currency")
 	names = dict(zip(new, reserve_names(len(new)), strict=True))

@@ -128,15 +128,22 @@ def split(names: list[str], size: int) -> list[list[str]]:
 	return [names[start : start + size] for start in range(0, len(names), max(1, size))]
 
 
-def lock_dealers(names: list[str]) -> None:
+def lock_dealers(names: list[str], fields: tuple[str, ...] = ()) -> list[frappe._dict]:
 	"""Row locks on the dealers (in name order, so two jobs never deadlock) until the job commits:
 	two workers handed the same dealers (a job delivered twice, two runs at once) take turns, and
-	the second sees what the first wrote."""
-	if names:
-		dealer = frappe.qb.DocType("Dealer")
-		frappe.qb.from_(dealer).select(dealer.name).where(dealer.name.isin(names)).orderby(
-			dealer.name
-		).for_update().run()
+	the second sees what the first wrote. Returns the locked rows with ``fields`` (read under the
+	lock, so current)."""
+	if not names:
+		return []
+	dealer = frappe.qb.DocType("Dealer")
+	return (
+		frappe.qb.from_(dealer)
+		.select(dealer.name, *(dealer[fieldname] for fieldname in fields))
+		.where(dealer.name.isin(names))
+		.orderby(dealer.name)
+		.for_update()
+		.run(as_dict=True)
+	)
 
 
 def enqueue_chunk_jobs(method: str, jobs: list[dict], job_id, queue: str = "long") -> int:

@@ -78,6 +78,13 @@ class RebateTerms:
 		# Derived once: the hot path (100,000 dealers) only bisects and multiplies.
 		object.__setattr__(self, "_mins", [slab.min_value for slab in self.slabs])
 		object.__setattr__(self, "_cent", cents(self.precision))
+		# incremental: what the full slabs below slab k earn (times 100), summed once here
+		below, total = [], ZERO
+		for idx, slab in enumerate(self.slabs):
+			below.append(total)
+			if idx + 1 < len(self.slabs):
+				total += (self.slabs[idx + 1].min_value - slab.min_value) * slab.rate
+		object.__setattr__(self, "_below", below)
 
 
 def check_period(from_date: date | None, to_date: date | None) -> None:
@@ -289,7 +296,7 @@ def check_posting_setup(
 # -- calculation ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SlabPortion:
 	"""Incremental breakdown: the part of the volume that fell into one slab and what it earned."""
 
@@ -301,7 +308,7 @@ class SlabPortion:
 	rebate: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RebateResult:
 	volume: Decimal
 	base: Decimal  # what the rates apply to (the volume, or the amount when volume is a quantity)
@@ -342,12 +349,8 @@ def _slab_rebate(terms: RebateTerms, volume: Decimal, base: Decimal, reached: in
 	top = terms.slabs[reached - 1]
 	if terms.calculation == RETROACTIVE:
 		return base * top.rate / HUNDRED + top.fixed_amount
-	amount = ZERO
-	for idx in range(reached):
-		slab = terms.slabs[idx]
-		upper = terms.slabs[idx + 1].min_value if idx + 1 < reached else volume
-		amount += (upper - slab.min_value) * slab.rate
-	amount = amount / HUNDRED
+	# the full slabs below the one reached, then the part of the volume inside it
+	amount = (terms._below[reached - 1] + (volume - top.min_value) * top.rate) / HUNDRED
 	if base != volume:
 		# Volume is a quantity: each slab's share of the quantity takes the same share of the amount.
 		amount = amount * base / volume if volume else ZERO

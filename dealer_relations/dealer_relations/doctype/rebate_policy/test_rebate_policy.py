@@ -18,7 +18,7 @@ from dealer_relations.tests.rebate_factories import (
 	make_rebate_dealer,
 	setup_rebate_accounts,
 )
-from dealer_relations.tests.utils import FrappeTestCase, get_company, make_user
+from dealer_relations.tests.utils import FrappeTestCase, get_company, make_customer, make_user
 
 test_ignore = REBATE_TEST_IGNORE
 
@@ -127,6 +127,26 @@ class TestRebatePolicy(FrappeTestCase):
 		self.assertEqual([(r.slab, r.volume) for r in first.slab_breakdown], [(2, 150_000)])
 		self.assertEqual(len(first.monthly_volume), 2 if day(20).month != day(30).month else 1)
 		self.assertTrue(frappe.db.get_value("Rebate Policy", policy.name, "settlements_created_on"))
+
+	def test_year_end_run_writes_names_as_typed_and_months_as_the_controller(self):
+		# the run writes with its own multi-row INSERT: a "%" in a name must be stored as typed,
+		# and its month rows must match what the settlement's own save computes
+		tier = make_tier("DR RB Percent Tier")
+		typed = f"100% 泵业 O'Brien {frappe.generate_hash(length=4)}"
+		dealer = make_rebate_dealer(tier=tier, customer=make_customer(typed))
+		make_invoice(dealer.customer, [(PUMP, 2, 10_000)], day(20))
+		make_invoice(dealer.customer, [(PUMP, 3, 10_000)], day(50))
+		policy = make_policy(tiers=[tier])
+		run_year_end(policy.name)
+		name = frappe.db.get_value("Rebate Settlement", {"rebate_policy": policy.name}, "name")
+		settlement = frappe.get_doc("Rebate Settlement", name)
+		self.assertEqual(settlement.dealer_name, typed)
+		written = [(row.month, row.volume, row.cumulative_volume) for row in settlement.monthly_volume]
+		self.assertEqual([row[1] for row in written], [20_000, 30_000])
+		settlement.save()
+		self.assertEqual(
+			[(row.month, row.volume, row.cumulative_volume) for row in settlement.monthly_volume], written
+		)
 
 	def test_create_settlements_needs_a_submitted_policy_and_permission(self):
 		from dealer_relations.rebates import create_settlements
