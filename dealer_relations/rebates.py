@@ -615,21 +615,24 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 
 
 def load_stored_months(drafts: list[str]) -> dict[str, list[tuple]]:
-	"""The month rows the drafts carry now, {settlement: [(month, volume)]} in one query."""
+	"""The month rows the drafts carry now, {settlement: [(month, volume)]} in one query, packed by
+	the database into one row per draft (a re-run compares tens of thousands of them)."""
 	if not drafts:
 		return {}
 	month = frappe.qb.DocType("Rebate Settlement Month")
-	stored: dict[str, list[tuple]] = {}
-	for parent, name, volume in (
+	query = (
 		frappe.qb.from_(month)
-		.select(month.parent, month.month, month.volume)
+		.select(month.parent, GroupConcat(Concat(month.idx, " ", month.month, " ", month.volume)))
 		.where(month.parent.isin(drafts))
 		.where(month.parenttype == "Rebate Settlement")
-		.orderby(month.parent)
-		.orderby(month.idx)
-		.run()
-	):
-		stored.setdefault(parent, []).append((name, round(float(volume), 6)))
+		.groupby(month.parent)
+	)
+	stored: dict[str, list[tuple]] = {}
+	for parent, text in frappe.db.sql(query.get_sql() + " ORDER BY NULL"):
+		rows = sorted(
+			(int(idx), name, volume) for idx, name, volume in (row.split(" ") for row in text.split(","))
+		)
+		stored[parent] = [(name, round(float(volume), 6)) for _idx, name, volume in rows]
 	return stored
 
 

@@ -85,15 +85,19 @@ def validate_override_author(doc) -> None:
 	enforce(check_override_reason_author, changed, reason, is_credit_controller())
 
 
-def load_dealer(name: str, lock: bool) -> frappe._dict:
-	"""The dealer's credit standing; ``lock`` takes its row lock (held until the submit commits)."""
+def load_dealer(customer: str, lock: bool) -> frappe._dict | None:
+	"""The credit standing of the customer's dealer, None when the customer is not a dealer (one
+	lookup on Dealer's unique customer index); ``lock`` takes the dealer's row lock (held until the
+	submit commits)."""
 	row = frappe.db.get_value(
 		"Dealer",
-		name,
+		{"customer": customer},
 		["name", "dealer_name", "status", "tier", "credit_grade", "credit_order_policy", "credit_limit"],
 		as_dict=True,
 		for_update=lock,
 	)
+	if not row:
+		return None
 	row.tier_default = (
 		frappe.get_cached_value("Dealer Tier", row.tier, "default_credit_limit") if row.tier else 0
 	)
@@ -125,10 +129,9 @@ def judge_document(doc, lock: bool) -> tuple[str, frappe._dict, CreditDecision] 
 	mode = credit_mode(doc.company)
 	if mode == OFF:
 		return None
-	dealer_name = dealer_of(doc.customer)
-	if not dealer_name:
+	dealer = load_dealer(doc.customer, lock=lock)
+	if not dealer:
 		return None
-	dealer = load_dealer(dealer_name, lock=lock)
 	return mode, dealer, decide(doc, dealer, lock=lock)
 
 

@@ -132,8 +132,9 @@ def get_chart(rows):
 	if not rows:
 		return None
 	diverted, fines = defaultdict(float), defaultdict(float)
+	unknown = _("Unknown")
 	for row in rows:
-		region = row.region or _("Unknown")
+		region = row.region or unknown
 		diverted[region] += flt(row.diverted_value)
 		fines[region] += flt(row.penalty_amount) if row.docstatus == 1 else 0
 	regions = sorted(diverted, key=lambda region: -diverted[region])
