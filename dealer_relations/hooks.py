@@ -83,6 +83,12 @@ doc_events = {
 	"Address": {
 		"validate": "dealer_relations.diversion.set_address_territory",
 	},
+	# The Territory tree is cached (detection and reports read it on every call): drop it on change.
+	"Territory": {
+		"on_update": "dealer_relations.utils.clear_territory_tree",
+		"on_trash": "dealer_relations.utils.clear_territory_tree",
+		"after_rename": "dealer_relations.utils.clear_territory_tree",
+	},
 	"Delivery Note": {
 		"before_submit": "dealer_relations.diversion.check_shipment",
 		"on_submit": "dealer_relations.diversion.open_incident_on_submit",

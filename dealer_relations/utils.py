@@ -29,12 +29,23 @@ def enforce(check, *args, **kwargs):
 	throw_violation(caught)
 
 
+TERRITORY_TREE_CACHE_KEY = "dealer_relations:territory_tree"
+
+
 def get_territory_tree() -> TerritoryTree:
-	"""The whole Territory tree in one query (a tree has hundreds of nodes, not millions)."""
-	territory = frappe.qb.DocType("Territory")
-	return TerritoryTree(
-		dict(frappe.qb.from_(territory).select(territory.name, territory.parent_territory).run())
-	)
+	"""The whole Territory tree (hundreds of nodes, not millions), from the site cache: the
+	diversion check on every delivery and the reports read it on every call. Territory's doc
+	events drop it on any change."""
+	parents = frappe.cache.get_value(TERRITORY_TREE_CACHE_KEY)
+	if parents is None:
+		territory = frappe.qb.DocType("Territory")
+		parents = dict(frappe.qb.from_(territory).select(territory.name, territory.parent_territory).run())
+		frappe.cache.set_value(TERRITORY_TREE_CACHE_KEY, parents)
+	return TerritoryTree(parents)
+
+
+def clear_territory_tree(*args, **kwargs) -> None:
+	frappe.cache.delete_value(TERRITORY_TREE_CACHE_KEY)
 
 
 def dealers_in_territory(territory: str):

@@ -48,7 +48,8 @@ def execute(filters=None):
 		limit_page_length=0,
 	)
 	currencies = {
-		c.name: c.default_currency for c in frappe.get_all("Company", fields=["name", "default_currency"])
+		company: frappe.get_cached_value("Company", company, "default_currency")
+		for company in {row.company for row in rows}
 	}
 	# three reasons repeat over all rows: translate each once
 	reasons = {reason: _(reason) for reason in {row.block_reason for row in rows} if reason}

@@ -11,7 +11,7 @@ from collections import Counter
 import frappe
 from frappe import _
 from frappe.query_builder import Criterion
-from frappe.utils import cint, date_diff, getdate, today
+from frappe.utils import add_days, cint, getdate, today
 
 from dealer_relations.engine.visits import (
 	FOLLOWED_UP_STATUSES,
@@ -31,24 +31,27 @@ def execute(filters=None):
 	if horizon < 0:
 		frappe.throw(_("Horizon (Days) cannot be negative"), title=_("Invalid Filters"))
 	as_of = getdate(today())
+	show_later = cint(filters.show_later)
 	rows = []
-	for dealer in load_dealers(filters):
-		bucket = plan_bucket(
-			getdate(dealer.next_visit_due) if dealer.next_visit_due else None, as_of, horizon
-		)
-		if bucket is None or (bucket == PLAN_LATER and not cint(filters.show_later)):
+	# without later visits, the database leaves out dealers due after the horizon
+	for dealer in load_dealers(filters, None if show_later else add_days(as_of, horizon)):
+		due = getdate(dealer.next_visit_due)
+		bucket = plan_bucket(due, as_of, horizon)
+		if bucket is None or (bucket == PLAN_LATER and not show_later):
 			continue
 		dealer.plan = bucket
-		dealer.days_to_due = date_diff(dealer.next_visit_due, as_of)
+		dealer.days_to_due = (due - as_of).days
 		rows.append(dealer)
 	rows.sort(key=lambda r: (r.next_visit_due, r.tier_rank or 99, r.dealer_name or ""))
 	return get_columns(), rows, None, get_chart(rows), get_summary(rows, horizon)
 
 
-def load_dealers(filters):
+def load_dealers(filters, due_by=None):
 	dealer = frappe.qb.DocType("Dealer")
 	tier = frappe.qb.DocType("Dealer Tier")
 	conditions = [dealer.status.isin(list(FOLLOWED_UP_STATUSES)), dealer.next_visit_due.isnotnull()]
+	if due_by:
+		conditions.append(dealer.next_visit_due <= due_by)
 	for field in ("company", "sales_rep", "tier"):
 		if filters.get(field):
 			conditions.append(dealer[field] == filters.get(field))
@@ -95,9 +98,8 @@ def get_columns():
 
 
 def get_chart(rows):
-	tiers = sorted(
-		{r.tier for r in rows if r.tier}, key=lambda t: min(r.tier_rank or 99 for r in rows if r.tier == t)
-	)
+	ranks = {r.tier: r.tier_rank or 99 for r in rows if r.tier}
+	tiers = sorted(ranks, key=ranks.get)
 	counts = Counter((r.tier, r.plan) for r in rows)
 	return {
 		"data": {
