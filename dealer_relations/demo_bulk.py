@@ -13,9 +13,12 @@ ERPNext wrote it, so ERPNext's ledgers, reports and the app's queries read the b
 they read real ones. Rows are generated and written a chunk at a time: memory stays flat whatever
 the number of lines.
 
+Visit logs are copied the same way. Diversion incidents and credit overrides, a few hundred, are
+made with the app's own code (the workflow confirms incidents and posts their fines).
+
 What the bulk rows lack (also in the README): no Version / Comment / activity log rows, no
-Dealer Visit Logs, no Delivery Notes or stock ledger (items are non-stock), invoices not linked to
-Sales Orders; one Payment Entry per invoice.
+Delivery Notes or stock ledger (items are non-stock), invoices not linked to Sales Orders; one
+Payment Entry per invoice.
 """
 
 from __future__ import annotations

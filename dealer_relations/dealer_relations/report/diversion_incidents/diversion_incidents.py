@@ -135,15 +135,16 @@ def get_chart(rows):
 	unknown = _("Unknown")
 	for row in rows:
 		region = row.region or unknown
-		diverted[region] += flt(row.diverted_value)
-		fines[region] += flt(row.penalty_amount) if row.docstatus == 1 else 0
+		diverted[region] += float(row.diverted_value or 0)
+		if row.docstatus == 1:
+			fines[region] += float(row.penalty_amount or 0)
 	regions = sorted(diverted, key=lambda region: -diverted[region])
 	return {
 		"data": {
 			"labels": regions,
 			"datasets": [
 				{"name": _("Diverted Value"), "values": [diverted[r] for r in regions]},
-				{"name": _("Fine"), "values": [fines[r] for r in regions]},
+				{"name": _("Fine"), "values": [fines.get(r, 0.0) for r in regions]},
 			],
 		},
 		"type": "bar",
@@ -153,28 +154,31 @@ def get_chart(rows):
 
 def get_summary(rows, currency):
 	precision = frappe.get_precision("Diversion Incident", "penalty_amount") or 2
-	confirmed = [row for row in rows if row.docstatus == 1]
+	confirmed = diverted = fines = 0
+	offenders = set()
+	for row in rows:
+		diverted += float(row.diverted_value or 0)
+		if row.docstatus == 1:
+			confirmed += 1
+			fines += float(row.penalty_amount or 0)
+		if row.repeat_offender:
+			offenders.add(row.dealer)
 	return [
 		{"label": _("Incidents"), "value": len(rows), "datatype": "Int", "indicator": "Blue"},
-		{"label": _("Confirmed"), "value": len(confirmed), "datatype": "Int", "indicator": "Red"},
+		{"label": _("Confirmed"), "value": confirmed, "datatype": "Int", "indicator": "Red"},
 		{
 			"label": _("Diverted Value"),
-			"value": flt(sum(flt(row.diverted_value) for row in rows), precision),
+			"value": flt(diverted, precision),
 			"datatype": "Currency",
 			"currency": currency,
 			"indicator": "Orange",
 		},
 		{
 			"label": _("Fines Levied"),
-			"value": flt(sum(flt(row.penalty_amount) for row in confirmed), precision),
+			"value": flt(fines, precision),
 			"datatype": "Currency",
 			"currency": currency,
 			"indicator": "Red",
 		},
-		{
-			"label": _("Repeat Offenders"),
-			"value": len({row.dealer for row in rows if row.repeat_offender}),
-			"datatype": "Int",
-			"indicator": "Red",
-		},
+		{"label": _("Repeat Offenders"), "value": len(offenders), "datatype": "Int", "indicator": "Red"},
 	]
