@@ -45,7 +45,29 @@ def load_rows(filters, as_of=None) -> list[frappe._dict]:
 	override = frappe.qb.DocType("Dealer Credit Override")
 
 	dealer_customers = frappe.qb.from_(dealer).select(dealer.customer)
-	vouchers = (
+	# What is owed, as the credit check reads it (one meaning of exposure on the report and at
+	# submit): the open invoices through the index that holds their outstanding amounts, and the
+	# Payment Ledger's balances against anything else (payments and journal entries not set against
+	# an invoice). A dealer's paid history is never read.
+	invoice = frappe.qb.DocType("Sales Invoice")
+	open_invoices = (
+		frappe.qb.from_(invoice)
+		.join(company)
+		.on(company.name == invoice.company)
+		.select(
+			invoice.customer.as_("party"),
+			invoice.company.as_("company"),
+			Case()
+			.when(invoice.party_account_currency == company.default_currency, invoice.outstanding_amount)
+			.else_(invoice.outstanding_amount * invoice.conversion_rate)
+			.as_("balance"),
+			invoice.due_date.as_("due_date"),
+		)
+		.where(invoice.customer.isin(dealer_customers))
+		.where(invoice.outstanding_amount != 0)
+		.where(invoice.docstatus == 1)
+	).as_("open_invoices")
+	other_balances = (
 		frappe.qb.from_(ple)
 		.select(
 			ple.party.as_("party"),
@@ -55,31 +77,15 @@ def load_rows(filters, as_of=None) -> list[frappe._dict]:
 		)
 		.where(ple.party_type == "Customer")
 		.where(ple.party.isin(dealer_customers))
+		.where(ple.against_voucher_type != "Sales Invoice")
 		.where(ple.delinked == 0)
 		.where(ple.account_type == "Receivable")
 		.groupby(ple.party, ple.company, ple.against_voucher_type, ple.against_voucher_no)
-	).as_("vouchers")
-	days = DateDiff(as_of, Coalesce(vouchers.due_date, as_of))
-	owed = vouchers.balance > 0
-	bucket_sums = []
-	for fieldname, low, high in BUCKETS:
-		condition = owed
-		if low is not None:
-			condition = condition & (days >= low)
-		if high is not None:
-			condition = condition & (days <= high)
-		bucket_sums.append(Sum(Case().when(condition, vouchers.balance).else_(0)).as_(fieldname))
-	receivables = (
-		frappe.qb.from_(vouchers)
-		.select(
-			vouchers.party,
-			vouchers.company,
-			Sum(Case().when(owed, vouchers.balance).else_(0)).as_("outstanding"),
-			Sum(Case().when(vouchers.balance < 0, -vouchers.balance).else_(0)).as_("advances"),
-			*bucket_sums,
-		)
-		.groupby(vouchers.party, vouchers.company)
-	).as_("receivables")
+		.having(Sum(ple.amount) != 0)
+	).as_("other_balances")
+	invoice_sums = receivable_sums(open_invoices, as_of, "invoice_sums")
+	other_sums = receivable_sums(other_balances, as_of, "other_sums")
+
 	unbilled = (
 		frappe.qb.from_(order)
 		.select(
@@ -117,8 +123,10 @@ def load_rows(filters, as_of=None) -> list[frappe._dict]:
 		.on(tier.name == dealer.tier)
 		.left_join(company)
 		.on(company.name == dealer.company)
-		.left_join(receivables)
-		.on((receivables.party == dealer.customer) & (receivables.company == dealer.company))
+		.left_join(invoice_sums)
+		.on((invoice_sums.party == dealer.customer) & (invoice_sums.company == dealer.company))
+		.left_join(other_sums)
+		.on((other_sums.party == dealer.customer) & (other_sums.company == dealer.company))
 		.left_join(unbilled)
 		.on((unbilled.customer == dealer.customer) & (unbilled.company == dealer.company))
 		.left_join(last_override)
@@ -134,11 +142,9 @@ def load_rows(filters, as_of=None) -> list[frappe._dict]:
 			dealer.credit_limit.as_("dealer_credit_limit"),
 			tier.default_credit_limit,
 			company.default_currency.as_("currency"),
-			Coalesce(receivables.outstanding, 0).as_("outstanding"),
-			Coalesce(receivables.advances, 0).as_("advances"),
 			*[
-				Coalesce(getattr(receivables, fieldname), 0).as_(fieldname)
-				for fieldname, _low, _high in BUCKETS
+				(Coalesce(invoice_sums[fieldname], 0) + Coalesce(other_sums[fieldname], 0)).as_(fieldname)
+				for fieldname in ("outstanding", "advances", *(bucket[0] for bucket in BUCKETS))
 			],
 			Coalesce(unbilled.unbilled, 0).as_("unbilled_orders"),
 			last_override.overridden_on.as_("last_override_on"),
@@ -155,6 +161,32 @@ def load_rows(filters, as_of=None) -> list[frappe._dict]:
 		row.available_credit = float(limit - exposure) if limit is not None else None
 		row.over_limit = int(limit is not None and exposure > limit)
 	return rows
+
+
+def receivable_sums(balances, as_of, alias: str):
+	"""Per customer and company: what is owed, advances, and what is owed by days overdue, from
+	rows of (party, company, balance, due_date)."""
+	days = DateDiff(as_of, Coalesce(balances.due_date, as_of))
+	owed = balances.balance > 0
+	bucket_sums = []
+	for fieldname, low, high in BUCKETS:
+		condition = owed
+		if low is not None:
+			condition = condition & (days >= low)
+		if high is not None:
+			condition = condition & (days <= high)
+		bucket_sums.append(Sum(Case().when(condition, balances.balance).else_(0)).as_(fieldname))
+	return (
+		frappe.qb.from_(balances)
+		.select(
+			balances.party,
+			balances.company,
+			Sum(Case().when(owed, balances.balance).else_(0)).as_("outstanding"),
+			Sum(Case().when(balances.balance < 0, -balances.balance).else_(0)).as_("advances"),
+			*bucket_sums,
+		)
+		.groupby(balances.party, balances.company)
+	).as_(alias)
 
 
 @frappe.whitelist()

@@ -4,6 +4,7 @@
 import frappe
 from frappe.utils import add_days, today
 
+from dealer_relations.credit import get_exposure
 from dealer_relations.dealer_relations.report.dealer_credit_exposure.dealer_credit_exposure import (
 	execute,
 	get_dealers_over_limit,
@@ -61,6 +62,12 @@ class TestDealerCreditExposure(FrappeTestCase):
 			(1000, 2000, 4000, 5000),
 		)
 		self.assertEqual(row.over_limit, 1)
+		# one meaning of exposure: the report's equals what the submit check reads
+		checked = get_exposure(self.mine.customer, self.mine.company)
+		self.assertEqual(
+			(row.outstanding, row.advances, row.unbilled_orders),
+			(float(checked.outstanding), float(checked.unallocated_advances), float(checked.unbilled_orders)),
+		)
 		self.assertIn("B", chart["data"]["labels"])
 		currency_columns = [c for c in columns if c["fieldtype"] == "Currency"]
 		self.assertTrue(all(c["options"] == "currency" for c in currency_columns))
