@@ -69,6 +69,25 @@ def timed(fn, *args, repeat: int = 1, min_seconds: float = 0.5, **kwargs) -> tup
 	return best, result
 
 
+def timed_pair(fn, floor_fn, repeat: int = 3, min_seconds: float = 0.5) -> tuple[float, float, object]:
+	"""Best wall times (seconds) of ``fn`` and of its floor, called in turns (at least ``repeat``
+	pairs, more while under ``min_seconds``), and ``fn``'s last result. Taking turns puts both
+	sides of a ratio through the same moments of a shared machine."""
+	best = best_floor = result = None
+	pairs, spent = 0, 0.0
+	while pairs < max(1, repeat) or (spent < min_seconds and pairs < 200):
+		start = time.perf_counter()
+		floor_fn()
+		floor_elapsed = time.perf_counter() - start
+		start = time.perf_counter()
+		result = fn()
+		elapsed = time.perf_counter() - start
+		best = elapsed if best is None else min(best, elapsed)
+		best_floor = floor_elapsed if best_floor is None else min(best_floor, floor_elapsed)
+		pairs, spent = pairs + 1, spent + elapsed + floor_elapsed
+	return best, best_floor, result
+
+
 def format_row(row: Row) -> str:
 	ratio = f"{row.ratio:6.2f}x" if row.ratio is not None else "      -"
 	target = (

@@ -21,7 +21,7 @@ import frappe
 from frappe.modules import get_module_path, scrub
 from frappe.utils import add_months, today
 
-from dealer_relations.benchmarks import Report, Row, timed
+from dealer_relations.benchmarks import Report, Row, timed, timed_pair
 
 APP = "dealer_relations"
 SCOPE_FILTERS = ("company", "from_date", "to_date", "as_of", "report_date")
@@ -119,13 +119,13 @@ def measure(report: Report, name: str, module: str, values: dict, repeat: int) -
 	execute(filters)  # warm caches
 	with recorded_queries() as queries:
 		result = execute(filters)
-	seconds, _ = timed(execute, filters, repeat=repeat)
 	rows = len(result[1]) if isinstance(result, list | tuple) and len(result) > 1 and result[1] else 0
 	if not queries:
+		seconds, _ = timed(execute, filters, repeat=repeat)
 		report.add(Row(f"report: {name}", seconds, note=f"{rows} rows, no SQL"))
 		return
 	slowest = max(queries, key=lambda q: q[0])[1]
-	floor, _ = timed(frappe.db.sql, slowest, repeat=repeat)
+	seconds, floor, _ = timed_pair(lambda: execute(filters), lambda: frappe.db.sql(slowest), repeat=repeat)
 	report.add(
 		Row(
 			f"report: {name}",
