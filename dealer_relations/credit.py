@@ -14,6 +14,7 @@ from frappe import _
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, CustomFunction, Max, Min, Sum
 from frappe.utils import add_months, cint, flt, getdate, now_datetime, today
+from pypika.terms import ValueWrapper
 
 from dealer_relations.engine.credit import (
 	DEFAULT_GRADE_BANDS,
@@ -597,11 +598,7 @@ def get_exposure(customer: str, company: str, lock: bool = False, exclude: str |
 	"""
 	invoice = frappe.qb.DocType("Sales Invoice")
 	company_currency = frappe.get_cached_value("Company", company, "default_currency")
-	in_company_currency = (
-		Case()
-		.when(invoice.party_account_currency == company_currency, invoice.outstanding_amount)
-		.else_(invoice.outstanding_amount * invoice.conversion_rate)
-	)
+	in_company_currency = open_amount(invoice, ValueWrapper(company_currency))
 	open_invoices = (
 		frappe.qb.from_(invoice)
 		.select(
@@ -615,16 +612,10 @@ def get_exposure(customer: str, company: str, lock: bool = False, exclude: str |
 	)
 	ple = frappe.qb.DocType("Payment Ledger Entry")
 	other_balances = (
-		frappe.qb.from_(ple)
+		balances_not_against_invoices(ple)
 		.select(Sum(ple.amount).as_("balance"))
 		.where(ple.party == customer)
-		.where(ple.against_voucher_type != "Sales Invoice")
-		.where(ple.party_type == "Customer")
 		.where(ple.company == company)
-		.where(ple.delinked == 0)
-		.where(ple.account_type == "Receivable")
-		.groupby(ple.against_voucher_type, ple.against_voucher_no)
-		.having(Sum(ple.amount) != 0)
 	)
 	order = frappe.qb.DocType("Sales Order")
 	unbilled = (
@@ -647,6 +638,30 @@ def get_exposure(customer: str, company: str, lock: bool = False, exclude: str |
 		outstanding=sum((v for v in values if v > 0), Decimal(0)),
 		unbilled_orders=D(unbilled_amount),
 		unallocated_advances=-sum((v for v in values if v < 0), Decimal(0)),
+	)
+
+
+def open_amount(invoice, company_currency):
+	"""An open Sales Invoice's outstanding amount in the company's currency: ERPNext keeps it in the
+	party account's currency, converted at the invoice's rate when that is not the company's."""
+	return (
+		Case()
+		.when(invoice.party_account_currency == company_currency, invoice.outstanding_amount)
+		.else_(invoice.outstanding_amount * invoice.conversion_rate)
+	)
+
+
+def balances_not_against_invoices(ple):
+	"""Customers' receivable ledger balances per voucher that is not a Sales Invoice (payments and
+	journal entries not set against one); callers select and narrow to their customers."""
+	return (
+		frappe.qb.from_(ple)
+		.where(ple.party_type == "Customer")
+		.where(ple.against_voucher_type != "Sales Invoice")
+		.where(ple.delinked == 0)
+		.where(ple.account_type == "Receivable")
+		.groupby(ple.against_voucher_type, ple.against_voucher_no)
+		.having(Sum(ple.amount) != 0)
 	)
 
 

@@ -238,10 +238,18 @@ def sum_volumes(policy, customers: list[str], from_date, to_date, cutoff=None) -
 		packed = GroupConcat(Concat(months.month, " ", months.volume))
 	query = frappe.qb.from_(months).select(months.customer, packed).groupby(months.customer)
 	# no ORDER BY: the groups' order does not matter, and sorting thousands costs
-	for customer, text in frappe.db.sql(query.get_sql() + " ORDER BY NULL"):
+	for customer, text in packed_rows(query):
 		for packed_month in text.split(","):
 			month_name, volume, *amount = packed_month.split(" ")
 			yield customer, month_name, Decimal(volume), Decimal(amount[0]) if amount else ZERO
+
+
+def packed_rows(query) -> list[tuple]:
+	"""Rows of a query whose last column is a GROUP_CONCAT, groups in no particular order. A site
+	with a short group_concat_max_len would get silently cut lists, so the session allows 16 MiB
+	(a dealer's months take a few hundred bytes)."""
+	frappe.db.sql("set session group_concat_max_len = greatest(@@session.group_concat_max_len, 16777216)")
+	return frappe.db.sql(query.get_sql() + " ORDER BY NULL")
 
 
 def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> list[tuple]:
@@ -624,7 +632,7 @@ def load_stored_months(drafts: list[str]) -> dict[str, list[tuple]]:
 		.groupby(month.parent)
 	)
 	stored: dict[str, list[tuple]] = {}
-	for parent, text in frappe.db.sql(query.get_sql() + " ORDER BY NULL"):
+	for parent, text in packed_rows(query):
 		rows = sorted(
 			(int(idx), name, volume) for idx, name, volume in (row.split(" ") for row in text.split(","))
 		)
@@ -657,7 +665,7 @@ def insert_rows(
 	if not rows:
 		return
 	constants = constants or {}
-	types = json_column_types(doctype)
+	types = json_column_types(doctype, columns)
 	spec = ", ".join(f"`{column}` {types[column]} path '$[{index}]'" for index, column in enumerate(columns))
 	target = ", ".join(f"`{column}`" for column in [*columns, *constants])
 	select = ", ".join(
@@ -678,12 +686,14 @@ def insert_rows(
 		)
 
 
-_column_types: dict[str, dict[str, str]] = {}
+_column_types: dict[tuple[str, str], dict[str, str]] = {}
 
 
-def json_column_types(doctype: str) -> dict[str, str]:
-	"""{column: the JSON_TABLE type that reads it} of the doctype's table, read once per process."""
-	if doctype not in _column_types:
+def json_column_types(doctype: str, columns: list[str]) -> dict[str, str]:
+	"""{column: the JSON_TABLE type that reads it} of the doctype's table, read once per site and
+	process (again when a column is new to it, as after a migrate in a long-running worker)."""
+	key = (frappe.local.site, doctype)
+	if key not in _column_types or not set(columns) <= set(_column_types[key]):
 		types = {}
 		for column, column_type in frappe.db.sql(
 			"select column_name, column_type from information_schema.columns "
@@ -696,8 +706,8 @@ def json_column_types(doctype: str) -> dict[str, str]:
 			elif "text" in kind or "blob" in kind:
 				kind = "longtext"
 			types[column] = kind
-		_column_types[doctype] = types
-	return _column_types[doctype]
+		_column_types[key] = types
+	return _column_types[key]
 
 
 def reserve_names(count: int) -> list[str]:

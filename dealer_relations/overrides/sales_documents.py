@@ -56,7 +56,7 @@ def before_submit(doc, method=None):
 def before_update_after_submit(doc, method=None):
 	"""ERPNext re-checks a submitted order's credit when it changes; for a dealer the app's check
 	at submit was the judgement, so ERPNext's stands down here too."""
-	if credit_mode(doc.company) != OFF and dealer_of(doc.customer):
+	if credit_mode(doc.company) != OFF and load_dealer(doc.customer, lock=False):
 		stand_down_erpnext_check(doc)
 
 
@@ -65,11 +65,6 @@ def before_update_after_submit(doc, method=None):
 
 def credit_mode(company: str) -> str:
 	return get_company_settings(company).get("credit_enforcement") or ENFORCE
-
-
-def dealer_of(customer: str) -> str | None:
-	"""One indexed lookup: the Customer's dealer link maintained by the Dealer."""
-	return frappe.db.get_value("Customer", customer, "dealer")
 
 
 def is_credit_controller() -> bool:

@@ -15,7 +15,7 @@ from frappe.query_builder import Case, Criterion
 from frappe.query_builder.functions import Coalesce, Max, Sum
 from frappe.utils import flt, getdate, today
 
-from dealer_relations.credit import D, DateDiff
+from dealer_relations.credit import D, DateDiff, balances_not_against_invoices, open_amount
 from dealer_relations.engine.credit import effective_limit
 from dealer_relations.utils import dealers_in_territory, permitted_dealers
 
@@ -57,10 +57,7 @@ def load_rows(filters, as_of=None) -> list[frappe._dict]:
 		.select(
 			invoice.customer.as_("party"),
 			invoice.company.as_("company"),
-			Case()
-			.when(invoice.party_account_currency == company.default_currency, invoice.outstanding_amount)
-			.else_(invoice.outstanding_amount * invoice.conversion_rate)
-			.as_("balance"),
+			open_amount(invoice, company.default_currency).as_("balance"),
 			invoice.due_date.as_("due_date"),
 		)
 		.where(invoice.customer.isin(dealer_customers))
@@ -68,20 +65,15 @@ def load_rows(filters, as_of=None) -> list[frappe._dict]:
 		.where(invoice.docstatus == 1)
 	).as_("open_invoices")
 	other_balances = (
-		frappe.qb.from_(ple)
+		balances_not_against_invoices(ple)
 		.select(
 			ple.party.as_("party"),
 			ple.company.as_("company"),
 			Sum(ple.amount).as_("balance"),
 			Max(ple.due_date).as_("due_date"),
 		)
-		.where(ple.party_type == "Customer")
 		.where(ple.party.isin(dealer_customers))
-		.where(ple.against_voucher_type != "Sales Invoice")
-		.where(ple.delinked == 0)
-		.where(ple.account_type == "Receivable")
-		.groupby(ple.party, ple.company, ple.against_voucher_type, ple.against_voucher_no)
-		.having(Sum(ple.amount) != 0)
+		.groupby(ple.party, ple.company)
 	).as_("other_balances")
 	invoice_sums = receivable_sums(open_invoices, as_of, "invoice_sums")
 	other_sums = receivable_sums(other_balances, as_of, "other_sums")
