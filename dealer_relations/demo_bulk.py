@@ -161,7 +161,6 @@ def clear_bulk_data() -> dict:
 		for parent, child in (
 			("Dealer Credit Rating", "Dealer Credit Rating Factor"),
 			("Rebate Settlement", "Rebate Settlement Slab"),
-			("Rebate Settlement", "Rebate Settlement Month"),
 		):
 			parents = frappe.get_all(parent, filters={"dealer": ("in", chunk)}, pluck="name")
 			if parents:

@@ -57,8 +57,9 @@ AMOUNT_FIELDS = (
 	"diversion_deduction",
 	"net_rebate",
 )
+# ...and the months, one JSON value per settlement (see monthly_volume_json).
+COMPUTED_FIELDS = (*AMOUNT_FIELDS, "monthly_volume")
 SLAB_FIELDS = ("slab", "min_value", "upper_value", "volume", "rate", "rebate")
-MONTH_FIELDS = ("month", "volume", "cumulative_volume")
 
 
 # -- policy -----------------------------------------------------------------------------------------
@@ -346,8 +347,8 @@ def load_forfeits(dealers: list[str], from_date, to_date) -> dict[str, Decimal]:
 # -- settlements ------------------------------------------------------------------------------------
 
 
-def settlement_values(terms: RebateTerms, volume: DealerVolume) -> tuple[dict, list[dict], list[dict]]:
-	"""(fields, slab rows, month rows) of a settlement, as the controller and the run store them."""
+def settlement_values(terms: RebateTerms, volume: DealerVolume) -> tuple[dict, list[dict]]:
+	"""(fields, slab rows) of a settlement, as the controller and the run store them."""
 	result: RebateResult = calculate_rebate(
 		terms, volume.volume, volume.base, volume.prior_volume, volume.forfeit_percent, with_breakdown=True
 	)
@@ -375,13 +376,29 @@ def settlement_values(terms: RebateTerms, volume: DealerVolume) -> tuple[dict, l
 		}
 		for portion in result.breakdown
 	]
+	fields["monthly_volume"] = monthly_volume_json(volume.by_month)
+	return fields, slabs
+
+
+def monthly_volume_json(by_month: dict[str, Decimal]) -> str:
+	"""The period's months as one compact JSON list of {month, volume, cumulative_volume}.
+
+	A settlement's months are a snapshot shown on its form and statement, never queried row by
+	row: one value per settlement lets the year-end run write one row per dealer instead of a
+	dozen, and lets a re-run compare a draft's months as one string. The same input always gives
+	the same text."""
 	months, cumulative = [], ZERO
-	for month in sorted(volume.by_month):
-		cumulative += volume.by_month[month]
+	for month in sorted(by_month):
+		cumulative += by_month[month]
 		months.append(
-			{"month": month, "volume": float(volume.by_month[month]), "cumulative_volume": float(cumulative)}
+			{"month": month, "volume": float(by_month[month]), "cumulative_volume": float(cumulative)}
 		)
-	return fields, slabs, months
+	return json.dumps(months, separators=(",", ":"))
+
+
+def monthly_volume_rows(value: str | None) -> list[frappe._dict]:
+	"""A settlement's stored months as rows (row.month, row.volume, row.cumulative_volume)."""
+	return [frappe._dict(row) for row in json.loads(value or "[]")]
 
 
 @frappe.whitelist()
@@ -492,7 +509,7 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 				settlement.name,
 				settlement.dealer,
 				settlement.docstatus,
-				*(settlement[fieldname] for fieldname in AMOUNT_FIELDS),
+				*(settlement[fieldname] for fieldname in COMPUTED_FIELDS),
 			)
 			.where(settlement.rebate_policy == policy.name)
 			.where(settlement.dealer.isin(list(dealers)))
@@ -501,16 +518,13 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 		)
 	}
 	new = [dealer for dealer in dealers if dealer not in existing]
-	stored_months = load_stored_months(
-		[existing[dealer].name for dealer in dealers if dealer in existing and not existing[dealer].docstatus]
-	)
 	drafts, unchanged = [], 0
 	now, user, posting_date = now_datetime(), frappe.session.user, today()
 	currency = frappe.get_cached_value("Company", policy.company, "default_currency")
 	names = dict(zip(new, reserve_names(len(new)), strict=True))
-	parents, updates, children = [], [], {"Rebate Settlement Slab": [], "Rebate Settlement Month": []}
+	parents, updates, slab_rows = [], [], []
 	for dealer in dealers:
-		fields, slabs, months = settlement_values(terms, volumes[dealer])
+		fields, slabs = settlement_values(terms, volumes[dealer])
 		if dealer in names:
 			parent = names[dealer]
 			parents.append(
@@ -534,29 +548,24 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 					policy.calculation,
 					posting_date,
 					"Draft",
-					*(fields[f] for f in AMOUNT_FIELDS),
+					*(fields[f] for f in COMPUTED_FIELDS),
 				)
 			)
 		elif existing[dealer].docstatus == 0:
 			parent = existing[dealer].name
-			if is_unchanged(existing[dealer], fields, stored_months.get(parent, []), months):
+			if is_unchanged(existing[dealer], fields):
 				unchanged += 1
 				continue
 			drafts.append(parent)
-			updates.append((parent, now, user, *(fields[f] for f in AMOUNT_FIELDS)))
+			updates.append((parent, now, user, *(fields[f] for f in COMPUTED_FIELDS)))
 		else:
 			continue
-		for doctype, rows, fieldnames in (
-			("Rebate Settlement Slab", slabs, SLAB_FIELDS),
-			("Rebate Settlement Month", months, MONTH_FIELDS),
-		):
-			# the parent's name is unique, so its name and the row's place make a unique row name
-			# (tens of thousands of random hashes would cost more than the rows' insert)
-			tag = "s" if doctype == "Rebate Settlement Slab" else "m"
-			children[doctype] += [
-				(f"{parent}-{tag}{idx}", parent, idx, *[row[fieldname] for fieldname in fieldnames])
-				for idx, row in enumerate(rows, 1)
-			]
+		# the parent's name is unique, so its name and the row's place make a unique row name
+		# (thousands of random hashes would cost more than the rows' insert)
+		slab_rows += [
+			(f"{parent}-s{idx}", parent, idx, *[row[fieldname] for fieldname in SLAB_FIELDS])
+			for idx, row in enumerate(slabs, 1)
+		]
 
 	insert_rows(
 		"Rebate Settlement",
@@ -580,36 +589,32 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 			"calculation",
 			"posting_date",
 			"workflow_state",
-			*AMOUNT_FIELDS,
+			*COMPUTED_FIELDS,
 		],
 		parents,
 	)
 	if drafts:
-		for doctype in children:
-			frappe.db.delete(doctype, {"parent": ("in", drafts), "parenttype": "Rebate Settlement"})
+		frappe.db.delete(
+			"Rebate Settlement Slab", {"parent": ("in", drafts), "parenttype": "Rebate Settlement"}
+		)
 		# The drafts exist: each row updates its settlement's amounts in the same statement.
 		insert_rows(
-			"Rebate Settlement", ["name", "modified", "modified_by", *AMOUNT_FIELDS], updates, update=True
+			"Rebate Settlement", ["name", "modified", "modified_by", *COMPUTED_FIELDS], updates, update=True
 		)
-	child_columns = ["name", "parent", "idx"]
-	same_for_all = {
-		"parenttype": "Rebate Settlement",
-		"owner": user,
-		"modified_by": user,
-		"creation": now,
-		"modified": now,
-		"docstatus": 0,
-	}
-	for doctype, parentfield, fieldnames in (
-		("Rebate Settlement Slab", "slab_breakdown", SLAB_FIELDS),
-		("Rebate Settlement Month", "monthly_volume", MONTH_FIELDS),
-	):
-		insert_rows(
-			doctype,
-			[*child_columns, *fieldnames],
-			children[doctype],
-			constants={**same_for_all, "parentfield": parentfield},
-		)
+	insert_rows(
+		"Rebate Settlement Slab",
+		["name", "parent", "idx", *SLAB_FIELDS],
+		slab_rows,
+		constants={
+			"parenttype": "Rebate Settlement",
+			"parentfield": "slab_breakdown",
+			"owner": user,
+			"modified_by": user,
+			"creation": now,
+			"modified": now,
+			"docstatus": 0,
+		},
+	)
 	return {
 		"created": len(parents),
 		"refreshed": len(drafts),
@@ -618,34 +623,12 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 	}
 
 
-def load_stored_months(drafts: list[str]) -> dict[str, list[tuple]]:
-	"""The month rows the drafts carry now, {settlement: [(month, volume)]} in one query, packed by
-	the database into one row per draft (a re-run compares tens of thousands of them)."""
-	if not drafts:
-		return {}
-	month = frappe.qb.DocType("Rebate Settlement Month")
-	query = (
-		frappe.qb.from_(month)
-		.select(month.parent, GroupConcat(Concat(month.idx, " ", month.month, " ", month.volume)))
-		.where(month.parent.isin(drafts))
-		.where(month.parenttype == "Rebate Settlement")
-		.groupby(month.parent)
-	)
-	stored: dict[str, list[tuple]] = {}
-	for parent, text in packed_rows(query):
-		rows = sorted(
-			(int(idx), name, volume) for idx, name, volume in (row.split(" ") for row in text.split(","))
-		)
-		stored[parent] = [(name, round(float(volume), 6)) for _idx, name, volume in rows]
-	return stored
-
-
-def is_unchanged(stored, fields: dict, stored_months: list[tuple], months: list[dict]) -> bool:
+def is_unchanged(stored, fields: dict) -> bool:
 	"""A draft whose amounts and months already match needs no write (re-runs stay cheap). The
 	slab rows follow from the volume and the submitted policy's slabs, so they match too."""
 	if any(abs((stored[fieldname] or 0) - fields[fieldname]) > 1e-6 for fieldname in AMOUNT_FIELDS):
 		return False
-	return stored_months == [(row["month"], round(row["volume"], 6)) for row in months]
+	return stored.monthly_volume == fields["monthly_volume"]
 
 
 def insert_rows(

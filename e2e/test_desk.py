@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from conftest import REP
@@ -223,9 +224,22 @@ def test_accountant_rebate_policy_and_reports(accountant):
 		"frappe.client.get_list",
 		doctype="Rebate Settlement",
 		filters={"rebate_policy": policy},
-		fields=["dealer"],
+		fields=["name", "dealer", "monthly_volume"],
 		limit_page_length=1,
 	)[0]
+	accountant.goto(f"rebate-settlement/{settlement['name']}")
+	accountant.page.wait_for_function(
+		"(n) => window.cur_frm && cur_frm.doctype === 'Rebate Settlement' && cur_frm.doc.name === n",
+		arg=settlement["name"],
+	)
+	months = json.loads(settlement["monthly_volume"] or "[]")
+	assert months, "a demo settlement has sales by month"
+	rows = "[data-fieldname='monthly_volume_html'] table.dr-monthly-volume tbody tr"
+	accountant.page.wait_for_selector(rows, timeout=30_000)
+	assert accountant.page.locator(rows).count() == len(months)
+	assert months[-1]["month"] in accountant.page.locator(rows).last.inner_text()
+	accountant.shot("rebate-settlement")
+	accountant.assert_clean()
 	check_report(
 		accountant,
 		"Dealer Rebate Statement",

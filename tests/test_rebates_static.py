@@ -20,7 +20,7 @@ def test_statement_print_format_is_standard_jinja_for_settlements():
 		"Yes",
 		"Jinja",
 	)
-	fields = {"monthly_volume", "slab_breakdown", "net_rebate", "diversion_deduction", "growth_bonus"}
+	fields = {"get_monthly_volume()", "slab_breakdown", "net_rebate", "diversion_deduction", "growth_bonus"}
 	assert all(f"doc.{field}" in fmt["html"] for field in fields)
 
 

@@ -86,7 +86,7 @@ class TestTwoWorkersShareOneRun(FrappeTestCase):
 		names = [d.name for d in cls.dealers]
 		invoices = [i.name for i in cls.invoices]
 		for parent, children in (
-			("Rebate Settlement", ("Rebate Settlement Slab", "Rebate Settlement Month")),
+			("Rebate Settlement", ("Rebate Settlement Slab",)),
 			("Dealer Credit Rating", ("Dealer Credit Rating Factor",)),
 		):
 			parents = frappe.get_all(parent, filters={"dealer": ("in", names)}, pluck="name")
@@ -153,27 +153,25 @@ class TestTwoWorkersShareOneRun(FrappeTestCase):
 		rows = frappe.get_all(
 			"Rebate Settlement",
 			filters={"rebate_policy": self.policy.name},
-			fields=["name", "dealer", "eligible_volume", "net_rebate", "slab_reached", "docstatus"],
+			fields=[
+				"name",
+				"dealer",
+				"eligible_volume",
+				"net_rebate",
+				"slab_reached",
+				"monthly_volume",
+				"docstatus",
+			],
 		)
 		self.assertEqual(len(rows), len({row.dealer for row in rows}), "a dealer got two settlements")
-		months = {
-			row.parent: row.count
-			for row in frappe.get_all(
-				"Rebate Settlement Month",
-				filters={"parent": ("in", [r.name for r in rows] or [""])},
-				fields=["parent", "count(*) as count"],
-				group_by="parent",
-			)
-		}
 		return {
-			row.dealer: (row.eligible_volume, row.net_rebate, row.slab_reached, months.get(row.name))
+			row.dealer: (row.eligible_volume, row.net_rebate, row.slab_reached, row.monthly_volume)
 			for row in rows
 		}
 
 	def clear_settlements(self) -> None:
 		names = frappe.get_all("Rebate Settlement", filters={"rebate_policy": self.policy.name}, pluck="name")
-		for child in ("Rebate Settlement Slab", "Rebate Settlement Month"):
-			frappe.db.delete(child, {"parent": ("in", names or [""])})
+		frappe.db.delete("Rebate Settlement Slab", {"parent": ("in", names or [""])})
 		frappe.db.delete("Rebate Settlement", {"name": ("in", names or [""])})
 		frappe.db.commit()  # nosemgrep: the next run's workers must see the empty state
 

@@ -11,6 +11,7 @@ from dealer_relations.rebates import (
 	get_posting_setup,
 	get_terms,
 	load_volumes,
+	monthly_volume_rows,
 	post_settlement,
 	reverse_settlement,
 	settlement_values,
@@ -27,9 +28,6 @@ class RebateSettlement(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
-		from dealer_relations.dealer_relations.doctype.rebate_settlement_month.rebate_settlement_month import (
-			RebateSettlementMonth,
-		)
 		from dealer_relations.dealer_relations.doctype.rebate_settlement_slab.rebate_settlement_slab import (
 			RebateSettlementSlab,
 		)
@@ -51,7 +49,8 @@ class RebateSettlement(Document):
 		growth_bonus: DF.Currency
 		growth_percent: DF.Percent
 		journal_entry: DF.Link | None
-		monthly_volume: DF.Table[RebateSettlementMonth]
+		monthly_volume: DF.JSON | None
+		monthly_volume_html: DF.HTML | None
 		net_rebate: DF.Currency
 		posting_date: DF.Date
 		prior_volume: DF.Float
@@ -126,7 +125,10 @@ class RebateSettlement(Document):
 		policy = self.get_policy()
 		customer = self.customer or frappe.db.get_value("Dealer", self.dealer, "customer")
 		volume = load_volumes(policy, {self.dealer: customer})[self.dealer]
-		fields, slabs, months = settlement_values(get_terms(policy), volume)
+		fields, slabs = settlement_values(get_terms(policy), volume)
 		self.update(fields)
 		self.set("slab_breakdown", slabs)
-		self.set("monthly_volume", months)
+
+	def get_monthly_volume(self) -> list[frappe._dict]:
+		"""The months as rows with month, volume and cumulative_volume (print formats call it)."""
+		return monthly_volume_rows(self.monthly_volume)

@@ -79,7 +79,7 @@ class TestRebateSettlement(FrappeTestCase):
 		self.assertEqual((settlement.slab_reached, settlement.rate), (3, 3))
 		self.assertEqual((settlement.gross_rebate, settlement.net_rebate), (6_000, 6_000))
 		self.assertEqual(
-			[(m.month, m.volume, m.cumulative_volume) for m in settlement.monthly_volume],
+			[(m.month, m.volume, m.cumulative_volume) for m in settlement.get_monthly_volume()],
 			[
 				(day(9).strftime("%Y-%m"), 100_000, 100_000),
 				(day(40).strftime("%Y-%m"), 70_000, 170_000),
@@ -91,7 +91,7 @@ class TestRebateSettlement(FrappeTestCase):
 		settlement.save()
 		self.assertEqual(settlement.eligible_volume, 190_000)
 		self.assertEqual((settlement.slab_reached, settlement.net_rebate), (2, 3_800))
-		self.assertEqual(settlement.monthly_volume[-1].volume, -10_000)
+		self.assertEqual(settlement.get_monthly_volume()[-1].volume, -10_000)
 
 	def test_incremental_breakdown_per_slab(self):
 		dealer, _january = self.dealer_with_sales()
