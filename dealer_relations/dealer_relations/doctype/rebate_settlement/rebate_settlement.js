@@ -44,9 +44,10 @@ function render_monthly_volume(frm) {
 	const field = frm.get_field("monthly_volume_html");
 	if (!field) return;
 	const rows = JSON.parse(frm.doc.monthly_volume || "[]");
+	const label = `<label class="control-label">${__("Volume by Month")}</label>`;
 	if (!rows.length) {
 		field.$wrapper.html(
-			`<p class="text-muted small">${__("No eligible sales in the period yet.")}</p>`
+			`${label}<p class="text-muted small">${__("No eligible sales in the period yet.")}</p>`
 		);
 		return;
 	}
@@ -64,7 +65,7 @@ function render_monthly_volume(frm) {
 			</tr>`
 		)
 		.join("");
-	field.$wrapper.html(`
+	field.$wrapper.html(`${label}
 		<table class="table table-bordered table-sm dr-monthly-volume">
 			<thead><tr>
 				<th>${__("Month")}</th>
