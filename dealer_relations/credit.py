@@ -195,12 +195,15 @@ def run_rating_job(
 	rated on ``as_of`` (the job ran before, or another worker ran it) is not rated again."""
 	as_of = getdate(as_of)
 	lock_dealers(dealers)
+	# a locking read: it sees ratings another worker committed while this one waited for the locks
+	rating = frappe.qb.DocType("Dealer Credit Rating")
 	rated = set(
-		frappe.get_all(
-			"Dealer Credit Rating",
-			filters={"dealer": ("in", dealers or [""]), "rating_date": as_of},
-			pluck="dealer",
-		)
+		frappe.qb.from_(rating)
+		.select(rating.dealer)
+		.where(rating.dealer.isin(dealers or [""]))
+		.where(rating.rating_date == as_of)
+		.for_update()
+		.run(pluck=True)
 	)
 	todo = [name for name in dealers if name not in rated]
 	rate_chunk(todo, load_config(), as_of)

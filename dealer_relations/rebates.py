@@ -30,6 +30,7 @@ from dealer_relations.engine.rebates import (
 	check_posting_setup,
 	dec,
 )
+from dealer_relations.setup.workflow import PENDING as PENDING_APPROVAL
 from dealer_relations.utils import (
 	count_finished_job,
 	dealers_per_job,
@@ -440,13 +441,24 @@ def enqueue_year_end(policy: str, queue: str = "long") -> int:
 	)
 
 
+def get_submitted_policy(policy: str):
+	"""The policy, refused when it is no longer submitted (a job queued before it was cancelled)."""
+	doc = frappe.get_doc("Rebate Policy", policy)
+	if doc.docstatus != 1:
+		frappe.throw(
+			_("Rebate Policy {0} is not submitted: no settlements are created for it").format(policy),
+			title=_("Invalid Rebate Policy"),
+		)
+	return doc
+
+
 def run_year_end_job(
 	policy: str, dealers: list[str], run: str | None = None, jobs: int = 1, job: int = 0
 ) -> dict[str, int]:
 	"""One job of a chunked run: sum the volumes of its dealers (one GROUP BY over their
 	invoices), write their settlements. Safe to run twice or beside another run: the dealers' rows
 	are locked while it writes, and existing drafts are refreshed, not duplicated."""
-	doc = frappe.get_doc("Rebate Policy", policy)
+	doc = get_submitted_policy(policy)
 	dealers = covered_dealers(doc, only=dealers)
 	counts = write_settlements(doc, get_terms(doc), dealers, load_volumes(doc, dealers))
 	done = count_finished_job(run, jobs) if run else jobs
@@ -471,7 +483,7 @@ def run_year_end(policy: str, chunk_size: int = 1000, load_size: int = 20_000) -
 	Volumes are summed for up to ``load_size`` dealers at a time (the GROUP BY costs about the
 	same for a thousand dealers as for twenty thousand: it reads the period's invoice lines);
 	settlements are written ``chunk_size`` at a time with progress on the policy form."""
-	doc = frappe.get_doc("Rebate Policy", policy)
+	doc = get_submitted_policy(policy)
 	terms = get_terms(doc)
 	dealers = covered_dealers(doc)
 	names = list(dealers)
@@ -499,6 +511,10 @@ def run_year_end(policy: str, chunk_size: int = 1000, load_size: int = 20_000) -
 
 
 def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volumes) -> dict[str, int]:
+	"""Create or refresh the dealers' settlements under their row locks. The settlements already
+	there are read with a locking read: it sees what another job committed while this one waited
+	for the locks, which a plain read (the transaction's snapshot, taken when this job loaded its
+	volumes) would miss, and the dealer would get a second settlement."""
 	info = {row.name: row for row in lock_dealers(list(dealers), ("dealer_name", "customer", "sales_rep"))}
 	settlement = frappe.qb.DocType("Rebate Settlement")
 	existing = {
@@ -509,11 +525,13 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 				settlement.name,
 				settlement.dealer,
 				settlement.docstatus,
+				settlement.workflow_state,
 				*(settlement[fieldname] for fieldname in COMPUTED_FIELDS),
 			)
 			.where(settlement.rebate_policy == policy.name)
 			.where(settlement.dealer.isin(list(dealers)))
 			.where(settlement.docstatus < 2)
+			.for_update()
 			.run(as_dict=True)
 		)
 	}
@@ -551,7 +569,8 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 					*(fields[f] for f in COMPUTED_FIELDS),
 				)
 			)
-		elif existing[dealer].docstatus == 0:
+		elif existing[dealer].docstatus == 0 and existing[dealer].workflow_state != PENDING_APPROVAL:
+			# a settlement awaiting approval keeps the figures its approver is looking at
 			parent = existing[dealer].name
 			if is_unchanged(existing[dealer], fields):
 				unchanged += 1
@@ -718,20 +737,27 @@ def reserve_names(count: int) -> list[str]:
 
 def create_due_settlements() -> list[str]:
 	"""Daily (when enabled in settings): run the year-end for submitted policies whose period
-	and collection cut-off ended at least the configured days ago and that were never run."""
+	and collection cut-off ended at least the configured days ago and that have not been run
+	since (a run during the year, from the form, does not count as the year-end run)."""
 	settings = frappe.get_cached_doc("Dealer Relations Settings")
 	if not settings.auto_create_rebate_settlements:
 		return []
-	ended_before = getdate(add_days(today(), -(settings.rebate_run_delay_days or 0)))
+	delay = settings.rebate_run_delay_days or 0
+	ended_before = getdate(add_days(today(), -delay))
 	policies = frappe.get_all(
 		"Rebate Policy",
-		filters={"docstatus": 1, "to_date": ("<", ended_before), "settlements_created_on": ("is", "not set")},
-		fields=["name", "collection_cutoff_date"],
+		filters={"docstatus": 1, "to_date": ("<", ended_before)},
+		fields=["name", "to_date", "collection_cutoff_date", "settlements_created_on"],
 	)
 	ran = []
 	for policy in policies:
-		if policy.collection_cutoff_date and getdate(policy.collection_cutoff_date) >= ended_before:
+		ended = max(getdate(policy.to_date), getdate(policy.collection_cutoff_date or policy.to_date))
+		if ended >= ended_before:
 			continue
+		if policy.settlements_created_on and getdate(policy.settlements_created_on) > getdate(
+			add_days(ended, delay)
+		):
+			continue  # already run after it fell due
 		if len(covered_dealers(frappe.get_doc("Rebate Policy", policy.name))) > dealers_per_job():
 			enqueue_year_end(policy.name)  # several jobs, as many workers as listen
 		else:

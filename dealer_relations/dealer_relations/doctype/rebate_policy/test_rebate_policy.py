@@ -224,3 +224,39 @@ class TestRebatePolicy(FrappeTestCase):
 		self.assertIn(policy.name, create_due_settlements())
 		self.assertEqual(frappe.db.count("Rebate Settlement", {"rebate_policy": policy.name}), 1)
 		self.assertNotIn(policy.name, create_due_settlements())  # once
+		# a run from the form during the year is not the year-end run: it still runs when due
+		other = make_rebate_dealer()
+		make_invoice(other.customer, [(PUMP, 1, 10_000)], day(5))
+		early = make_policy(dealers=[other.name], to_date=day(10))
+		run_year_end(early.name)
+		frappe.db.set_value("Rebate Policy", early.name, "settlements_created_on", day(8))
+		self.assertIn(early.name, create_due_settlements())
+		self.assertNotIn(early.name, create_due_settlements())
+
+	def test_rerun_leaves_settlements_awaiting_approval_and_refuses_a_cancelled_policy(self):
+		from dealer_relations.rebates import run_year_end_job
+
+		tier = make_tier("DR RB Pending Tier")
+		dealer = make_rebate_dealer(tier=tier)
+		make_invoice(dealer.customer, [(PUMP, 1, 10_000)], day(20))
+		policy = make_policy(tiers=[tier])
+		run_year_end(policy.name)
+		name = frappe.db.get_value("Rebate Settlement", {"rebate_policy": policy.name}, "name")
+		apply_workflow(frappe.get_doc("Rebate Settlement", name), "Submit for Approval")
+		make_invoice(dealer.customer, [(PUMP, 1, 10_000)], day(30))
+		# the approver keeps looking at the figures that were sent
+		self.assertEqual(
+			run_year_end(policy.name), {"created": 0, "refreshed": 0, "unchanged": 0, "skipped": 1}
+		)
+		self.assertEqual(frappe.db.get_value("Rebate Settlement", name, "eligible_volume"), 10_000)
+		# sent back to the accountant (the save recomputes it), it follows later sales again
+		apply_workflow(frappe.get_doc("Rebate Settlement", name), "Reject")
+		self.assertEqual(frappe.db.get_value("Rebate Settlement", name, "eligible_volume"), 20_000)
+		make_invoice(dealer.customer, [(PUMP, 1, 10_000)], day(40))
+		self.assertEqual(run_year_end(policy.name)["refreshed"], 1)
+		self.assertEqual(frappe.db.get_value("Rebate Settlement", name, "eligible_volume"), 30_000)
+		# a job queued before the policy was cancelled writes nothing
+		policy.reload()
+		policy.cancel()
+		with self.assertRaises(frappe.ValidationError):
+			run_year_end_job(policy.name, [dealer.name])

@@ -16,7 +16,7 @@ from dealer_relations.rebates import (
 	reverse_settlement,
 	settlement_values,
 )
-from dealer_relations.utils import enforce
+from dealer_relations.utils import enforce, lock_dealers
 
 
 class RebateSettlement(Document):
@@ -108,6 +108,9 @@ class RebateSettlement(Document):
 		self.currency = frappe.get_cached_value("Company", policy.company, "default_currency")
 
 	def validate_unique(self):
+		# under the dealer's row lock and with a locking read, so a save racing the year-end run
+		# (or another save) sees the settlement it just committed
+		lock_dealers([self.dealer])
 		existing = frappe.db.get_value(
 			"Rebate Settlement",
 			{
@@ -117,6 +120,7 @@ class RebateSettlement(Document):
 				"name": ("!=", self.name),
 			},
 			"name",
+			for_update=True,
 		)
 		enforce(check_unique_settlement, self.dealer, self.rebate_policy, existing)
 
