@@ -34,6 +34,7 @@ from dealer_relations.engine.credit import (
 )
 from dealer_relations.engine.dealer import CREDIT_CONTROLLER
 from dealer_relations.utils import (
+	chunk_job_id,
 	count_finished_job,
 	dealers_per_job,
 	enforce,
@@ -183,7 +184,7 @@ def enqueue_rating_jobs(
 	return enqueue_chunk_jobs(
 		"dealer_relations.credit.run_rating_job",
 		rating_jobs(dealers, company),
-		lambda job: f"credit-rating::{job['as_of']}::{job['jobs']}::{job['job']}",
+		lambda job: chunk_job_id("credit-rating", job["as_of"], job["dealers"]),
 		queue,
 	)
 
@@ -207,7 +208,7 @@ def run_rating_job(
 	)
 	todo = [name for name in dealers if name not in rated]
 	rate_chunk(todo, load_config(), as_of)
-	done = count_finished_job(run, jobs) if run else jobs
+	done = count_finished_job(run, jobs, job) if run else jobs
 	frappe.publish_progress(
 		done * 100 / jobs,
 		title=_("Rating dealer credit"),

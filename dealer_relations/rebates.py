@@ -32,6 +32,7 @@ from dealer_relations.engine.rebates import (
 )
 from dealer_relations.setup.workflow import PENDING as PENDING_APPROVAL
 from dealer_relations.utils import (
+	chunk_job_id,
 	count_finished_job,
 	dealers_per_job,
 	enforce,
@@ -436,7 +437,7 @@ def enqueue_year_end(policy: str, queue: str = "long") -> int:
 	return enqueue_chunk_jobs(
 		"dealer_relations.rebates.run_year_end_job",
 		year_end_jobs(policy),
-		lambda job: f"rebate-settlements::{policy}::{job['jobs']}::{job['job']}",
+		lambda job: chunk_job_id("rebate-settlements", policy, job["dealers"]),
 		queue,
 	)
 
@@ -461,7 +462,7 @@ def run_year_end_job(
 	doc = get_submitted_policy(policy)
 	dealers = covered_dealers(doc, only=dealers)
 	counts = write_settlements(doc, get_terms(doc), dealers, load_volumes(doc, dealers))
-	done = count_finished_job(run, jobs) if run else jobs
+	done = count_finished_job(run, jobs, job) if run else jobs
 	frappe.publish_progress(
 		done * 100 / jobs,
 		title=_("Creating Rebate Settlements"),

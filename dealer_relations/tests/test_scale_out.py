@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from unittest.mock import patch
@@ -20,6 +21,7 @@ import frappe
 from frappe.utils.background_jobs import get_queues_timeout, get_redis_conn
 
 import dealer_relations
+from dealer_relations import rebates
 from dealer_relations.credit import rating_jobs, run_rating_job
 from dealer_relations.rebates import year_end_jobs
 from dealer_relations.tests.rebate_factories import (
@@ -121,10 +123,11 @@ class TestTwoWorkersShareOneRun(FrappeTestCase):
 		go = f"{self.queue}:go:{frappe.generate_hash(length=6)}"
 		queues = {**get_queues_timeout(), self.queue: 600}
 		with patch("frappe.utils.background_jobs.get_queues_timeout", return_value=queues):
+			# each job's copies side by side, so two workers tend to take the same chunk at once
 			queued = [
 				frappe.enqueue(method, queue=self.queue, timeout=600, **kwargs)
-				for _copy in range(copies)
 				for kwargs in jobs
+				for _copy in range(copies)
 			]
 		env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(CHECKOUT), os.environ.get("PYTHONPATH", "")])}
 		names = [f"{self.queue}-{go[-6:]}-{n}" for n in range(workers)]
@@ -173,6 +176,7 @@ class TestTwoWorkersShareOneRun(FrappeTestCase):
 		names = frappe.get_all("Rebate Settlement", filters={"rebate_policy": self.policy.name}, pluck="name")
 		frappe.db.delete("Rebate Settlement Slab", {"parent": ("in", names or [""])})
 		frappe.db.delete("Rebate Settlement", {"name": ("in", names or [""])})
+		frappe.db.set_value("Rebate Policy", self.policy.name, "settlements_created_on", None)
 		frappe.db.commit()  # nosemgrep: the next run's workers must see the empty state
 
 	# -- tests -----------------------------------------------------------------------------------
@@ -187,10 +191,58 @@ class TestTwoWorkersShareOneRun(FrappeTestCase):
 		self.assertTrue(all(volume > 0 for volume, *_rest in one_worker.values()))
 		self.clear_settlements()
 
+		self.assertFalse(frappe.db.get_value("Rebate Policy", self.policy.name, "settlements_created_on"))
+		jobs = year_end_jobs(self.policy.name, size=2)  # a new run: its own progress count
 		ran = self.run_on_workers("dealer_relations.rebates.run_year_end_job", jobs, workers=2, copies=2)
 		self.assertEqual(self.settlements(), one_worker)
 		self.assertEqual(len(ran), 2, f"both workers should have taken jobs: {ran}")
 		self.assertTrue(frappe.db.get_value("Rebate Policy", self.policy.name, "settlements_created_on"))
+		self.clear_settlements()
+
+	def test_two_jobs_of_one_chunk_at_the_same_moment_leave_one_settlement_per_dealer(self):
+		"""Both jobs load their volumes (their snapshot of the database) before either takes the
+		dealers' locks: the second, let in when the first commits, must see the first's drafts."""
+		(job,) = year_end_jobs(self.policy.name, size=len(self.dealers))
+		site, sites_path = frappe.local.site, frappe.local.sites_path
+		barrier = threading.Barrier(2, timeout=30)
+		real_write = rebates.write_settlements
+		outcome = {}
+
+		def write_together(*args, **kwargs):
+			barrier.wait()
+			return real_write(*args, **kwargs)
+
+		def work(label):
+			frappe.init(site=site, sites_path=sites_path)
+			frappe.connect()
+			frappe.set_user("Administrator")
+			try:
+				outcome[label] = rebates.run_year_end_job(**job)
+				frappe.db.commit()  # nosemgrep: each job commits as the RQ worker would
+			except Exception as error:
+				frappe.db.rollback()
+				outcome[label] = repr(error)
+			finally:
+				frappe.db.close()
+				frappe.destroy()
+
+		with patch.object(rebates, "write_settlements", write_together):
+			threads = [threading.Thread(target=work, args=(label,)) for label in ("a", "b")]
+			for thread in threads:
+				thread.start()
+			for thread in threads:
+				thread.join(120)
+		frappe.db.commit()  # nosemgrep: a fresh snapshot, to read what the jobs committed
+		try:
+			counts = sorted(
+				(result["created"], result["unchanged"]) if isinstance(result, dict) else result
+				for result in outcome.values()
+			)
+			dealers = len(self.dealers)
+			self.assertEqual(counts, [(0, dealers), (dealers, 0)], outcome)
+			self.assertEqual(set(self.settlements()), {d.name for d in self.dealers})
+		finally:
+			self.clear_settlements()
 
 	def test_rating_run_on_two_workers_rates_each_dealer_once(self):
 		names = [d.name for d in self.dealers]
