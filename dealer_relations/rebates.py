@@ -11,8 +11,9 @@ import frappe
 from frappe import _
 from frappe.model.naming import parse_naming_series
 from frappe.query_builder import Case, Criterion
-from frappe.query_builder.functions import Concat, DateFormat, GroupConcat, IfNull, Max, Min, Sum
-from frappe.utils import add_days, add_years, getdate, now_datetime, today
+from frappe.query_builder.functions import Concat, DateFormat, GroupConcat, IfNull, Max, Min, Round, Sum
+from frappe.utils import add_days, add_years, flt, getdate, now_datetime, today
+from pypika import CustomFunction
 from pypika.terms import ValueWrapper
 
 from dealer_relations.engine.dealer import PROSPECT
@@ -42,6 +43,8 @@ from dealer_relations.utils import (
 	split,
 	validate_company_accounts,
 )
+
+Least = CustomFunction("LEAST", ["first", "second"])
 
 SETTLEMENT_SERIES = "RBS-.YYYY.-.#####"
 DIVERSION_INCIDENT = "Diversion Incident"
@@ -143,7 +146,8 @@ def in_scope_groups(policy) -> list[str]:
 
 
 def item_scope(policy, line) -> Criterion | None:
-	"""Condition on Sales Invoice Item rows for the policy's item scope (None = every item)."""
+	"""Condition on Sales Invoice Item rows for the policy's item scope (None = every item). The
+	company's Rebate Item is never volume: rebate credit notes must not shrink next year's sales."""
 	include = []
 	if groups := in_scope_groups(policy):
 		include.append(line.item_group.isin(groups))
@@ -154,8 +158,12 @@ def item_scope(policy, line) -> Criterion | None:
 	conditions = []
 	if include:
 		conditions.append(Criterion.any(include))
-	if excluded := [row.item_code for row in policy.excluded_items]:
-		conditions.append(line.item_code.notin(excluded))
+	excluded = [row.item_code for row in policy.excluded_items]
+	if rebate_item := get_company_settings(policy.company).rebate_item:
+		excluded.append(rebate_item)
+	if excluded:
+		# a line without an item code is not an excluded item (NOT IN would drop it)
+		conditions.append(IfNull(line.item_code, "").notin(excluded))
 	return Criterion.all(conditions) if conditions else None
 
 
@@ -258,7 +266,11 @@ def packed_rows(query) -> list[tuple]:
 def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> list[tuple]:
 	"""Collected Amount (回款): for each invoice of the period, its in-scope net amount (net of
 	its returns) times the share of its receivable paid by ``cutoff`` according to the Payment
-	Ledger. Two GROUP BY queries (lines per invoice, ledger per invoice)."""
+	Ledger, in cents; summed per customer and month by the database (one statement: the lines per
+	invoice and the ledger per invoice, joined and grouped), so no invoice row reaches Python.
+
+	What the app itself posted for rebates (settlement Journal Entries and credit notes) is not
+	cash collected, even when reconciled against an invoice."""
 	cutoff = getdate(cutoff or to_date)
 	invoice = frappe.qb.DocType("Sales Invoice")
 	line = frappe.qb.DocType("Sales Invoice Item")
@@ -268,15 +280,15 @@ def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> l
 		.when((invoice.is_return == 1) & (IfNull(invoice.return_against, "") != ""), invoice.return_against)
 		.else_(invoice.name)
 	)
-	query = (
+	lines = (
 		frappe.qb.from_(line)
 		.join(invoice)
 		.on(invoice.name == line.parent)
 		.select(
-			invoice.customer,
+			invoice.customer.as_("customer"),
 			against.as_("against"),
-			DateFormat(Min(invoice.posting_date), "%Y-%m"),
-			Sum(line.base_net_amount),
+			DateFormat(Min(invoice.posting_date), "%Y-%m").as_("month"),
+			Sum(line.base_net_amount).as_("net"),
 		)
 		.where(invoice.docstatus == 1)
 		.where(invoice.company == policy.company)
@@ -285,12 +297,10 @@ def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> l
 		.groupby(invoice.customer, against)
 	)
 	if scope := item_scope(policy, line):
-		query = query.where(scope)
-	lines = query.run()
-	if not lines:
-		return []
+		lines = lines.where(scope)
 
 	ledger = frappe.qb.DocType("Payment Ledger Entry")
+	settlement = frappe.qb.DocType("Rebate Settlement")
 	period_invoices = (
 		frappe.qb.from_(invoice)
 		.select(invoice.name)
@@ -300,33 +310,47 @@ def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> l
 		.where(invoice.customer.isin(customers))
 		.where(invoice.posting_date[from_date:to_date])
 	)
+	rebate_postings = (
+		frappe.qb.from_(settlement)
+		.select(IfNull(settlement.journal_entry, settlement.credit_note))
+		.where(settlement.docstatus == 1)
+		.where(settlement.customer.isin(customers))
+		.where(IfNull(settlement.journal_entry, settlement.credit_note).isnotnull())
+	)
 	is_invoice = ledger.voucher_type == "Sales Invoice"
-	paid = Case().when(~is_invoice & (ledger.posting_date <= cutoff), ledger.amount).else_(0)
-	shares = {
-		name: (dec(receivable), -dec(collected))
-		for name, receivable, collected in (
-			frappe.qb.from_(ledger)
-			.select(
-				ledger.against_voucher_no,
-				Sum(Case().when(is_invoice, ledger.amount).else_(0)),
-				Sum(paid),
-			)
-			.where(ledger.delinked == 0)
-			.where(ledger.against_voucher_type == "Sales Invoice")
-			.where(ledger.against_voucher_no.isin(period_invoices))
-			.groupby(ledger.against_voucher_no)
-			.run()
+	paid = (
+		Case()
+		.when(
+			~is_invoice & (ledger.posting_date <= cutoff) & ledger.voucher_no.notin(rebate_postings),
+			ledger.amount,
 		)
-	}
-	rows = []
-	for customer, name, month, net in lines:
-		receivable, collected = shares.get(name, (ZERO, ZERO))
-		if receivable <= 0 or collected <= 0:
-			continue
-		share = min(Decimal(1), collected / receivable)
-		amount = dec(net) * share
-		rows.append((customer, month, amount, amount))
-	return rows
+		.else_(0)
+	)
+	shares = (
+		frappe.qb.from_(ledger)
+		.select(
+			ledger.against_voucher_no.as_("invoice"),
+			Sum(Case().when(is_invoice, ledger.amount).else_(0)).as_("receivable"),
+			(ValueWrapper(0) - Sum(paid)).as_("collected"),
+		)
+		.where(ledger.delinked == 0)
+		.where(ledger.against_voucher_type == "Sales Invoice")
+		.where(ledger.against_voucher_no.isin(period_invoices))
+		.groupby(ledger.against_voucher_no)
+	).as_("shares")
+	lines = lines.as_("lines")
+	share = Least(ValueWrapper(1), shares.collected / shares.receivable)
+	amount = Sum(Round(lines.net * share, 2))
+	query = (
+		frappe.qb.from_(lines)
+		.join(shares)
+		.on(shares.invoice == lines.against)
+		.select(lines.customer, lines.month, amount, amount)
+		.where(shares.receivable > 0)
+		.where(shares.collected > 0)
+		.groupby(lines.customer, lines.month)
+	)
+	return [(customer, month, dec(volume), dec(base)) for customer, month, volume, base in query.run()]
 
 
 def load_forfeits(dealers: list[str], from_date, to_date) -> dict[str, Decimal]:
@@ -892,6 +916,10 @@ def make_credit_note(settlement, setup, amount, remark) -> str:
 			"posting_date": settlement.posting_date,
 			"debit_to": setup.receivable_account,
 			"ignore_pricing_rule": 1,
+			# the credit is the net rebate to the cent: no rounding, no tax template
+			"disable_rounded_total": 1,
+			"taxes_and_charges": "",
+			"taxes": [],
 			"remarks": remark,
 			"items": [
 				{
@@ -906,6 +934,19 @@ def make_credit_note(settlement, setup, amount, remark) -> str:
 	)
 	note.flags.ignore_permissions = True
 	note.insert()
+	if flt(-note.grand_total, 2) != flt(amount, 2):
+		# a Tax Rule or the item's tax template added taxes: the dealer would be credited more
+		frappe.throw(
+			_(
+				"The rebate credit note would credit {0} instead of the net rebate {1}: taxes were added "
+				"to Rebate Item {2}. Remove its tax template or tax rule, or post rebates as a Journal Entry."
+			).format(
+				frappe.format(-note.grand_total, "Currency"),
+				frappe.format(amount, "Currency"),
+				frappe.bold(setup.item),
+			),
+			title=_("Rebate Credit Note"),
+		)
 	note.submit()
 	return note.name
 

@@ -114,6 +114,35 @@ class TestRebateSettlement(FrappeTestCase):
 		self.assertEqual(settlement.eligible_volume, 50_000)  # half of the net, taxes excluded
 		self.assertEqual(settlement.net_rebate, 500)
 
+	def test_collected_amount_exactly_at_a_slab_reaches_it(self):
+		# 90,000 net + 13% VAT = 101,700; a third paid: 29,999.99999... unrounded, 30,000.00 in cents
+		dealer = make_rebate_dealer()
+		invoice = make_invoice(dealer.customer, [(PUMP, 9, 10_000)], day(9), tax_rate=13)
+		make_payment(invoice, 33_900, day(30))
+		policy = make_policy(
+			dealers=[dealer.name],
+			basis="Collected Amount",
+			collection_cutoff_date=day(60),
+			slabs=((0, 1), (30_000, 2)),
+		)
+		settlement = make_settlement(dealer.name, policy.name)
+		self.assertEqual((settlement.eligible_volume, settlement.slab_reached), (30_000, 2))
+		self.assertEqual(settlement.net_rebate, 600)
+
+	def test_a_rebate_credit_note_is_not_sales_volume(self):
+		from dealer_relations.rebates import get_posting_setup, make_credit_note
+
+		dealer = make_rebate_dealer()
+		make_invoice(dealer.customer, [(PUMP, 10, 10_000)], day(9))
+		last_year_rebate = frappe._dict(
+			company=company_defaults().name, customer=dealer.customer, posting_date=day(20)
+		)
+		setup = get_posting_setup(last_year_rebate.company, dealer.customer)
+		note = make_credit_note(last_year_rebate, setup, 5_000, "last year's rebate")
+		self.assertEqual(frappe.db.get_value("Sales Invoice", note, "grand_total"), -5_000)
+		policy = make_policy(dealers=[dealer.name])  # no item scope: every item but the Rebate Item
+		self.assertEqual(make_settlement(dealer.name, policy.name).eligible_volume, 100_000)
+
 	def test_quantity_basis(self):
 		dealer = make_rebate_dealer()
 		make_invoice(dealer.customer, [(PUMP, 30, 1_000), (VALVE, 20, 500)], day(9))
