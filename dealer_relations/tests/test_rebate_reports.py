@@ -110,6 +110,21 @@ class TestRebateReports(FrappeTestCase):
 		with self.set_user(REP):
 			self.assertEqual(get_total_rebate_liability()["value"], 950)  # their dealer's accrual only
 
+	def test_finance_roles_open_the_rebate_reports_and_card(self):
+		# the approver (Accounts Manager) and a finance clerk (Accounts User) hold no dealer role
+		approver = make_user("dr-rbr-approver@example.com", ["Accounts Manager"])
+		clerk = make_user("dr-rbr-clerk@example.com", ["Accounts User"])
+		everyone = {self.near.name, self.far.name}
+		with self.set_user(approver):
+			_c, data, *_rest = liability(frappe._dict(rebate_policy=self.policy.name))
+			self.assertEqual({row["dealer"] for row in data}, everyone)
+			_c, data, *_rest = statement(frappe._dict(rebate_policy=self.policy.name, dealer=self.near.name))
+			self.assertTrue(data)
+			self.assertEqual(get_total_rebate_liability()["value"], 950 + 7_500)
+		with self.set_user(clerk):
+			_c, data, *_rest = register(frappe._dict(rebate_policy=self.policy.name))
+			self.assertEqual({row.dealer for row in data}, everyone)
+
 	def test_register_and_number_card(self):
 		_c, data, _m, _chart, summary = register(frappe._dict(rebate_policy=self.policy.name))
 		self.assertEqual({row.dealer for row in data}, {self.near.name, self.far.name})
