@@ -125,6 +125,21 @@ class TestRebateReports(FrappeTestCase):
 			_c, data, *_rest = register(frappe._dict(rebate_policy=self.policy.name))
 			self.assertEqual({row.dealer for row in data}, everyone)
 
+	def test_statement_of_an_approved_settlement_shows_what_was_settled(self):
+		settled = self.settlement(self.far.name)
+		if not settled.docstatus:  # another test of the class may have approved it already
+			settled = apply_workflow(apply_workflow(settled, "Submit for Approval"), "Approve")
+		make_invoice(self.far.customer, [(PUMP, 1, 10_000)], day(60))  # sold after the settlement
+		_c, data, message, _chart, summary = statement(
+			frappe._dict(rebate_policy=self.policy.name, dealer=self.far.name)
+		)
+		figures = {row["label"]: row["value"] for row in summary}
+		self.assertEqual((figures["Eligible Volume"], figures["Net Rebate"]), (250_000, settled.net_rebate))
+		months = [(row["month"], row["volume"]) for row in data if row.get("bold") is None]
+		self.assertEqual(months, [(m.month, m.volume) for m in settled.get_monthly_volume()])
+		self.assertIn(settled.name, message)
+		self.assertIn("7,800", message)  # what the ledger gives now
+
 	def test_register_and_number_card(self):
 		_c, data, _m, _chart, summary = register(frappe._dict(rebate_policy=self.policy.name))
 		self.assertEqual({row.dealer for row in data}, {self.near.name, self.far.name})

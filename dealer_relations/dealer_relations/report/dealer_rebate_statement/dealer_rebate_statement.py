@@ -2,9 +2,14 @@
 # For license information, please see license.txt
 
 """One dealer under one policy: volume month by month, the slab reached, the rebate, deductions
-and the net — the figures its Rebate Settlement carries, explained so the dealer can check them."""
+and the net — the figures its Rebate Settlement carries, explained so the dealer can check them.
+
+Until the settlement is approved the figures come from the ledger as it is now; once approved,
+from the settlement (what was posted), with a note when the ledger has moved since."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import frappe
 from frappe import _
@@ -17,7 +22,7 @@ from dealer_relations.engine.rebates import (
 	next_slab,
 	slab_index,
 )
-from dealer_relations.rebates import covered_dealers, get_terms, load_volumes
+from dealer_relations.rebates import covered_dealers, get_terms, load_volumes, monthly_volume_rows
 from dealer_relations.utils import enforce
 
 
@@ -36,29 +41,82 @@ def execute(filters=None):
 	result = calculate_rebate(
 		terms, volume.volume, volume.base, volume.prior_volume, volume.forfeit_percent, with_breakdown=True
 	)
+	by_month, settled, ahead = volume.by_month, None, None
+	if not filters.as_of and (settled := approved_settlement(policy.name, filters.dealer)):
+		live_net = result.net_rebate
+		result, by_month = settled_result(settled, policy), settled_months(settled)
+	else:
+		ahead = next_slab(terms, result, volume.prior_volume, volume.forfeit_percent)
 	currency = frappe.get_cached_value("Company", policy.company, "default_currency")
 	data, cumulative = [], ZERO
-	for month in sorted(volume.by_month):
-		cumulative += volume.by_month[month]
+	for month in sorted(by_month):
+		cumulative += by_month[month]
 		reached = slab_index(terms, cumulative) if cumulative > 0 else 0
 		data.append(
 			{
 				"month": month,
-				"volume": float(volume.by_month[month]),
+				"volume": float(by_month[month]),
 				"cumulative_volume": float(cumulative),
 				"slab": reached,
 				"rate": float(terms.slabs[reached - 1].rate) if reached else 0,
 			}
 		)
 	if data:
-		data.append({"month": _("Total"), "volume": float(volume.volume), "bold": 1})
+		data.append({"month": _("Total"), "volume": float(result.volume), "bold": 1})
+	message = get_message(policy, result, ahead)
+	if settled:
+		message = "<br>".join([settled_note(settled, live_net, currency), message])
 	return (
 		get_columns(policy),
 		data,
-		get_message(policy, result, next_slab(terms, result, volume.prior_volume, volume.forfeit_percent)),
+		message,
 		get_chart(data[:-1]),
 		get_summary(policy, result, currency),
 	)
+
+
+def approved_settlement(policy: str, dealer: str):
+	"""The dealer's approved (submitted) settlement under the policy, if any."""
+	name = frappe.db.get_value(
+		"Rebate Settlement", {"rebate_policy": policy, "dealer": dealer, "docstatus": 1}, "name"
+	)
+	return frappe.get_doc("Rebate Settlement", name) if name else None
+
+
+def settled_result(settlement, policy) -> frappe._dict:
+	"""The figures the settlement posted, shaped like the engine's result."""
+	volume = Decimal(str(settlement.eligible_volume or 0))
+	gross, bonus = Decimal(str(settlement.gross_rebate or 0)), Decimal(str(settlement.growth_bonus or 0))
+	return frappe._dict(
+		volume=volume,
+		slab_reached=settlement.slab_reached,
+		gross_rebate=gross,
+		growth_bonus=bonus,
+		diversion_deduction=Decimal(str(settlement.diversion_deduction or 0)),
+		net_rebate=Decimal(str(settlement.net_rebate or 0)),
+		below_minimum=bool(policy.minimum_volume) and volume < Decimal(str(policy.minimum_volume)),
+		capped=bool(policy.rebate_cap) and gross + bonus >= Decimal(str(policy.rebate_cap)),
+		breakdown=[
+			frappe._dict(slab=row.slab, volume=row.volume, rate=row.rate, rebate=row.rebate)
+			for row in settlement.slab_breakdown
+		],
+	)
+
+
+def settled_months(settlement) -> dict[str, Decimal]:
+	return {row.month: Decimal(str(row.volume)) for row in monthly_volume_rows(settlement.monthly_volume)}
+
+
+def settled_note(settlement, live_net, currency) -> str:
+	note = _("Settled by Rebate Settlement {0} (approved): the figures below are the settled ones.").format(
+		frappe.utils.get_link_to_form("Rebate Settlement", settlement.name)
+	)
+	if Decimal(str(settlement.net_rebate or 0)) != live_net:
+		note += " " + _(
+			"The ledger now gives a net rebate of {0}: invoices, returns or payments recorded after "
+			"the settlement are not in it."
+		).format(frappe.format(float(live_net), {"fieldtype": "Currency", "options": currency}))
+	return note
 
 
 def get_columns(policy):
