@@ -7,6 +7,19 @@ frappe.ui.form.on("Rebate Policy", {
 		frm.set_query("item_code", "items", () => ({ filters: { disabled: 0 } }));
 	},
 
+	onload() {
+		// The year-end jobs publish progress to this policy's room (Frappe shows the bar); when a
+		// run reaches 100 % the form reloads to show "Refresh Settlements" and the run's date.
+		if (frappe._dr_policy_progress) return;
+		frappe._dr_policy_progress = true;
+		frappe.realtime.on("progress", (data) => {
+			const frm = window.cur_frm;
+			if (frm && frm.doctype === "Rebate Policy" && !frm.is_dirty() && data.percent >= 100) {
+				setTimeout(() => frm.reload_doc(), 1000);
+			}
+		});
+	},
+
 	refresh(frm) {
 		if (frm.doc.docstatus !== 1) return;
 		if (frappe.model.can_create("Rebate Settlement")) {
