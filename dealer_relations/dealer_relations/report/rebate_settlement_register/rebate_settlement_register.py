@@ -86,9 +86,11 @@ def get_columns():
 		{
 			"label": _("Posted As"),
 			"fieldname": "posted_as",
-			# Data, not a Link to DocType: only System Managers may read DocType, and Frappe refuses
-			# the whole report to a viewer who cannot read a linked doctype
-			"fieldtype": "Data",
+			# Select, not a Link to DocType: only System Managers may read DocType, and Frappe refuses
+			# the whole report to a viewer who cannot read a linked doctype. The desk shows a Select
+			# value translated, while the row keeps the doctype name its Posted Entry link needs.
+			"fieldtype": "Select",
+			"options": "\nJournal Entry\nSales Invoice",
 			"width": 110,
 		},
 		{
