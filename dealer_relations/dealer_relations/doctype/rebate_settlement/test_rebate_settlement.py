@@ -129,6 +129,59 @@ class TestRebateSettlement(FrappeTestCase):
 		self.assertEqual((settlement.eligible_volume, settlement.slab_reached), (30_000, 2))
 		self.assertEqual(settlement.net_rebate, 600)
 
+	def test_collected_amount_leaves_out_the_apps_own_rebate_postings(self):
+		# last year's rebate Journal Entry, reconciled against this year's invoice, is not cash
+		dealer = make_rebate_dealer()
+		company = company_defaults()
+		invoice = make_invoice(dealer.customer, [(PUMP, 10, 10_000)], day(9))  # 100,000
+		make_payment(invoice, 40_000, day(20))
+		entry = frappe.get_doc(
+			{
+				"doctype": "Journal Entry",
+				"voucher_type": "Credit Note",
+				"company": company.name,
+				"posting_date": day(25),
+				"accounts": [
+					{
+						"account": self.expense,
+						"debit_in_account_currency": 10_000,
+						"cost_center": company.cost_center,
+					},
+					{
+						"account": company.default_receivable_account,
+						"party_type": "Customer",
+						"party": dealer.customer,
+						"credit_in_account_currency": 10_000,
+						"cost_center": company.cost_center,
+						"reference_type": "Sales Invoice",
+						"reference_name": invoice.name,
+					},
+				],
+			}
+		).insert(ignore_permissions=True)
+		entry.submit()
+		policy = make_policy(dealers=[dealer.name], basis="Collected Amount", collection_cutoff_date=day(60))
+		before = make_settlement(dealer.name, policy.name, do_not_save=True)
+		before.compute_rebate()
+		self.assertEqual(before.eligible_volume, 50_000)  # an ordinary journal entry is cash here
+		# the same entry as a settlement's posting (an earlier policy's approved settlement)
+		earlier = frappe.get_doc(
+			{
+				"doctype": "Rebate Settlement",
+				"dealer": dealer.name,
+				"customer": dealer.customer,
+				"rebate_policy": "DR earlier policy",
+				"company": company.name,
+				"posting_date": day(25),
+				"journal_entry": entry.name,
+				"docstatus": 1,
+			}
+		)
+		earlier.db_insert()
+		after = make_settlement(dealer.name, policy.name, do_not_save=True)
+		after.compute_rebate()
+		self.assertEqual(after.eligible_volume, 40_000)
+
 	def test_a_rebate_credit_note_is_not_sales_volume(self):
 		from dealer_relations.rebates import get_posting_setup, make_credit_note
 
