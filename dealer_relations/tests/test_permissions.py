@@ -77,3 +77,38 @@ class TestDealerRowLevelAccess(FrappeTestCase):
 		names = {row[0] for row in result["values"]}
 		self.assertIn(self.mine.name, names)
 		self.assertNotIn(self.theirs.name, names)
+
+
+class TestSettingsAccountsBelongToFinance(FrappeTestCase):
+	"""Dealer Relations Settings: a Dealer Manager sets channel rules, but the accounts and rebate
+	posting of each company (permlevel 1) are finance's: Accounts Manager edits them."""
+
+	def test_dealer_manager_cannot_change_accounts_accounts_manager_can(self):
+		from dealer_relations.tests.rebate_factories import make_account, set_rebate_settings
+		from dealer_relations.tests.utils import get_company
+
+		company = get_company()
+		first = make_account("DR Perm Rebate A", "Expense", "Expense Account")
+		second = make_account("DR Perm Rebate B", "Expense", "Expense Account")
+		set_rebate_settings(company, rebate_expense_account=first)
+		make_user(MANAGER, ["Dealer Manager"])
+		finance = make_user("dr-perm-finance@example.com", ["Accounts Manager"])
+
+		def change_to(user, account, enforcement):
+			with self.set_user(user):
+				settings = frappe.get_doc("Dealer Relations Settings")
+				row = next(r for r in settings.company_settings if r.company == company)
+				row.rebate_expense_account = account
+				row.credit_enforcement = enforcement
+				settings.save()
+			return next(
+				r
+				for r in frappe.get_doc("Dealer Relations Settings").company_settings
+				if r.company == company
+			)
+
+		row = change_to(MANAGER, second, "Warn only")
+		# the channel rule changes, the account stays as finance set it
+		self.assertEqual((row.credit_enforcement, row.rebate_expense_account), ("Warn only", first))
+		row = change_to(finance, second, "Warn only")
+		self.assertEqual(row.rebate_expense_account, second)
