@@ -30,6 +30,7 @@ from dealer_relations.engine.rebates import (
 	calculate_rebate,
 	check_posting_setup,
 	dec,
+	year_end_due,
 )
 from dealer_relations.setup.workflow import PENDING as PENDING_APPROVAL
 from dealer_relations.utils import (
@@ -434,11 +435,7 @@ def create_settlements(policy: str) -> dict:
 	doc = frappe.get_doc("Rebate Policy", policy)
 	doc.check_permission("read")
 	frappe.has_permission("Rebate Settlement", "create", throw=True)
-	if doc.docstatus != 1:
-		frappe.throw(
-			_("Submit Rebate Policy {0} before creating settlements").format(policy),
-			title=_("Invalid Rebate Policy"),
-		)
+	ensure_submitted(doc)
 	return {"dealers": len(covered_dealers(doc)), "jobs": enqueue_year_end(policy)}
 
 
@@ -467,11 +464,15 @@ def enqueue_year_end(policy: str, queue: str = "long") -> int:
 
 
 def get_submitted_policy(policy: str):
-	"""The policy, refused when it is no longer submitted (a job queued before it was cancelled)."""
-	doc = frappe.get_doc("Rebate Policy", policy)
+	return ensure_submitted(frappe.get_doc("Rebate Policy", policy))
+
+
+def ensure_submitted(doc):
+	"""Settlements come only from a submitted policy: a draft can still change, and a job queued
+	before the policy was cancelled must write nothing."""
 	if doc.docstatus != 1:
 		frappe.throw(
-			_("Rebate Policy {0} is not submitted: no settlements are created for it").format(policy),
+			_("Rebate Policy {0} is not submitted: no settlements are created for it").format(doc.name),
 			title=_("Invalid Rebate Policy"),
 		)
 	return doc
@@ -767,22 +768,23 @@ def create_due_settlements() -> list[str]:
 	settings = frappe.get_cached_doc("Dealer Relations Settings")
 	if not settings.auto_create_rebate_settlements:
 		return []
-	delay = settings.rebate_run_delay_days or 0
-	ended_before = getdate(add_days(today(), -delay))
+	delay, day = settings.rebate_run_delay_days or 0, getdate(today())
 	policies = frappe.get_all(
 		"Rebate Policy",
-		filters={"docstatus": 1, "to_date": ("<", ended_before)},
+		filters={"docstatus": 1, "to_date": ("<", add_days(day, -delay))},
 		fields=["name", "to_date", "collection_cutoff_date", "settlements_created_on"],
 	)
 	ran = []
 	for policy in policies:
-		ended = max(getdate(policy.to_date), getdate(policy.collection_cutoff_date or policy.to_date))
-		if ended >= ended_before:
-			continue
-		if policy.settlements_created_on and getdate(policy.settlements_created_on) > getdate(
-			add_days(ended, delay)
+		last_run = policy.settlements_created_on
+		if not year_end_due(
+			getdate(policy.to_date),
+			getdate(policy.collection_cutoff_date) if policy.collection_cutoff_date else None,
+			delay,
+			getdate(last_run) if last_run else None,
+			day,
 		):
-			continue  # already run after it fell due
+			continue
 		if len(covered_dealers(frappe.get_doc("Rebate Policy", policy.name))) > dealers_per_job():
 			enqueue_year_end(policy.name)  # several jobs, as many workers as listen
 		else:

@@ -29,6 +29,7 @@ from dealer_relations.engine.rebates import (
 	check_unique_settlement,
 	growth_percent,
 	next_slab,
+	year_end_due,
 )
 
 D = Decimal
@@ -374,3 +375,40 @@ def test_incremental_breakdown_adds_up_to_the_gross(slabs, volume):
 	assert sum((p.volume for p in result.breakdown), D(0)) == (
 		volume - slabs[0].min_value if result.slab_reached else 0
 	)
+
+
+# -- when the daily job runs the year-end ------------------------------------------------------------
+
+
+def test_year_end_falls_due_the_day_after_the_delay():
+	end = date(2026, 12, 31)
+	assert not year_end_due(end, None, 5, None, date(2027, 1, 5))
+	assert year_end_due(end, None, 5, None, date(2027, 1, 6))
+	# the collection cut-off ends the period later
+	assert not year_end_due(end, date(2027, 1, 31), 5, None, date(2027, 1, 6))
+	assert year_end_due(end, date(2027, 1, 31), 5, None, date(2027, 2, 6))
+
+
+def test_a_run_during_the_year_does_not_count_a_run_after_it_fell_due_does():
+	end = date(2026, 12, 31)
+	assert year_end_due(end, None, 0, date(2026, 6, 30), date(2027, 1, 2))
+	assert year_end_due(end, None, 0, date(2026, 12, 31), date(2027, 1, 2))
+	assert not year_end_due(end, None, 0, date(2027, 1, 1), date(2027, 1, 2))
+
+
+@given(
+	st.dates(date(2020, 1, 1), date(2030, 1, 1)),
+	st.integers(0, 60),
+	st.integers(0, 60),
+	st.integers(-400, 400),
+)
+def test_year_end_runs_once_after_it_falls_due(to_date, cutoff_days, delay, offset):
+	from datetime import timedelta
+
+	cutoff = to_date + timedelta(days=cutoff_days)
+	day = to_date + timedelta(days=offset)
+	if year_end_due(to_date, cutoff, delay, None, day):
+		assert day > cutoff + timedelta(days=delay)
+		assert not year_end_due(to_date, cutoff, delay, day, day)  # run today: done
+	else:
+		assert day <= cutoff + timedelta(days=delay)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from dealer_relations.engine.errors import RuleViolation, _
@@ -505,3 +505,14 @@ def calculate_rebates(terms: RebateTerms, volumes: Mapping[str, DealerVolume]) -
 		dealer: calculate_rebate(terms, item.volume, item.base, item.prior_volume, item.forfeit_percent)
 		for dealer, item in volumes.items()
 	}
+
+
+def year_end_due(
+	to_date: date, cutoff: date | None, delay_days: int, last_run: date | None, today: date
+) -> bool:
+	"""Whether the daily job runs a policy's year-end today: its period and collection cut-off
+	ended more than ``delay_days`` ago (late returns and payments have come in), and it has not
+	been run since it fell due (a run during the year, from the form, is not the year-end run)."""
+	ended = max(to_date, cutoff or to_date)
+	due_on = ended + timedelta(days=int(delay_days or 0) + 1)
+	return today >= due_on and (last_run is None or last_run < due_on)

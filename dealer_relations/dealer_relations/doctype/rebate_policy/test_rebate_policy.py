@@ -34,6 +34,18 @@ def make_tier(name: str) -> str:
 	return name
 
 
+def settle_new_dealer(tier_name: str, invoices=((2, 20),), **dealer_kwargs):
+	"""A dealer in a tier of its own with invoices of (pumps, day), a policy for the tier, and the
+	year-end run done: (dealer, policy, the run's settlement name)."""
+	tier = make_tier(tier_name)
+	dealer = make_rebate_dealer(tier=tier, **dealer_kwargs)
+	for pumps, on_day in invoices:
+		make_invoice(dealer.customer, [(PUMP, pumps, 10_000)], day(on_day))
+	policy = make_policy(tiers=[tier])
+	run_year_end(policy.name)
+	return dealer, policy, frappe.db.get_value("Rebate Settlement", {"rebate_policy": policy.name}, "name")
+
+
 class TestRebatePolicy(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -131,12 +143,7 @@ class TestRebatePolicy(FrappeTestCase):
 	def test_patch_moves_month_rows_of_older_versions_into_the_settlement(self):
 		from dealer_relations.patches.v0_4 import monthly_volume_as_json
 
-		tier = make_tier("DR RB Patch Tier")
-		dealer = make_rebate_dealer(tier=tier)
-		make_invoice(dealer.customer, [(PUMP, 2, 10_000)], day(20))
-		policy = make_policy(tiers=[tier])
-		run_year_end(policy.name)
-		name = frappe.db.get_value("Rebate Settlement", {"rebate_policy": policy.name}, "name")
+		_dealer, _policy, name = settle_new_dealer("DR RB Patch Tier")
 		frappe.db.set_value("Rebate Settlement", name, "monthly_volume", None)
 		# the child table of v0.3, as a temporary table: MariaDB does not commit around temporary
 		# DDL, but Frappe refuses every CREATE/DROP after writes, so its count is set aside
@@ -180,14 +187,10 @@ class TestRebatePolicy(FrappeTestCase):
 	def test_year_end_run_writes_names_as_typed_and_months_as_the_controller(self):
 		# the run writes with its own multi-row INSERT: a "%" in a name must be stored as typed,
 		# and its month rows must match what the settlement's own save computes
-		tier = make_tier("DR RB Percent Tier")
 		typed = f"100% 泵业 O'Brien {frappe.generate_hash(length=4)}"
-		dealer = make_rebate_dealer(tier=tier, customer=make_customer(typed))
-		make_invoice(dealer.customer, [(PUMP, 2, 10_000)], day(20))
-		make_invoice(dealer.customer, [(PUMP, 3, 10_000)], day(50))
-		policy = make_policy(tiers=[tier])
-		run_year_end(policy.name)
-		name = frappe.db.get_value("Rebate Settlement", {"rebate_policy": policy.name}, "name")
+		_dealer, _policy, name = settle_new_dealer(
+			"DR RB Percent Tier", invoices=((2, 20), (3, 50)), customer=make_customer(typed)
+		)
 		settlement = frappe.get_doc("Rebate Settlement", name)
 		self.assertEqual(settlement.dealer_name, typed)
 		written = [(row.month, row.volume, row.cumulative_volume) for row in settlement.get_monthly_volume()]
@@ -236,12 +239,7 @@ class TestRebatePolicy(FrappeTestCase):
 	def test_rerun_leaves_settlements_awaiting_approval_and_refuses_a_cancelled_policy(self):
 		from dealer_relations.rebates import run_year_end_job
 
-		tier = make_tier("DR RB Pending Tier")
-		dealer = make_rebate_dealer(tier=tier)
-		make_invoice(dealer.customer, [(PUMP, 1, 10_000)], day(20))
-		policy = make_policy(tiers=[tier])
-		run_year_end(policy.name)
-		name = frappe.db.get_value("Rebate Settlement", {"rebate_policy": policy.name}, "name")
+		dealer, policy, name = settle_new_dealer("DR RB Pending Tier", invoices=((1, 20),))
 		apply_workflow(frappe.get_doc("Rebate Settlement", name), "Submit for Approval")
 		make_invoice(dealer.customer, [(PUMP, 1, 10_000)], day(30))
 		# the approver keeps looking at the figures that were sent

@@ -17,6 +17,7 @@ from dealer_relations.tests.rebate_factories import (
 	VALVE,
 	company_defaults,
 	day,
+	make_account,
 	make_invoice,
 	make_items,
 	make_payment,
@@ -266,6 +267,39 @@ class TestRebateSettlement(FrappeTestCase):
 		self.assertEqual((note.grand_total, note.items[0].income_account), (-6_000, self.expense))
 		apply_workflow(settlement, "Cancel")
 		self.assertEqual(frappe.db.get_value("Sales Invoice", note.name, "docstatus"), 2)
+
+	def test_credit_note_that_would_carry_taxes_is_refused(self):
+		from unittest.mock import patch
+
+		from erpnext.accounts.doctype.sales_invoice.sales_invoice import SalesInvoice
+
+		set_rebate_settings(rebate_posting_method="Credit Note")
+		dealer, _january = self.dealer_with_sales()
+		policy = self.scoped_policy(dealer.name)
+		settlement = apply_workflow(make_settlement(dealer.name, policy.name), "Submit for Approval")
+		original = SalesInvoice.set_missing_values
+
+		def with_a_tax_rule(invoice, *args, **kwargs):
+			# what a Tax Rule or the item's tax template does to the note
+			original(invoice, *args, **kwargs)
+			if invoice.is_return and not invoice.get("taxes"):
+				invoice.append(
+					"taxes",
+					{
+						"charge_type": "On Net Total",
+						"account_head": make_account("DR VAT", "Liability", "Tax"),
+						"description": "VAT",
+						"rate": 13,
+					},
+				)
+
+		frappe.db.savepoint("before_approval")
+		with patch.object(SalesInvoice, "set_missing_values", with_a_tax_rule):
+			with self.assertRaisesRegex(frappe.ValidationError, "instead of the net rebate"):
+				apply_workflow(settlement, "Approve")
+		frappe.db.rollback(save_point="before_approval")  # what the failed request does
+		self.assertEqual(frappe.db.get_value("Rebate Settlement", settlement.name, "docstatus"), 0)
+		self.assertFalse(frappe.db.get_value("Rebate Settlement", settlement.name, "credit_note"))
 
 	def test_missing_account_refuses_approval_and_posts_nothing(self):
 		dealer, _january = self.dealer_with_sales()

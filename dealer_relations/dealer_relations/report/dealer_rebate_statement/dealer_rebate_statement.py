@@ -19,6 +19,7 @@ from dealer_relations.engine.rebates import (
 	ZERO,
 	calculate_rebate,
 	check_dealer_covered,
+	dec,
 	next_slab,
 	slab_index,
 )
@@ -85,17 +86,20 @@ def approved_settlement(policy: str, dealer: str):
 
 def settled_result(settlement, policy) -> frappe._dict:
 	"""The figures the settlement posted, shaped like the engine's result."""
-	volume = Decimal(str(settlement.eligible_volume or 0))
-	gross, bonus = Decimal(str(settlement.gross_rebate or 0)), Decimal(str(settlement.growth_bonus or 0))
+	volume, gross, bonus = (
+		dec(settlement.eligible_volume),
+		dec(settlement.gross_rebate),
+		dec(settlement.growth_bonus),
+	)
 	return frappe._dict(
 		volume=volume,
 		slab_reached=settlement.slab_reached,
 		gross_rebate=gross,
 		growth_bonus=bonus,
-		diversion_deduction=Decimal(str(settlement.diversion_deduction or 0)),
-		net_rebate=Decimal(str(settlement.net_rebate or 0)),
-		below_minimum=bool(policy.minimum_volume) and volume < Decimal(str(policy.minimum_volume)),
-		capped=bool(policy.rebate_cap) and gross + bonus >= Decimal(str(policy.rebate_cap)),
+		diversion_deduction=dec(settlement.diversion_deduction),
+		net_rebate=dec(settlement.net_rebate),
+		below_minimum=bool(policy.minimum_volume) and volume < dec(policy.minimum_volume),
+		capped=bool(policy.rebate_cap) and gross + bonus >= dec(policy.rebate_cap),
 		breakdown=[
 			frappe._dict(slab=row.slab, volume=row.volume, rate=row.rate, rebate=row.rebate)
 			for row in settlement.slab_breakdown
@@ -104,14 +108,14 @@ def settled_result(settlement, policy) -> frappe._dict:
 
 
 def settled_months(settlement) -> dict[str, Decimal]:
-	return {row.month: Decimal(str(row.volume)) for row in monthly_volume_rows(settlement.monthly_volume)}
+	return {row.month: dec(row.volume) for row in monthly_volume_rows(settlement.monthly_volume)}
 
 
 def settled_note(settlement, live_net, currency) -> str:
 	note = _("Settled by Rebate Settlement {0} (approved): the figures below are the settled ones.").format(
 		frappe.utils.get_link_to_form("Rebate Settlement", settlement.name)
 	)
-	if Decimal(str(settlement.net_rebate or 0)) != live_net:
+	if dec(settlement.net_rebate) != live_net:
 		note += " " + _(
 			"The ledger now gives a net rebate of {0}: invoices, returns or payments recorded after "
 			"the settlement are not in it."
