@@ -16,6 +16,7 @@ from frappe.query_builder.functions import Count, CustomFunction, Max, Min, Sum
 from frappe.utils import add_months, cint, flt, getdate, now_datetime, today
 from pypika.terms import ValueWrapper
 
+from dealer_relations.db import run_query
 from dealer_relations.engine.credit import (
 	DEFAULT_GRADE_BANDS,
 	FACTORS,
@@ -634,10 +635,10 @@ def get_exposure(customer: str, company: str, lock: bool = False, exclude: str |
 	if exclude:
 		unbilled = unbilled.where(order.name != exclude)
 	suffix = " LOCK IN SHARE MODE SKIP LOCKED" if lock else ""
-	receivable, credit = frappe.db.sql(open_invoices.get_sql() + suffix)[0]
+	receivable, credit = run_query(open_invoices, suffix)[0]
 	values = [D(receivable), D(credit)]
-	values += [D(row[0]) for row in frappe.db.sql(other_balances.get_sql() + suffix)]
-	unbilled_amount = frappe.db.sql(unbilled.get_sql() + suffix)[0][0]
+	values += [D(row[0]) for row in run_query(other_balances, suffix)]
+	unbilled_amount = run_query(unbilled, suffix)[0][0]
 	return Exposure(
 		outstanding=sum((v for v in values if v > 0), Decimal(0)),
 		unbilled_orders=D(unbilled_amount),

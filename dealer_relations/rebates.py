@@ -16,6 +16,7 @@ from frappe.utils import add_days, add_years, flt, getdate, now_datetime, today
 from pypika import CustomFunction
 from pypika.terms import ValueWrapper
 
+from dealer_relations.db import run_query
 from dealer_relations.engine.dealer import PROSPECT
 from dealer_relations.engine.rebates import (
 	COLLECTED_AMOUNT,
@@ -261,7 +262,7 @@ def packed_rows(query) -> list[tuple]:
 	with a short group_concat_max_len would get silently cut lists, so the session allows 16 MiB
 	(a dealer's months take a few hundred bytes)."""
 	frappe.db.sql("set session group_concat_max_len = greatest(@@session.group_concat_max_len, 16777216)")
-	return frappe.db.sql(query.get_sql() + " ORDER BY NULL")
+	return run_query(query, " ORDER BY NULL")
 
 
 def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> list[tuple]:
