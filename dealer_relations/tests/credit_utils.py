@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import frappe
 from frappe.utils import add_days, getdate, today
 
+from dealer_relations.demo.masters import ensure_fiscal_years as demo_fiscal_years
 from dealer_relations.tests.utils import get_company, make_dealer, make_user
 
 ITEM = "DR-CREDIT-ITEM"
@@ -59,9 +60,7 @@ def make_credit_dealer(tier: str | None = None, status: str = "Active", **kwargs
 
 
 def ensure_fiscal_years(start, end=None) -> None:
-	from dealer_relations.demo import _ensure_fiscal_years
-
-	_ensure_fiscal_years(get_company(), getdate(start), getdate(end or today()))
+	demo_fiscal_years(get_company(), getdate(start), getdate(end or today()))
 
 
 def make_sales_order(customer: str, amount: float, lines: int = 1, submit: bool = True, **kwargs):
