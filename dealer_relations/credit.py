@@ -16,7 +16,7 @@ from frappe.query_builder.functions import Count, CustomFunction, Max, Min, Sum
 from frappe.utils import add_months, cint, flt, getdate, now_datetime, today
 from pypika.terms import ValueWrapper
 
-from dealer_relations.db import run_query
+from dealer_relations.db import insert_records, run_query
 from dealer_relations.engine.credit import (
 	DEFAULT_GRADE_BANDS,
 	FACTORS,
@@ -320,29 +320,10 @@ def rate_chunk(names: list[str], config: CreditConfig, as_of: date) -> dict[str,
 			"credit_limit": float(limit),
 			"last_rated_on": as_of,
 		}
-	bulk_insert("Dealer Credit Rating", ratings)
-	bulk_insert("Dealer Credit Rating Factor", factor_rows)
+	insert_records("Dealer Credit Rating", ratings)
+	insert_records("Dealer Credit Rating Factor", factor_rows)
 	frappe.db.bulk_update("Dealer", dealer_updates, update_modified=False)
 	return result
-
-
-def bulk_insert(doctype: str, rows: list[dict], chunk_size: int = 1000) -> None:
-	"""Multi-row INSERT with bound values. frappe.db.bulk_insert renders every value through
-	pypika, which costs more than the rating itself; the column names here come from code."""
-	if not rows:
-		return
-	now, user = now_datetime(), frappe.session.user
-	standard = {"creation": now, "modified": now, "owner": user, "modified_by": user, "docstatus": 0}
-	fields = list(standard) + [key for key in rows[0] if key not in standard]
-	columns = ", ".join(f"`{field}`" for field in fields)
-	placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
-	for start in range(0, len(rows), chunk_size):
-		chunk = rows[start : start + chunk_size]
-		values = [{**standard, **row}.get(field) for row in chunk for field in fields]
-		frappe.db.sql(
-			f"insert into `tab{doctype}` ({columns}) values {', '.join([placeholders] * len(chunk))}",  # nosemgrep
-			values,
-		)
 
 
 # -- factor queries (one per factor group, for a whole chunk) --------------------------------------------

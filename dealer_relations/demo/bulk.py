@@ -37,6 +37,7 @@ from frappe.model.workflow import apply_workflow
 from frappe.query_builder.functions import Max
 from frappe.utils import add_days, flt, getdate, money_in_words, today
 
+from dealer_relations.db import insert_values
 from dealer_relations.demo import masters
 from dealer_relations.engine.territory import is_territory_authorised
 from dealer_relations.utils import get_territory_tree
@@ -456,13 +457,7 @@ class Loader:
 			if not rows:
 				continue
 			doctype = name.split("|", 1)[0]
-			columns = self.columns[name]
-			placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-			frappe.db.sql(
-				f"insert into `tab{doctype}` ({', '.join(f'`{c}`' for c in columns)}) values "  # nosemgrep
-				+ ", ".join([placeholders] * len(rows)),
-				[value for row in rows for value in row],
-			)
+			insert_values(doctype, self.columns[name], rows, chunk_size=len(rows))
 			self.written[doctype] = self.written.get(doctype, 0) + len(rows)
 			rows.clear()
 
