@@ -34,6 +34,7 @@ from dealer_relations.engine.credit import (
 	rate,
 )
 from dealer_relations.engine.dealer import CREDIT_CONTROLLER
+from dealer_relations.engine.money import flt_dec as D  # D(): a field as Decimal, read as flt() reads it
 from dealer_relations.utils import (
 	chunk_job_id,
 	count_finished_job,
@@ -50,10 +51,6 @@ DIVERSION_INCIDENT = "Diversion Incident"
 PUNCTUALITY_MONTHS = 24
 CHUNK_SIZE = 500
 CREDIT_MANAGERS = (CREDIT_CONTROLLER, "System Manager")
-
-
-def D(value) -> Decimal:
-	return Decimal(str(flt(value)))
 
 
 # -- settings ------------------------------------------------------------------------------------------

@@ -14,10 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from dealer_relations.engine.dealer import SUSPENDED, TERMINATED
 from dealer_relations.engine.errors import RuleViolation, _
-
-ZERO = Decimal(0)
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
+from dealer_relations.engine.money import CENT, HUNDRED, ZERO
 
 # -- factors ---------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from dealer_relations.engine.errors import RuleViolation, _
+from dealer_relations.engine.money import HUNDRED, ZERO, cents, dec
 
 RETROACTIVE = "Retroactive"
 INCREMENTAL = "Incremental"
@@ -27,29 +28,6 @@ BASES = (NET_AMOUNT, QUANTITY, COLLECTED_AMOUNT)
 JOURNAL_ENTRY = "Journal Entry"
 CREDIT_NOTE = "Credit Note"
 POSTING_METHODS = (JOURNAL_ENTRY, CREDIT_NOTE)
-
-ZERO = Decimal(0)
-HUNDRED = Decimal(100)
-
-
-def cents(precision: int = 2) -> Decimal:
-	return Decimal(1).scaleb(-int(precision))
-
-
-def money(value: Decimal, precision: int = 2) -> Decimal:
-	return Decimal(value).quantize(cents(precision), rounding=ROUND_HALF_UP)
-
-
-def dec(value) -> Decimal:
-	"""Decimal from a float/str/int/None as the database returns it (floats through str)."""
-	if value.__class__ is Decimal:  # the hot path: already a Decimal
-		return value
-	if value is None or value == "":
-		return ZERO
-	if isinstance(value, float):
-		return Decimal(repr(value))
-	return Decimal(value)
-
 
 # -- policy -------------------------------------------------------------------------------------
 
