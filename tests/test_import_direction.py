@@ -109,6 +109,28 @@ def test_imports_point_down(path):
 	assert not wrong, f"{path.relative_to(ROOT)}: " + "; ".join(wrong)
 
 
+def hook_paths(value) -> list[str]:
+	if isinstance(value, str):
+		return [value]
+	if isinstance(value, list | tuple):
+		return [path for item in value for path in hook_paths(item)]
+	return [path for item in value.values() for path in hook_paths(item)]
+
+
+def test_every_erpnext_doc_event_goes_through_overrides():
+	"""overrides/ is the one map of where the app touches ERPNext: hooks.py wires no doc_event
+	straight to a service."""
+	tree = ast.parse((APP / "hooks.py").read_text(encoding="utf-8"))
+	doc_events = next(
+		ast.literal_eval(node.value)
+		for node in tree.body
+		if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "doc_events"
+	)
+	paths = hook_paths(doc_events)
+	assert paths
+	assert [path for path in paths if not path.startswith("dealer_relations.overrides.")] == []
+
+
 def test_the_checker_sees_function_level_and_relative_imports(tmp_path):
 	"""The rule holds only if a late import inside a function is seen like one at the top."""
 	package = tmp_path / "dealer_relations" / "engine"
