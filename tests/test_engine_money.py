@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dealer_relations.engine.money import CENT, ZERO, cents, dec, flt_dec, money
+from dealer_relations.engine.money import CENT, TENTH, ZERO, cents, dec, flt_dec, money, round_half_up
 
 
 def test_dec_reads_database_values_exactly():
@@ -40,3 +42,19 @@ def test_money_rounds_half_up_to_the_currency_cents():
 	assert money(Decimal("-2.345")) == Decimal("-2.35")
 	assert money(Decimal("2.5"), 0) == Decimal("3")
 	assert cents(2) == CENT and cents(3) == Decimal("0.001")
+
+
+def test_round_half_up_to_any_unit():
+	assert round_half_up(Decimal("0.05"), TENTH) == Decimal("0.1")
+	assert round_half_up(Decimal("1.005")) == Decimal("1.01")
+
+
+def test_money_is_rounded_only_in_the_money_module():
+	"""One rounding: no rule quantizes on its own (a second rounding mode would be a second truth)."""
+	engine = Path(__file__).resolve().parents[1] / "dealer_relations" / "engine"
+	elsewhere = [
+		path.name
+		for path in engine.glob("*.py")
+		if path.name != "money.py" and re.search(r"\.quantize\(|ROUND_", path.read_text(encoding="utf-8"))
+	]
+	assert elsewhere == []

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
 
 
 def cents(precision: int = 2) -> Decimal:
@@ -15,9 +16,15 @@ def cents(precision: int = 2) -> Decimal:
 	return Decimal(1).scaleb(-int(precision))
 
 
+def round_half_up(value: Decimal, unit: Decimal = CENT) -> Decimal:
+	"""``value`` rounded half up to a multiple of ``unit`` (CENT, TENTH, ``cents(precision)``): the
+	one rounding of every figure the rules compute."""
+	return value.quantize(unit, rounding=ROUND_HALF_UP)
+
+
 def money(value: Decimal, precision: int = 2) -> Decimal:
 	"""``value`` rounded half up to the currency's cents."""
-	return Decimal(value).quantize(cents(precision), rounding=ROUND_HALF_UP)
+	return round_half_up(Decimal(value), cents(precision))
 
 
 def dec(value) -> Decimal:
