@@ -16,7 +16,7 @@ from frappe.query_builder.functions import Count, CustomFunction, Max, Min, Sum
 from frappe.utils import add_months, cint, flt, getdate, now_datetime, today
 from pypika.terms import ValueWrapper
 
-from dealer_relations.db import run_query
+from dealer_relations.db import insert_records, run_query
 from dealer_relations.engine.credit import (
 	DEFAULT_GRADE_BANDS,
 	FACTORS,
@@ -34,6 +34,7 @@ from dealer_relations.engine.credit import (
 	rate,
 )
 from dealer_relations.engine.dealer import CREDIT_CONTROLLER
+from dealer_relations.engine.money import flt_dec as D  # D(): a field as Decimal, read as flt() reads it
 from dealer_relations.utils import (
 	chunk_job_id,
 	count_finished_job,
@@ -50,10 +51,6 @@ DIVERSION_INCIDENT = "Diversion Incident"
 PUNCTUALITY_MONTHS = 24
 CHUNK_SIZE = 500
 CREDIT_MANAGERS = (CREDIT_CONTROLLER, "System Manager")
-
-
-def D(value) -> Decimal:
-	return Decimal(str(flt(value)))
 
 
 # -- settings ------------------------------------------------------------------------------------------
@@ -320,29 +317,10 @@ def rate_chunk(names: list[str], config: CreditConfig, as_of: date) -> dict[str,
 			"credit_limit": float(limit),
 			"last_rated_on": as_of,
 		}
-	bulk_insert("Dealer Credit Rating", ratings)
-	bulk_insert("Dealer Credit Rating Factor", factor_rows)
+	insert_records("Dealer Credit Rating", ratings)
+	insert_records("Dealer Credit Rating Factor", factor_rows)
 	frappe.db.bulk_update("Dealer", dealer_updates, update_modified=False)
 	return result
-
-
-def bulk_insert(doctype: str, rows: list[dict], chunk_size: int = 1000) -> None:
-	"""Multi-row INSERT with bound values. frappe.db.bulk_insert renders every value through
-	pypika, which costs more than the rating itself; the column names here come from code."""
-	if not rows:
-		return
-	now, user = now_datetime(), frappe.session.user
-	standard = {"creation": now, "modified": now, "owner": user, "modified_by": user, "docstatus": 0}
-	fields = list(standard) + [key for key in rows[0] if key not in standard]
-	columns = ", ".join(f"`{field}`" for field in fields)
-	placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
-	for start in range(0, len(rows), chunk_size):
-		chunk = rows[start : start + chunk_size]
-		values = [{**standard, **row}.get(field) for row in chunk for field in fields]
-		frappe.db.sql(
-			f"insert into `tab{doctype}` ({columns}) values {', '.join([placeholders] * len(chunk))}",  # nosemgrep
-			values,
-		)
 
 
 # -- factor queries (one per factor group, for a whole chunk) --------------------------------------------

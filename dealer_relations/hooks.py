@@ -59,7 +59,8 @@ scheduler_events = {
 	"daily_long": ["dealer_relations.rebates.create_due_settlements"],
 }
 
-# ERPNext integration
+# ERPNext integration: every handler is in overrides/, one module per ERPNext doctype (or group of
+# doctypes handled alike), each a thin delegate to the capability's service.
 doc_events = {
 	"Customer": {
 		"after_rename": "dealer_relations.overrides.customer.rename_dealer_with_customer",
@@ -74,24 +75,24 @@ doc_events = {
 		"validate": "dealer_relations.overrides.sales_documents.validate",
 		"before_submit": [
 			"dealer_relations.overrides.sales_documents.before_submit",
-			"dealer_relations.diversion.check_shipment",
+			"dealer_relations.overrides.shipping_documents.before_submit",
 		],
-		"on_submit": "dealer_relations.diversion.open_incident_on_submit",
-		"on_cancel": "dealer_relations.diversion.dismiss_open_incidents",
+		"on_submit": "dealer_relations.overrides.shipping_documents.on_submit",
+		"on_cancel": "dealer_relations.overrides.shipping_documents.on_cancel",
 	},
 	# Cross-region diversion (串货): ship-to territory of addresses, detection on delivery.
 	"Address": {
-		"validate": "dealer_relations.diversion.set_address_territory",
+		"validate": "dealer_relations.overrides.address.validate",
 	},
 	# The Territory tree is cached (detection and reports read it on every call): drop it on change.
 	"Territory": {
-		"on_update": "dealer_relations.utils.clear_territory_tree",
-		"on_trash": "dealer_relations.utils.clear_territory_tree",
-		"after_rename": "dealer_relations.utils.clear_territory_tree",
+		"on_update": "dealer_relations.overrides.territory.on_change",
+		"on_trash": "dealer_relations.overrides.territory.on_change",
+		"after_rename": "dealer_relations.overrides.territory.on_change",
 	},
 	"Delivery Note": {
-		"before_submit": "dealer_relations.diversion.check_shipment",
-		"on_submit": "dealer_relations.diversion.open_incident_on_submit",
-		"on_cancel": "dealer_relations.diversion.dismiss_open_incidents",
+		"before_submit": "dealer_relations.overrides.shipping_documents.before_submit",
+		"on_submit": "dealer_relations.overrides.shipping_documents.on_submit",
+		"on_cancel": "dealer_relations.overrides.shipping_documents.on_cancel",
 	},
 }

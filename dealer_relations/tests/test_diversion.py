@@ -8,7 +8,7 @@ import frappe
 from frappe.model.workflow import apply_workflow
 from frappe.utils import add_days, flt, today
 
-from dealer_relations.tests.credit_utils import count_queries
+from dealer_relations.benchmarks.queries import count_queries
 from dealer_relations.tests.diversion_factories import (
 	BATCH_ITEM,
 	CHINA,
