@@ -15,6 +15,7 @@ from dealer_relations.engine.dealer import (
 	check_unique_customer,
 	is_row_restricted,
 )
+from dealer_relations.permissions import note_changes_above_permlevel
 from dealer_relations.utils import enforce, get_rep_info, get_territory_tree
 from dealer_relations.visits import refresh_dealer_visit_dates
 
@@ -82,6 +83,12 @@ class Dealer(Document):
 		load_address_and_contact(self)
 		# The form offers exactly the moves the engine allows from the current status.
 		self.set_onload("status_moves", sorted(ALLOWED_TRANSITIONS.get(self.status, ())))
+
+	def validate_higher_perm_levels(self):
+		# Status, tier, territories and rep are the Dealer Manager's (permlevel 1), credit figures
+		# the Credit Controller's (permlevel 2): Frappe puts a rep's change back, we say so.
+		note_changes_above_permlevel(self)
+		super().validate_higher_perm_levels()
 
 	def before_validate(self):
 		self.set_defaults_for_new_dealer()
