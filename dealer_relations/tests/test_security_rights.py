@@ -24,6 +24,7 @@ OTHER_REP = "dr-sec-rep2@example.com"
 MANAGER = "dr-sec-manager@example.com"
 CONTROLLER = "dr-sec-credit@example.com"
 FINANCE = "dr-sec-finance@example.com"
+ACCOUNTANT = "dr-sec-rebates@example.com"
 
 CREDIT_FIELDS = {
 	"credit_limit": 1e9,
@@ -161,6 +162,26 @@ class TestDealerFieldRights(FrappeTestCase):
 			doc.dealer = None
 			doc.save()
 		self.assertEqual(frappe.db.get_value("Customer", customer, "dealer"), self.dealer)
+
+
+class TestTierLimitIsCredits(FrappeTestCase):
+	"""A tier's default credit limit is the limit of every unrated dealer of the tier: the Credit
+	Controller's, while rank and visit cadence stay the Dealer Manager's."""
+
+	def test_dealer_manager_sets_cadence_not_limit_credit_controller_the_reverse(self):
+		from dealer_relations.tests.credit_utils import make_tier
+
+		make_users()
+		tier = make_tier("DR Sec Tier", limit=10_000, rank=95)
+		with self.set_user(MANAGER):
+			self.assertIn(
+				"Default Credit Limit",
+				put_back("Dealer Tier", tier, default_credit_limit=1e9, visit_interval_days=12),
+			)
+		with self.set_user(CONTROLLER):
+			put_back("Dealer Tier", tier, default_credit_limit=20_000, visit_interval_days=99)
+		stored = frappe.db.get_value("Dealer Tier", tier, ["default_credit_limit", "visit_interval_days"])
+		self.assertEqual(stored, (20_000, 12))
 
 
 class TestRepRestPutOfCreditLimit(FrappeAPITestCase):
@@ -517,3 +538,30 @@ class TestSettingsSegregationOfDuties(FrappeTestCase):
 		self.assertEqual(
 			(after.diversion_detection, after.window, after.credit_enforcement), ("Off", 6, "Warn only")
 		)
+
+
+class TestSettlementEditsFollowTheWorkflow(FrappeTestCase):
+	"""Pending approval, only the approver edits a settlement; its posted links are the app's."""
+
+	def test_accountant_cannot_edit_a_pending_settlement_nor_type_its_posting(self):
+		from frappe.model.workflow import apply_workflow
+
+		from dealer_relations.tests.rebate_factories import make_policy, make_rebate_dealer, make_settlement
+
+		make_users()
+		make_user(ACCOUNTANT, ["Rebate Accountant", "Accounts User"])
+		dealer = make_rebate_dealer(customer=make_customer("DR Sec Rebate Co")).name
+		policy = make_policy(dealers=[dealer]).name
+		with self.set_user(ACCOUNTANT):
+			name = make_settlement(dealer, policy).name
+			message = put_back(
+				"Rebate Settlement", name, journal_entry="ACC-JV-ANY", credit_note="ACC-SINV-ANY"
+			)
+			self.assertIn("Journal Entry", message)
+			apply_workflow(frappe.get_doc("Rebate Settlement", name), "Submit for Approval")
+			with self.assertRaises(frappe.PermissionError):
+				put("Rebate Settlement", name, remarks="a larger rebate, please")
+		with self.set_user(FINANCE):
+			put("Rebate Settlement", name, remarks="checked")
+		stored = frappe.db.get_value("Rebate Settlement", name, ["remarks", "journal_entry", "credit_note"])
+		self.assertEqual(stored, ("checked", None, None))

@@ -85,6 +85,9 @@ class TestDealer(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Dealer", dealer.name, "status"), "Prospect")
 		with self.set_user(MANAGER):
 			dealer = frappe.get_doc("Dealer", dealer.name)
+			# a rep's territories are put back too (permlevel 1): the manager authorises them
+			self.assertEqual(dealer.territories, [])
+			dealer.append("territories", {"territory": "DR Nanjing"})
 			for status in ("Active", "Suspended", "Active", "Terminated", "Prospect"):
 				dealer.status = status
 				dealer.save()
