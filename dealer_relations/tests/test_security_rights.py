@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import frappe
 import frappe.client
-from frappe.tests.test_api import FrappeAPITestCase
 from frappe.utils import add_days, today
 
 from dealer_relations.permissions import CHILD_TABLE_PARENTS, PARENT_QUERY_CONDITIONS
 from dealer_relations.tests.utils import (
 	FrappeTestCase,
+	RepAPITestCase,
 	get_company,
 	make_customer,
 	make_dealer,
@@ -184,39 +184,20 @@ class TestTierLimitIsCredits(FrappeTestCase):
 		self.assertEqual(stored, (20_000, 12))
 
 
-class TestRepRestPutOfCreditLimit(FrappeAPITestCase):
+class TestRepRestPutOfCreditLimit(RepAPITestCase):
 	"""A real HTTP request: the rep's PUT of their own dealer's credit limit is refused."""
 
+	rep, other_rep = REP, OTHER_REP
+	customers = ("DR Sec API Co", "DR Sec API Theirs Co")
+
 	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		make_users()
-		cls.dealer = make_dealer(make_customer("DR Sec API Co"), sales_rep=REP).name
-		cls.theirs = make_dealer(make_customer("DR Sec API Theirs Co"), sales_rep=OTHER_REP).name
+	def make_fixtures(cls):
 		frappe.get_doc("Dealer", cls.theirs).append("key_people", {"person_name": "Li Na"}).db_insert()
-		frappe.db.set_value("Dealer", cls.dealer, "credit_limit", 5000)
-		user = frappe.get_doc("User", REP)
-		cls.api_key, cls.api_secret = frappe.generate_hash(length=15), frappe.generate_hash(length=15)
-		user.api_key, user.api_secret = cls.api_key, cls.api_secret
-		user.save(ignore_permissions=True)
-		frappe.db.commit()
-
-	@classmethod
-	def tearDownClass(cls):
-		frappe.set_user("Administrator")
-		for name in (cls.dealer, cls.theirs):
-			frappe.delete_doc("Dealer", name, force=True, ignore_permissions=True)
-			frappe.delete_doc("Customer", name, force=True, ignore_permissions=True)
-		frappe.db.set_value("User", REP, {"api_key": None})
-		frappe.db.commit()
-		super().tearDownClass()
-
-	def headers(self):
-		return {"Authorization": f"token {self.api_key}:{self.api_secret}"}
+		frappe.db.set_value("Dealer", cls.mine, "credit_limit", 5000)
 
 	def test_put_credit_limit_is_refused(self):
 		response = self.put(
-			self.resource("Dealer", self.dealer),
+			self.resource("Dealer", self.mine),
 			{
 				"credit_limit": 1e9,
 				"pin_credit_limit": 1,
@@ -232,7 +213,7 @@ class TestRepRestPutOfCreditLimit(FrappeAPITestCase):
 		frappe.db.rollback()  # read what the request committed
 		stored = frappe.db.get_value(
 			"Dealer",
-			self.dealer,
+			self.mine,
 			["credit_limit", "pin_credit_limit", "manual_credit_limit", "notes"],
 			as_dict=True,
 		)
