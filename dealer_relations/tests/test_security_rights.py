@@ -501,6 +501,17 @@ class TestSettingsSegregationOfDuties(FrappeTestCase):
 			(before.diversion_detection, before.window, before.fine),
 		)
 
+	def test_only_a_user_with_every_level_removes_a_company_row(self):
+		for user in (MANAGER, CONTROLLER, FINANCE):
+			with self.subTest(user=user), self.set_user(user):
+				settings = frappe.get_doc("Dealer Relations Settings")
+				settings.company_settings = [
+					r for r in settings.company_settings if r.company != self.company
+				]
+				with self.assertRaises(frappe.PermissionError):
+					settings.save()
+		self.assertTrue(self.stored().credit_enforcement)
+
 	def test_dealer_manager_sets_diversion_accounts_manager_sets_credit(self):
 		with self.set_user(MANAGER):
 			settings = frappe.get_doc("Dealer Relations Settings")
