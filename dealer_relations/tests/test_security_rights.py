@@ -116,6 +116,22 @@ class TestDealerFieldRights(FrappeTestCase):
 			["DR Sec North"],
 		)
 
+	def test_rep_cannot_add_a_territory_row_through_the_child_doctype(self):
+		with self.set_user(REP):
+			frappe.client.insert(
+				{
+					"doctype": "Dealer Territory",
+					"parenttype": "Dealer",
+					"parent": self.dealer,
+					"parentfield": "territories",
+					"territory": "DR Sec West",
+				}
+			)
+		self.assertEqual(
+			frappe.get_all("Dealer Territory", filters={"parent": self.dealer}, pluck="territory"),
+			["DR Sec North"],
+		)
+
 	def test_rep_edits_profile_and_reads_credit(self):
 		with self.set_user(REP):
 			doc = frappe.get_doc("Dealer", self.dealer)
