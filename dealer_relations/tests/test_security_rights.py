@@ -171,6 +171,17 @@ class TestDealerFieldRights(FrappeTestCase):
 		self.assertFalse(stored.credit_order_policy)
 		self.assertEqual(stored.territories, [])
 
+	def test_rep_saving_what_the_form_got_back_is_told_nothing(self):
+		"""The dates the app sets after a save come back with the saved doc, so the next save
+		sends nothing Frappe has to put back (and no message that would puzzle the rep)."""
+		with self.set_user(REP):
+			doc = make_dealer(make_customer("DR Sec Fresh Co"))
+			self.assertTrue(doc.next_visit_due)
+			doc.notes = "first visit planned"
+			frappe.clear_messages()
+			doc.save()
+			self.assertFalse([m for m in frappe.get_message_log() if "Not changed" in m.message])
+
 	def test_sales_user_cannot_unlink_customer_from_dealer(self):
 		customer = frappe.db.get_value("Dealer", self.dealer, "customer")
 		with self.set_user(REP):

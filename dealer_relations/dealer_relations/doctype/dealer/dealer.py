@@ -104,7 +104,11 @@ class Dealer(Document):
 		before = self.get_doc_before_save()
 		if not before or before.tier != self.tier:
 			# A new dealer is due one interval after creation; a new tier changes the cadence.
-			refresh_dealer_visit_dates([self.name])
+			# The saved doc (what the form shows next) carries the dates, so its next save does
+			# not send stale ones for Frappe to put back.
+			dates = refresh_dealer_visit_dates([self.name])
+			if self.name in dates:
+				self.last_visit_date, self.next_visit_due = dates[self.name]
 
 	def on_trash(self):
 		frappe.db.set_value("Customer", {"dealer": self.name}, "dealer", None, update_modified=False)
