@@ -35,6 +35,15 @@ permission_query_conditions = {
 	"Dealer Credit Override": "dealer_relations.permissions.credit_override_query_conditions",
 	"Rebate Settlement": "dealer_relations.permissions.rebate_settlement_query_conditions",
 	"Diversion Incident": "dealer_relations.permissions.diversion_incident_query_conditions",
+	# their child tables: rows of the parent rows the user may list (permissions.CHILD_TABLE_PARENTS)
+	"Dealer Key Person": "dealer_relations.permissions.child_table_query_conditions",
+	"Dealer Territory": "dealer_relations.permissions.child_table_query_conditions",
+	"Dealer Visit Competitor": "dealer_relations.permissions.child_table_query_conditions",
+	"Dealer Visit Attendee": "dealer_relations.permissions.child_table_query_conditions",
+	"Dealer Visit Action": "dealer_relations.permissions.child_table_query_conditions",
+	"Dealer Credit Rating Factor": "dealer_relations.permissions.child_table_query_conditions",
+	"Diversion Incident Item": "dealer_relations.permissions.child_table_query_conditions",
+	"Rebate Settlement Slab": "dealer_relations.permissions.child_table_query_conditions",
 }
 has_permission = {
 	"Dealer": "dealer_relations.permissions.dealer_has_permission",
@@ -43,6 +52,12 @@ has_permission = {
 	"Dealer Credit Override": "dealer_relations.permissions.dealer_record_has_permission",
 	"Rebate Settlement": "dealer_relations.permissions.dealer_record_has_permission",
 	"Diversion Incident": "dealer_relations.permissions.diversion_incident_has_permission",
+}
+
+# Frappe 15's frappe.client.get_count counts without a permission check: ours count what the user
+# may list.
+override_whitelisted_methods = {
+	"frappe.client.get_count": "dealer_relations.permissions.get_count",
 }
 
 # Visits on the Dealer form timeline

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import frappe
+from frappe.tests.test_api import FrappeAPITestCase
 from frappe.tests.utils import FrappeTestCase  # v16 renames this IntegrationTestCase
 
 from dealer_relations.utils import ensure_user
 
 __all__ = [
 	"FrappeTestCase",
+	"RepAPITestCase",
 	"backdate_dealer",
 	"get_company",
 	"make_customer",
@@ -102,3 +104,44 @@ def make_visit(dealer: str, visit_date=None, do_not_save: bool = False, **kwargs
 	if not do_not_save:
 		visit.insert()
 	return visit
+
+
+class RepAPITestCase(FrappeAPITestCase):
+	"""A rep calling the REST API with an API key, one dealer of theirs (``mine``) and one of
+	another rep (``theirs``). Requests run in another thread with their own database connection,
+	so fixtures are committed here and removed again in tearDownClass."""
+
+	rep, other_rep = "dr-api-rep1@example.com", "dr-api-rep2@example.com"
+	customers = ("DR API Mine Co", "DR API Theirs Co")
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		for user in (cls.rep, cls.other_rep):
+			make_user(user, ["Dealer Sales Rep", "Sales User"])
+		cls.mine = make_dealer(make_customer(cls.customers[0]), sales_rep=cls.rep).name
+		cls.theirs = make_dealer(make_customer(cls.customers[1]), sales_rep=cls.other_rep).name
+		cls.make_fixtures()
+		user = frappe.get_doc("User", cls.rep)
+		user.api_key, user.api_secret = frappe.generate_hash(length=15), frappe.generate_hash(length=15)
+		cls.auth = {"Authorization": f"token {user.api_key}:{user.api_secret}"}
+		user.save(ignore_permissions=True)
+		frappe.db.commit()
+
+	@classmethod
+	def make_fixtures(cls) -> None:
+		"""More records a subclass needs, committed with the dealers."""
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.set_user("Administrator")
+		for name in (cls.mine, cls.theirs):
+			frappe.delete_doc("Dealer", name, force=True, ignore_permissions=True)
+			frappe.delete_doc("Customer", name, force=True, ignore_permissions=True)
+		for user in (cls.rep, cls.other_rep):
+			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def headers(self) -> dict:
+		return self.auth
