@@ -51,8 +51,9 @@ def clear_territory_tree(*args, **kwargs) -> None:
 
 
 def dealers_in_territory(territory: str):
-	"""Sub-query: dealers authorised anywhere inside ``territory``'s subtree (nested set)."""
-	lft, rgt = frappe.db.get_value("Territory", territory, ["lft", "rgt"])
+	"""Sub-query: dealers authorised anywhere inside ``territory``'s subtree (nested set); none
+	when there is no such territory (a report filter is whatever the client sends)."""
+	lft, rgt = frappe.db.get_value("Territory", territory, ["lft", "rgt"]) or (1, 0)
 	node = frappe.qb.DocType("Territory")
 	row = frappe.qb.DocType("Dealer Territory")
 	return (
