@@ -72,9 +72,11 @@ def permitted_dealers():
 	so reports apply the same rules as the Dealer list."""
 	from pypika.terms import PseudoColumn
 
-	return PseudoColumn(
-		"({})".format(frappe.get_list("Dealer", fields=["name"], run=False, limit_page_length=0))
-	)
+	# Frappe renders its list query with the values escaped for SQL; the query it joins runs with
+	# bound parameters, where a "%" (a dealer named "100% Parts" in a user permission) is a format
+	# character: doubled, it reaches the database as "%".
+	sql = frappe.get_list("Dealer", fields=["name"], run=False, limit_page_length=0)
+	return PseudoColumn("({})".format(sql.replace("%", "%%")))
 
 
 def get_rep_info(user: str) -> RepInfo:

@@ -123,6 +123,11 @@ def line(item: str, amount: float, qty: float = 1) -> dict:
 	return {"item_code": item, "qty": qty, "rate": amount / qty, "delivery_date": add_days(today(), 7)}
 
 
+def run_report(name: str, module: str, filters: dict) -> list[frappe._dict]:
+	execute = frappe.get_attr(f"{APP}.{scrub(module)}.report.{scrub(name)}.{scrub(name)}.execute")
+	return [frappe._dict(row) for row in execute(frappe._dict(filters))[1]]
+
+
 class HostileNamesTestCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -301,9 +306,8 @@ class TestReports(HostileNamesTestCase):
 				continue
 			filters = self.filters_for(name, world, known)
 			filters.update({key: value for key, value in overrides.items() if key in known})
-			execute = frappe.get_attr(f"{APP}.{scrub(module)}.report.{scrub(name)}.{scrub(name)}.execute")
 			try:
-				results[name] = [frappe._dict(row) for row in execute(frappe._dict(filters))[1]]
+				results[name] = run_report(name, module, filters)
 			except frappe.DoesNotExistError:
 				if not overrides:
 					raise
@@ -342,6 +346,40 @@ class TestReports(HostileNamesTestCase):
 				results = self.run_reports(world, **{key: NOBODY})
 				for name, rows in results.items():
 					self.assertFalse([row for row in rows if row.get("dealer")], f"{name} filtered on {key}")
+
+
+	def test_a_rep_held_to_hostile_dealers_by_user_permissions_sees_them(self):
+		"""The reports read the dealers the user may see as Frappe's own list query, rendered with
+		its values: a ``%`` in it must reach the database as ``%``, not as a format character."""
+		for world in self.worlds:
+			frappe.get_doc(
+				{"doctype": "User Permission", "user": REP, "allow": "Dealer", "for_value": world.dealer}
+			).insert(ignore_permissions=True)
+		frappe.set_user(REP)
+		filters = {"company": get_company(), "from_date": add_days(today(), -30), "to_date": today()}
+		results = {
+			name: run_report(name, module, {**filters, "show_later": 1})
+			for name, module in app_script_reports()
+			if name in ("Dealer Credit Exposure", "Dealer Visit Plan", "Dealer Visit Coverage")
+		}
+		expected = {world.dealer for world in self.worlds}
+		for name in ("Dealer Credit Exposure", "Dealer Visit Plan"):
+			self.assertEqual({row.dealer for row in results[name]}, expected, name)
+		[coverage] = results["Dealer Visit Coverage"]
+		self.assertEqual(coverage.dealers, len(self.worlds))
+
+
+	def test_a_rep_with_quote_and_percent_in_the_address_sees_their_dealers(self):
+		"""A rep's row condition carries the user's address as an SQL literal: ``'`` and ``%`` are
+		valid in an email address and must match it, in the list and in the reports."""
+		rep = make_user(f"o'brien%{frappe.generate_hash(length=5)}@example.com", ["Dealer Sales Rep"])
+		world = self.worlds[0]
+		frappe.db.set_value("Dealer", world.dealer, "sales_rep", rep)
+		self.addCleanup(frappe.db.set_value, "Dealer", world.dealer, "sales_rep", REP)
+		frappe.set_user(rep)
+		self.assertEqual(frappe.get_list("Dealer", pluck="name"), [world.dealer])
+		[row] = run_report("Dealer Credit Exposure", "Dealer Relations", {"company": get_company()})
+		self.assertEqual(row.dealer, world.dealer)
 
 
 class TestDiversion(HostileNamesTestCase):
