@@ -178,7 +178,6 @@ class TestCreditCheck(HostileNamesTestCase):
 		self.for_each(self.worlds, check)
 
 
-
 class TestCreditRating(HostileNamesTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -347,7 +346,6 @@ class TestReports(HostileNamesTestCase):
 				for name, rows in results.items():
 					self.assertFalse([row for row in rows if row.get("dealer")], f"{name} filtered on {key}")
 
-
 	def test_a_rep_held_to_hostile_dealers_by_user_permissions_sees_them(self):
 		"""The reports read the dealers the user may see as Frappe's own list query, rendered with
 		its values: a ``%`` in it must reach the database as ``%``, not as a format character."""
@@ -367,7 +365,6 @@ class TestReports(HostileNamesTestCase):
 			self.assertEqual({row.dealer for row in results[name]}, expected, name)
 		[coverage] = results["Dealer Visit Coverage"]
 		self.assertEqual(coverage.dealers, len(self.worlds))
-
 
 	def test_a_rep_with_quote_and_percent_in_the_address_sees_their_dealers(self):
 		"""A rep's row condition carries the user's address as an SQL literal: ``'`` and ``%`` are
