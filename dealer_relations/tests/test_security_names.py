@@ -14,7 +14,7 @@ from frappe.modules import scrub
 from frappe.utils import add_days, flt, fmt_money, today
 
 from dealer_relations.benchmarks.reports import APP, app_script_reports, report_filters
-from dealer_relations.credit import get_exposure, load_sales, run_rating
+from dealer_relations.credit import get_exposure, load_sales, pin_credit_limit, run_rating
 from dealer_relations.rebates import run_year_end
 from dealer_relations.tests.credit_utils import (
 	CONTROLLER,
@@ -65,12 +65,15 @@ HOSTILE = {
 	"underscore": "A_B Trading",
 	"hash": "Trading # 1",
 	"dashes": "Trading -- 1",
+	"comma": "Smith, Jones & Co",
 	"unicode": ("华东经销商有限公司🚚📦" * 20)[:130],
 }
 # A value no record carries: as a filter it must match nothing (not everything, not an error).
 NOBODY = "Nobody\\' OR 1=1 -- %_"
 VICTIM_RECEIVABLE = 1_000_000
 REP = "dr-names-rep@example.com"
+# JSON-looking, so Frappe's HTML sanitiser leaves it in a Data field as it is
+SCRIPT = '["<img src=x onerror=alert(1)>"]'
 
 
 def hostile(label: str, kind: str) -> str:
@@ -378,6 +381,25 @@ class TestReports(HostileNamesTestCase):
 		[row] = run_report("Dealer Credit Exposure", "Dealer Relations", {"company": get_company()})
 		self.assertEqual(row.dealer, world.dealer)
 
+	def test_tiers_whose_names_make_the_same_fieldname_keep_their_own_columns(self):
+		rep = make_user("dr-names-rep2@example.com", ["Dealer Sales Rep", "Sales User"])
+		suffix = frappe.generate_hash(length=5)
+		tiers = [make_tier(f"DR NM {suffix} A-B", rank=7500), make_tier(f"dr nm {suffix} a b", rank=7501)]
+		territory = self.worlds[0].territory
+		for tier, count in zip(tiers, (1, 2), strict=True):
+			for _n in range(count):
+				make_dealer(status="Active", territories=[territory], tier=tier, sales_rep=rep)
+		columns, [row], *_rest = frappe.get_attr(
+			f"{APP}.dealer_relations.report.dealer_visit_coverage.dealer_visit_coverage.execute"
+		)(frappe._dict(from_date=add_days(today(), -30), to_date=today(), sales_rep=rep))
+		share = {
+			column["label"]: row[column["fieldname"]]
+			for column in columns
+			if column["label"].endswith("Dealers %")
+		}
+		self.assertAlmostEqual(share[f"Tier {tiers[0]} Dealers %"], 33.3, places=1)
+		self.assertAlmostEqual(share[f"Tier {tiers[1]} Dealers %"], 66.7, places=1)
+
 
 class TestDiversion(HostileNamesTestCase):
 	@classmethod
@@ -409,10 +431,22 @@ class TestDiversion(HostileNamesTestCase):
 class TestNamesInMessages(HostileNamesTestCase):
 	"""A name is text, not markup, in the messages the app shows."""
 
+	def test_pinned_limit_reason_is_text_on_the_timeline(self):
+		world = make_world("quote", rank=9100)
+		frappe.set_user(CONTROLLER)
+		pin_credit_limit(world.dealer, 1, 5000, SCRIPT)
+		frappe.set_user("Administrator")
+		[comment] = frappe.get_all(
+			"Comment",
+			filters={"reference_doctype": "Dealer", "reference_name": world.dealer, "comment_type": "Info"},
+			pluck="content",
+		)
+		self.assertNotIn("<img", comment)
+		self.assertIn("&lt;img", comment)
+
 	def test_credit_message_escapes_the_dealer_name(self):
 		world = make_world("quote", rank=9000)
-		script = '["<img src=x onerror=alert(1)>"]'  # JSON-looking: Frappe's HTML sanitiser skips it
-		frappe.db.set_value("Dealer", world.dealer, "dealer_name", script)
+		frappe.db.set_value("Dealer", world.dealer, "dealer_name", SCRIPT)
 		order = make_sales_order(world.customer, 20_000, items=[line(world.item, 20_000)], submit=False)
 		with self.assertRaises(frappe.ValidationError) as refused:
 			order.submit()
