@@ -47,6 +47,7 @@ from dealer_relations.tests.utils import (
 	get_company,
 	make_customer,
 	make_dealer,
+	make_item,
 	make_territory,
 	make_user,
 	make_visit,
@@ -81,23 +82,6 @@ def hostile(label: str, kind: str) -> str:
 	return f"{frappe.generate_hash(length=5)}{kind} {HOSTILE[label]}"[:140]
 
 
-def make_item(code: str, stock: int = 0) -> str:
-	if not frappe.db.exists("Item", code):
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": code,
-				"item_name": code,
-				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
-				"stock_uom": "Nos",
-				"is_stock_item": stock,
-				"has_serial_no": stock,
-				"valuation_rate": 100,
-			}
-		).insert(ignore_permissions=True)
-	return code
-
-
 def make_world(label: str, rank: int, stock: int = 0) -> frappe._dict:
 	"""A dealer named ``HOSTILE[label]`` (its customer's name), in a territory, in a tier, buying an
 	item, all named the same way; a 10,000 credit limit from its tier."""
@@ -114,7 +98,7 @@ def make_world(label: str, rank: int, stock: int = 0) -> frappe._dict:
 		territory=territory,
 		found=found,
 		tier=tier,
-		item=make_item(hostile(label, "i"), stock),
+		item=make_item(hostile(label, "i"), is_stock_item=stock, has_serial_no=stock, valuation_rate=100),
 	)
 
 
