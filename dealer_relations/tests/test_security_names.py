@@ -14,7 +14,8 @@ from frappe.modules import scrub
 from frappe.utils import add_days, flt, fmt_money, today
 
 from dealer_relations.benchmarks.reports import APP, app_script_reports, report_filters
-from dealer_relations.credit import get_exposure, load_sales, pin_credit_limit, run_rating
+from dealer_relations.credit import get_exposure, load_sales, pin_credit_limit, run_rating, run_rating_job
+from dealer_relations.dashboards import dealers_by_region_and_tier, visits_per_month_by_tier
 from dealer_relations.rebates import run_year_end
 from dealer_relations.tests.credit_utils import (
 	CONTROLLER,
@@ -175,8 +176,10 @@ class TestCreditRating(HostileNamesTestCase):
 		company = get_company()
 		for world in self.worlds:
 			make_sales_invoice(world.customer, 2000, items=[line(world.item, 2000)])
-		result = run_rating([world.dealer for world in self.worlds])
-		self.assertEqual(result["rated"], len(self.worlds))
+		dealers = [world.dealer for world in self.worlds]
+		self.assertEqual(run_rating(dealers)["rated"], len(dealers))
+		# the background job's locking read finds each hostile dealer's rating of the day
+		self.assertEqual(run_rating_job(dealers, today()), {"rated": 0, "already_rated": len(dealers)})
 		sales = load_sales([world.customer for world in self.worlds], frappe.utils.getdate())
 
 		def check(world):
@@ -352,6 +355,11 @@ class TestReports(HostileNamesTestCase):
 			self.assertEqual({row.dealer for row in results[name]}, expected, name)
 		[coverage] = results["Dealer Visit Coverage"]
 		self.assertEqual(coverage.dealers, len(self.worlds))
+		# the workspace charts read the same sub-query
+		by_region = dealers_by_region_and_tier()
+		self.assertEqual(sum(sum(dataset["values"]) for dataset in by_region["datasets"]), len(self.worlds))
+		by_month = visits_per_month_by_tier()
+		self.assertEqual(sum(sum(dataset["values"]) for dataset in by_month["datasets"]), len(self.worlds))
 
 	def test_a_rep_with_quote_and_percent_in_the_address_sees_their_dealers(self):
 		"""A rep's row condition carries the user's address as an SQL literal: ``'`` and ``%`` are
