@@ -79,6 +79,16 @@ def permitted_dealers():
 	return PseudoColumn("({})".format(sql.replace("%", "%%")))
 
 
+def as_text(value):
+	"""Free text a user typed (a dealer's name) for a report cell or chart label. The report view
+	renders a Data cell as HTML and Frappe's save-time sanitiser leaves JSON-looking text alone, so
+	"<" and ">" are escaped; quotes and "&" stay as typed, so exports show ordinary names as
+	they are."""
+	if not isinstance(value, str):
+		return value
+	return value.replace("<", "&lt;").replace(">", "&gt;")
+
+
 def get_rep_info(user: str) -> RepInfo:
 	"""What the engine needs to judge a user named as a sales rep."""
 	row = frappe.db.get_value("User", user, ["enabled", "user_type"], as_dict=True)

@@ -373,6 +373,30 @@ class TestReports(HostileNamesTestCase):
 		[row] = run_report("Dealer Credit Exposure", "Dealer Relations", {"company": get_company()})
 		self.assertEqual(row.dealer, world.dealer)
 
+	def test_markup_in_a_name_is_text_in_every_report(self):
+		world = self.worlds[0]
+		frappe.db.set_value("Dealer", world.dealer, "dealer_name", SCRIPT)
+		self.addCleanup(frappe.db.set_value, "Dealer", world.dealer, "dealer_name", world.customer)
+		frappe.db.set_value("Rebate Settlement", {"dealer": world.dealer}, "dealer_name", SCRIPT)
+		frappe.db.set_value("Diversion Incident", {"dealer": world.dealer}, "dealer_name", SCRIPT)
+		override = frappe.get_doc(
+			{
+				"doctype": "Dealer Credit Override",
+				"dealer": world.dealer,
+				"override_reason": SCRIPT,
+				"overridden_on": frappe.utils.now_datetime(),
+			}
+		)
+		override.flags.from_credit_check = True
+		override.insert(ignore_permissions=True)
+		frappe.db.set_value("Dealer Credit Override", override.name, "dealer_name", SCRIPT)
+		results = self.run_reports(world)
+		for name, rows in results.items():
+			markup = [value for row in rows for value in row.values() if "<img" in str(value)]
+			self.assertEqual(markup, [], name)
+		for name in ("Dealer Credit Exposure", "Rebate Settlement Register", "Dealer Credit Overrides"):
+			self.assertIn("&lt;img", results[name][0].dealer_name, name)
+
 	def test_tiers_whose_names_make_the_same_fieldname_keep_their_own_columns(self):
 		rep = make_user("dr-names-rep2@example.com", ["Dealer Sales Rep", "Sales User"])
 		suffix = frappe.generate_hash(length=5)
