@@ -1,11 +1,15 @@
 """Hostile names: customers, dealers, items, territories and tiers named with quotes, backslashes
-(one at the end), an SQL injection, LIKE wildcards, comment markers and 140 characters of Chinese and
-emoji go through the credit check, the credit rating, the year-end rebate run, every Script Report,
-diversion detection and tracing with the right figures and no SQL error.
+(one at the end), an SQL injection, LIKE wildcards, comment markers, a comma and 130 characters of
+Chinese and emoji go through the credit check, the credit rating, the year-end rebate run, every
+Script Report (and the workspace charts), diversion detection and tracing with the right figures
+and no SQL error; a filter value naming nothing matches nothing; markup in a name is text in the
+credit message, on the timeline and in every report.
 
 The attack of issue 16: a rep names a customer ``Q\\' OR 1=1 #``. When a query's values were rendered
 into its text with only ``'`` doubled, the backslash escaped the quote, ``OR 1=1`` matched every
-invoice and ``#`` commented out the rest: every customer's receivables were that dealer's exposure."""
+invoice and ``#`` commented out the rest: every customer's receivables were that dealer's exposure.
+A name ending in a backslash broke the statement; one with a backslash inside matched nothing, so
+that dealer's own receivables were not counted at all."""
 
 from __future__ import annotations
 
@@ -330,7 +334,7 @@ class TestReports(HostileNamesTestCase):
 
 	def test_a_filter_value_nobody_has_matches_nothing(self):
 		world = self.worlds[0]
-		for key in ("dealer", "territory", "tier", "sales_rep"):
+		for key in ("company", "dealer", "territory", "tier", "sales_rep", "rebate_policy"):
 			with self.subTest(filter=key):
 				results = self.run_reports(world, **{key: NOBODY})
 				for name, rows in results.items():
