@@ -537,7 +537,7 @@ def pin_credit_limit(
 	doc.add_comment(
 		"Info",
 		_("Credit limit pinned at {0}: {1}").format(
-			frappe.format(amount, "Currency"), values["manual_limit_reason"]
+			frappe.format(amount, "Currency"), frappe.utils.escape_html(values["manual_limit_reason"])
 		)
 		if pin
 		else _("Pinned credit limit released; ratings set the limit again"),

@@ -30,7 +30,7 @@ def dealer_query_conditions(user: str | None = None, doctype: str | None = None)
 	user = user or frappe.session.user
 	if not is_row_restricted(frappe.get_roles(user)):
 		return ""
-	return f"`tabDealer`.`sales_rep` = {frappe.db.escape(user)}"
+	return f"`tabDealer`.`sales_rep` = {frappe.db.escape(user, percent=False)}"
 
 
 def dealer_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
@@ -51,7 +51,7 @@ def dealer_link_query_conditions(doctype: str, user: str | None = None) -> str:
 	user = user or frappe.session.user
 	if not is_row_restricted(frappe.get_roles(user)):
 		return ""
-	dealers = f"select `name` from `tabDealer` where `sales_rep` = {frappe.db.escape(user)}"
+	dealers = f"select `name` from `tabDealer` where `sales_rep` = {frappe.db.escape(user, percent=False)}"
 	return f"`tab{doctype}`.`dealer` in ({dealers})"
 
 
@@ -100,7 +100,7 @@ def diversion_incident_query_conditions(user: str | None = None, doctype: str | 
 	if not is_row_restricted(frappe.get_roles(user)):
 		return ""
 	return "({} or `tabDiversion Incident`.`owner` = {})".format(
-		dealer_link_query_conditions("Diversion Incident", user), frappe.db.escape(user)
+		dealer_link_query_conditions("Diversion Incident", user), frappe.db.escape(user, percent=False)
 	)
 
 

@@ -51,8 +51,9 @@ def clear_territory_tree(*args, **kwargs) -> None:
 
 
 def dealers_in_territory(territory: str):
-	"""Sub-query: dealers authorised anywhere inside ``territory``'s subtree (nested set)."""
-	lft, rgt = frappe.db.get_value("Territory", territory, ["lft", "rgt"])
+	"""Sub-query: dealers authorised anywhere inside ``territory``'s subtree (nested set); none
+	when there is no such territory (a report filter is whatever the client sends)."""
+	lft, rgt = frappe.db.get_value("Territory", territory, ["lft", "rgt"]) or (1, 0)
 	node = frappe.qb.DocType("Territory")
 	row = frappe.qb.DocType("Dealer Territory")
 	return (
@@ -71,9 +72,21 @@ def permitted_dealers():
 	so reports apply the same rules as the Dealer list."""
 	from pypika.terms import PseudoColumn
 
-	return PseudoColumn(
-		"({})".format(frappe.get_list("Dealer", fields=["name"], run=False, limit_page_length=0))
-	)
+	# Frappe renders its list query with the values escaped for SQL; the query it joins runs with
+	# bound parameters, where a "%" (a dealer named "100% Parts" in a user permission) is a format
+	# character: doubled, it reaches the database as "%".
+	sql = frappe.get_list("Dealer", fields=["name"], run=False, limit_page_length=0)
+	return PseudoColumn("({})".format(sql.replace("%", "%%")))
+
+
+def as_text(value):
+	"""Free text a user typed (a dealer's name) for a report cell or chart label. The report view
+	renders a Data cell as HTML and Frappe's save-time sanitiser leaves JSON-looking text alone, so
+	"<" and ">" are escaped; quotes and "&" stay as typed, so exports show ordinary names as
+	they are."""
+	if not isinstance(value, str):
+		return value
+	return value.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def get_rep_info(user: str) -> RepInfo:

@@ -9,6 +9,7 @@ from frappe.utils import add_days, getdate, today
 from dealer_relations.benchmarks.queries import count_queries  # noqa: F401 (tests import it from here)
 from dealer_relations.demo.masters import ensure_fiscal_years as demo_fiscal_years
 from dealer_relations.tests.utils import get_company, make_dealer, make_user
+from dealer_relations.tests.utils import make_item as make_any_item
 
 ITEM = "DR-CREDIT-ITEM"
 SALES_ROLES = ["Sales User", "Sales Manager", "Accounts User"]
@@ -22,19 +23,7 @@ def make_credit_users() -> None:
 
 
 def make_item() -> str:
-	if not frappe.db.exists("Item", ITEM):
-		group = frappe.db.get_value("Item Group", {"is_group": 0}, "name")
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": ITEM,
-				"item_name": ITEM,
-				"item_group": group,
-				"stock_uom": "Nos",
-				"is_stock_item": 0,
-			}
-		).insert(ignore_permissions=True)
-	return ITEM
+	return make_any_item(ITEM)
 
 
 def make_tier(name: str = "DR Credit Tier", limit: float = 10000, rank: int = 90) -> str:

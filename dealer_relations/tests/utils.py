@@ -15,6 +15,7 @@ __all__ = [
 	"get_company",
 	"make_customer",
 	"make_dealer",
+	"make_item",
 	"make_territory",
 	"make_user",
 	"make_visit",
@@ -50,6 +51,24 @@ def make_territory(name: str, parent: str | None = None, is_group: int = 0) -> s
 			{"doctype": "Territory", "territory_name": name, "parent_territory": root, "is_group": is_group}
 		).insert(ignore_permissions=True)
 	return name
+
+
+def make_item(item_code: str, **values) -> str:
+	"""An item in the first leaf item group, counted in Nos; a non-stock item unless ``values``
+	say otherwise."""
+	if not frappe.db.exists("Item", item_code):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": item_code,
+				"item_name": item_code,
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+				**values,
+			}
+		).insert(ignore_permissions=True)
+	return item_code
 
 
 def make_customer(name: str, **kwargs) -> str:

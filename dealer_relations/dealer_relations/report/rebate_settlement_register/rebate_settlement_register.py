@@ -10,6 +10,8 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
+from dealer_relations.utils import as_text
+
 AMOUNTS = ("gross_rebate", "growth_bonus", "diversion_deduction", "net_rebate")
 
 
@@ -52,6 +54,7 @@ def execute(filters=None):
 			"Journal Entry" if row.journal_entry else ("Sales Invoice" if row.credit_note else None)
 		)
 		row.posted_entry = row.journal_entry or row.credit_note
+		row.dealer_name = as_text(row.dealer_name)
 	currency = rows[0].currency if rows else None
 	return get_columns(), rows, None, None, get_summary(rows, currency)
 
