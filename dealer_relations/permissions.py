@@ -152,7 +152,7 @@ def child_table_query_conditions(user: str | None = None, doctype: str | None = 
 	if not condition:
 		return ""
 	return (
-		f"(`tab{doctype}`.`parenttype` = {frappe.db.escape(parent)} and `tab{doctype}`.`parent` in "
+		f"(`tab{doctype}`.`parenttype` = {frappe.db.escape(parent, percent=False)} and `tab{doctype}`.`parent` in "
 		f"(select `tab{parent}`.`name` from `tab{parent}` where {condition}))"
 	)
 
