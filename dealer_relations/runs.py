@@ -19,7 +19,7 @@ from collections.abc import Callable
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Count
-from frappe.utils import now_datetime
+from frappe.utils import format_datetime, now_datetime
 from frappe.utils.background_jobs import get_job
 from rq.job import JobStatus
 from rq.registry import StartedJobRegistry
@@ -254,14 +254,16 @@ def run_status(run: str) -> dict:
 	return {**doc, "queued": counts[QUEUED], "running": counts[RUNNING], "lost": counts[LOST]}
 
 
-def check_run_permission(run: frappe._dict, action: str) -> None:
+def check_run_permission(run: frappe._dict, action: str, throw: bool = True) -> bool:
 	"""Reading a run's progress needs read access to what it runs for; resuming it needs the right
 	to create what its jobs write."""
-	if run.reference_doctype and run.reference_name:
-		frappe.has_permission(run.reference_doctype, "read", run.reference_name, throw=True)
-	frappe.has_permission(
-		RUN_PERMISSIONS[run.run_type], "create" if action == "resume" else "read", throw=True
+	permitted = (
+		not (run.reference_doctype and run.reference_name)
+		or frappe.has_permission(run.reference_doctype, "read", run.reference_name, throw=throw)
+	) and frappe.has_permission(
+		RUN_PERMISSIONS[run.run_type], "create" if action == "resume" else "read", throw=throw
 	)
+	return bool(permitted)
 
 
 def get_run(run: str) -> frappe._dict:
@@ -274,23 +276,48 @@ def get_run(run: str) -> frappe._dict:
 
 
 @frappe.whitelist()
+def get_run_status(run: str) -> dict:
+	"""The run's form: its state in a sentence and whether this user may resume it."""
+	check_run_permission(get_run(run), "read")
+	return describe(run_status(run))
+
+
+@frappe.whitelist()
 def get_latest_run(run_type: str, reference_doctype: str | None = None, reference_name: str | None = None):
-	"""The form's view of the latest run of a kind (for a policy, or the latest re-rating)."""
+	"""The latest run of a kind (a policy's settlements, the credit re-rating) for the form that
+	starts it; nothing for a user who may not see it."""
 	if run_type not in RUN_PERMISSIONS:
 		frappe.throw(_("Unknown run type {0}").format(run_type), title=_("Invalid Run"))
 	filters = {"run_type": run_type}
 	if reference_doctype and reference_name:
 		filters.update(reference_doctype=reference_doctype, reference_name=reference_name)
 	name = frappe.db.get_value(RUN, filters, "name", order_by="creation desc")
-	if not name:
+	if not name or not check_run_permission(get_run(name), "read", throw=False):
 		return None
-	check_run_permission(get_run(name), "read")
-	return run_status(name)
+	return describe(run_status(name))
+
+
+def describe(status: dict) -> dict:
+	"""The run's state in a sentence for the form, and whether this user may resume it."""
+	progress = format_datetime(status["last_progress_on"] or status["started_on"])
+	if status["status"] == "Finished":
+		summary = _("Last run finished {0}: {1} of {1} jobs done.").format(
+			format_datetime(status["finished_on"]), status["jobs_expected"]
+		)
+	elif status["lost"]:
+		summary = _(
+			"Unfinished run: {0} of {1} jobs done; {2} job(s) stopped with no worker running them (last progress {3}). Resume the run to finish it."
+		).format(status["jobs_done"], status["jobs_expected"], status["lost"], progress)
+	else:
+		summary = _(
+			"Run in progress: {0} of {1} jobs done, {2} running, {3} waiting for a worker (last progress {4})."
+		).format(status["jobs_done"], status["jobs_expected"], status["running"], status["queued"], progress)
+	may_resume = frappe.has_permission(RUN_PERMISSIONS[status["run_type"]], "create")
+	return {**status, "summary": summary, "can_resume": bool(status["lost"] and may_resume)}
 
 
 @frappe.whitelist(methods=["POST"])
 def resume_run(run: str) -> dict:
 	"""Form button: queue the jobs of an unfinished run that no live worker holds."""
 	check_run_permission(get_run(run), "resume")
-	queued = queue_unfinished_jobs(run)
-	return {**run_status(run), "requeued": queued}
+	return {"run": run, "requeued": queue_unfinished_jobs(run)}

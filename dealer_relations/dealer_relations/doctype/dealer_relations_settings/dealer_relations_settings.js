@@ -28,4 +28,27 @@ frappe.ui.form.on("Dealer Relations Settings", {
 			},
 		}));
 	},
+
+	refresh(frm) {
+		// The latest credit re-rating run: done or not, and a button to finish one a stopped
+		// worker left unfinished.
+		frappe
+			.call("dealer_relations.runs.get_latest_run", { run_type: "Credit Rating" })
+			.then(({ message: run }) => {
+				if (!run) return;
+				frm.set_intro(__("Credit rating: {0}", [run.summary]), run.lost ? "red" : "blue");
+				if (!run.can_resume) return;
+				frm.add_custom_button(__("Resume Credit Rating"), () =>
+					frappe
+						.call({ method: "dealer_relations.runs.resume_run", args: { run: run.name }, freeze: true })
+						.then(({ message }) => {
+							frappe.show_alert({
+								message: __("{0} job(s) queued again", [message.requeued]),
+								indicator: "green",
+							});
+							frm.reload_doc();
+						})
+				);
+			});
+	},
 });

@@ -38,6 +38,34 @@ frappe.ui.form.on("Rebate Policy", {
 			() => frappe.set_route("query-report", "Rebate Liability", { rebate_policy: frm.doc.name }),
 			__("View")
 		);
+		frm.trigger("show_settlement_run");
+	},
+
+	show_settlement_run(frm) {
+		// A run a stopped worker left unfinished says so (the date above is the last finished
+		// run's), with a button that queues its lost jobs again.
+		frappe
+			.call("dealer_relations.runs.get_latest_run", {
+				run_type: "Rebate Settlements",
+				reference_doctype: frm.doctype,
+				reference_name: frm.doc.name,
+			})
+			.then(({ message: run }) => {
+				if (!run || run.status === "Finished") return;
+				frm.set_intro(run.summary, run.lost ? "red" : "blue");
+				if (!run.can_resume) return;
+				frm.add_custom_button(__("Resume Settlement Run"), () =>
+					frappe
+						.call({ method: "dealer_relations.runs.resume_run", args: { run: run.name }, freeze: true })
+						.then(({ message }) => {
+							frappe.show_alert({
+								message: __("{0} job(s) queued again", [message.requeued]),
+								indicator: "green",
+							});
+							frm.reload_doc();
+						})
+				);
+			});
 	},
 
 	create_settlements(frm) {
@@ -50,11 +78,14 @@ frappe.ui.form.on("Rebate Policy", {
 					.call("dealer_relations.rebates.create_settlements", { policy: frm.doc.name })
 					.then((r) => {
 						frappe.show_alert({
-							message: __("Creating settlements for {0} dealers in the background", [
-								r.message.dealers,
-							]),
+							message: r.message.resumed
+								? __("Finishing the unfinished run: {0} job(s) queued again", [r.message.queued])
+								: __("Creating settlements for {0} dealers in the background", [
+										r.message.dealers,
+								  ]),
 							indicator: "blue",
 						});
+						frm.reload_doc();
 					})
 		);
 	},
