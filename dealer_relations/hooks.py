@@ -21,6 +21,13 @@ add_to_apps_screen = [
 	}
 ]
 
+# A chunked background run's state and Resume button, on the forms that start one and its own
+doctype_js = {
+	"Rebate Policy": "public/js/background_run.js",
+	"Dealer Relations Settings": "public/js/background_run.js",
+	"Dealer Relations Run": "public/js/background_run.js",
+}
+
 # Install / uninstall / tests
 before_install = "dealer_relations.setup.install.before_install"
 after_install = "dealer_relations.setup.install.after_install"

@@ -34,21 +34,11 @@ frappe.ui.form.on("Dealer Relations Settings", {
 		// worker left unfinished.
 		frappe
 			.call("dealer_relations.runs.get_latest_run", { run_type: "Credit Rating" })
-			.then(({ message: run }) => {
-				if (!run) return;
-				frm.set_intro(__("Credit rating: {0}", [run.summary]), run.lost ? "red" : "blue");
-				if (!run.can_resume) return;
-				frm.add_custom_button(__("Resume Credit Rating"), () =>
-					frappe
-						.call({ method: "dealer_relations.runs.resume_run", args: { run: run.name }, freeze: true })
-						.then(({ message }) => {
-							frappe.show_alert({
-								message: __("{0} job(s) queued again", [message.requeued]),
-								indicator: "green",
-							});
-							frm.reload_doc();
-						})
-				);
-			});
+			.then(({ message: run }) =>
+				dealer_relations.show_background_run(frm, run, {
+					label: __("Resume Credit Rating"),
+					intro: run && __("Credit rating: {0}", [run.summary]),
+				})
+			);
 	},
 });

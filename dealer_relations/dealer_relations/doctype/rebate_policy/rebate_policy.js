@@ -50,22 +50,12 @@ frappe.ui.form.on("Rebate Policy", {
 				reference_doctype: frm.doctype,
 				reference_name: frm.doc.name,
 			})
-			.then(({ message: run }) => {
-				if (!run || run.status === "Finished") return;
-				frm.set_intro(run.summary, run.lost ? "red" : "blue");
-				if (!run.can_resume) return;
-				frm.add_custom_button(__("Resume Settlement Run"), () =>
-					frappe
-						.call({ method: "dealer_relations.runs.resume_run", args: { run: run.name }, freeze: true })
-						.then(({ message }) => {
-							frappe.show_alert({
-								message: __("{0} job(s) queued again", [message.requeued]),
-								indicator: "green",
-							});
-							frm.reload_doc();
-						})
-				);
-			});
+			.then(({ message: run }) =>
+				dealer_relations.show_background_run(frm, run, {
+					label: __("Resume Settlement Run"),
+					unfinished_only: true,
+				})
+			);
 	},
 
 	create_settlements(frm) {
