@@ -188,7 +188,6 @@ def enqueue_rating_jobs(
 	return start_run(
 		"Credit Rating",
 		f"{as_of}:{company or ''}:{chosen}",
-		"dealer_relations.credit.run_rating_job",
 		lambda: rating_jobs(dealers, company, as_of),
 		queue,
 	)

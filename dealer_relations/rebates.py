@@ -455,7 +455,6 @@ def enqueue_year_end(policy: str, queue: str = "long", size: int | None = None, 
 	return start_run(
 		"Rebate Settlements",
 		policy,
-		"dealer_relations.rebates.run_year_end_job",
 		lambda: year_end_jobs(policy, size),
 		queue,
 		reference=("Rebate Policy", policy),

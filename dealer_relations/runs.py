@@ -27,10 +27,11 @@ from rq.worker import Worker
 
 RUN = "Dealer Relations Run"
 RUN_JOB = "Dealer Relations Run Job"
-# who may start or resume each kind of run: the right to create what its jobs write
-RUN_PERMISSIONS = {
-	"Rebate Settlements": "Rebate Settlement",
-	"Credit Rating": "Dealer Credit Rating",
+# each kind of run: its job's method, and the doctype its jobs write (resuming a run takes the
+# right to create it). The method is never read from the run's record.
+RUN_TYPES = {
+	"Rebate Settlements": ("dealer_relations.rebates.run_year_end_job", "Rebate Settlement"),
+	"Credit Rating": ("dealer_relations.credit.run_rating_job", "Dealer Credit Rating"),
 }
 PENDING = (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
 # what an unfinished job's RQ job is doing: waiting, running on a live worker, or nothing (lost)
@@ -40,7 +41,6 @@ QUEUED, RUNNING, DONE, LOST = "queued", "running", "done", "lost"
 def start_run(
 	run_type: str,
 	scope: str,
-	method: str,
 	chunks: Callable[[], list[dict]],
 	queue: str = "long",
 	reference: tuple[str, str] | None = None,
@@ -56,14 +56,13 @@ def start_run(
 	arguments = chunks()
 	if not arguments:
 		return frappe._dict(run=None, resumed=False, queued=0)
-	run = record_run(run_type, scope, method, arguments, queue, reference)
+	run = record_run(run_type, scope, arguments, queue, reference)
 	return frappe._dict(run=run, resumed=False, queued=queue_unfinished_jobs(run) if enqueue else 0)
 
 
 def record_run(
 	run_type: str,
 	scope: str,
-	method: str,
 	arguments: list[dict],
 	queue: str,
 	reference: tuple[str, str] | None = None,
@@ -75,7 +74,6 @@ def record_run(
 			"doctype": RUN,
 			"run_type": run_type,
 			"scope": scope,
-			"method": method,
 			"queue": queue,
 			"reference_doctype": reference[0] if reference else None,
 			"reference_name": reference[1] if reference else None,
@@ -130,22 +128,22 @@ def rq_job_id(run: str, job: int) -> str:
 def queue_unfinished_jobs(run: str) -> int:
 	"""Queue every unfinished job of the run that is neither waiting in RQ nor running on a live
 	worker (the rest of a run a dead worker left, a failed job); returns how many were queued."""
-	method, queue = frappe.db.get_value(RUN, run, ["method", "queue"])
+	run_type, queue = frappe.db.get_value(RUN, run, ["run_type", "queue"])
+	method = RUN_TYPES[run_type][0]
 	queued = 0
 	for kwargs in job_kwargs(run, only_unfinished=True):
 		job_id = rq_job_id(run, kwargs["job"])
-		if rq_job_state(job_id) in (QUEUED, RUNNING, DONE):
+		job = get_job(job_id)
+		if rq_job_state(job) in (QUEUED, RUNNING, DONE):
 			continue
-		stale = get_job(job_id)
-		if stale:
-			stale.delete()  # a dead worker's job, still "started" in RQ: it holds the job id
+		if job:
+			job.delete()  # a dead worker's job, still "started" in RQ: it holds the job id
 		frappe.enqueue(method, queue=queue, timeout=3600, job_id=job_id, enqueue_after_commit=True, **kwargs)
 		queued += 1
 	return queued
 
 
-def rq_job_state(job_id: str) -> str:
-	job = get_job(job_id)
+def rq_job_state(job) -> str:
 	if job is None:
 		return LOST
 	status = job.get_status(refresh=False)
@@ -250,7 +248,7 @@ def run_status(run: str) -> dict:
 			.run(pluck=True)
 		)
 		for job in unfinished:
-			counts[rq_job_state(rq_job_id(run, job))] += 1
+			counts[rq_job_state(get_job(rq_job_id(run, job)))] += 1
 	return {**doc, "queued": counts[QUEUED], "running": counts[RUNNING], "lost": counts[LOST]}
 
 
@@ -261,7 +259,7 @@ def check_run_permission(run: frappe._dict, action: str, throw: bool = True) -> 
 		not (run.reference_doctype and run.reference_name)
 		or frappe.has_permission(run.reference_doctype, "read", run.reference_name, throw=throw)
 	) and frappe.has_permission(
-		RUN_PERMISSIONS[run.run_type], "create" if action == "resume" else "read", throw=throw
+		RUN_TYPES[run.run_type][1], "create" if action == "resume" else "read", throw=throw
 	)
 	return bool(permitted)
 
@@ -286,7 +284,7 @@ def get_run_status(run: str) -> dict:
 def get_latest_run(run_type: str, reference_doctype: str | None = None, reference_name: str | None = None):
 	"""The latest run of a kind (a policy's settlements, the credit re-rating) for the form that
 	starts it; nothing for a user who may not see it."""
-	if run_type not in RUN_PERMISSIONS:
+	if run_type not in RUN_TYPES:
 		frappe.throw(_("Unknown run type {0}").format(run_type), title=_("Invalid Run"))
 	filters = {"run_type": run_type}
 	if reference_doctype and reference_name:
@@ -312,7 +310,7 @@ def describe(status: dict) -> dict:
 		summary = _(
 			"Run in progress: {0} of {1} jobs done, {2} running, {3} waiting for a worker (last progress {4})."
 		).format(status["jobs_done"], status["jobs_expected"], status["running"], status["queued"], progress)
-	may_resume = frappe.has_permission(RUN_PERMISSIONS[status["run_type"]], "create")
+	may_resume = frappe.has_permission(RUN_TYPES[status["run_type"]][1], "create")
 	return {**status, "summary": summary, "can_resume": bool(status["lost"] and may_resume)}
 
 

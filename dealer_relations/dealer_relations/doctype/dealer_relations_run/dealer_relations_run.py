@@ -24,7 +24,6 @@ class DealerRelationsRun(Document):
 		jobs_done: DF.Int
 		jobs_expected: DF.Int
 		last_progress_on: DF.Datetime | None
-		method: DF.Data | None
 		queue: DF.Data | None
 		reference_doctype: DF.Link | None
 		reference_name: DF.DynamicLink | None
