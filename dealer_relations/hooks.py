@@ -28,6 +28,9 @@ doctype_js = {
 	"Dealer Relations Run": "public/js/background_run.js",
 }
 
+# Log Settings clears finished runs after this many days (unfinished ones stay)
+default_log_clearing_doctypes = {"Dealer Relations Run": 90}
+
 # Install / uninstall / tests
 before_install = "dealer_relations.setup.install.before_install"
 after_install = "dealer_relations.setup.install.after_install"

@@ -1,5 +1,6 @@
 """Background runs as an API user sees them: a run's record is written only by the run's own code,
-and resuming a run takes the right to create what its jobs write."""
+and resuming a run takes the right to create what its jobs write. Old finished runs are cleared
+by Log Settings; an unfinished one stays."""
 
 from __future__ import annotations
 
@@ -51,3 +52,21 @@ class TestRunSecurity(FrappeTestCase):
 		self.assertRaises(frappe.PermissionError, frappe.client.get, runs.RUN, self.run)
 		frappe.set_user("Administrator")
 		self.assertEqual(frappe.db.get_value(runs.RUN, self.run, "status"), "Running")
+
+	def test_log_settings_clears_old_finished_runs_and_keeps_unfinished_ones(self):
+		from frappe.core.doctype.log_settings.log_settings import _supports_log_clearing
+
+		from dealer_relations.dealer_relations.doctype.dealer_relations_run.dealer_relations_run import (
+			DealerRelationsRun,
+		)
+
+		self.assertTrue(_supports_log_clearing(runs.RUN))
+		finished = rebates.enqueue_year_end(
+			make_policy(dealers=[make_rebate_dealer().name]).name, enqueue=False
+		).run
+		frappe.db.set_value(runs.RUN, finished, {"status": "Finished", "finished_on": "2020-01-01 00:00:00"})
+		frappe.db.set_value(runs.RUN, self.run, "started_on", "2020-01-01 00:00:00")
+		DealerRelationsRun.clear_old_logs(days=90)
+		self.assertFalse(frappe.db.exists(runs.RUN, finished))
+		self.assertFalse(frappe.db.exists(runs.RUN_JOB, {"parent": finished}))
+		self.assertTrue(frappe.db.exists(runs.RUN, self.run), "an unfinished run stays until resumed")

@@ -1,7 +1,9 @@
 # Copyright (c) 2026, Dealer Relations contributors
 # For license information, please see license.txt
 
+import frappe
 from frappe.model.document import Document
+from frappe.utils import add_days, now_datetime
 
 
 class DealerRelationsRun(Document):
@@ -33,4 +35,18 @@ class DealerRelationsRun(Document):
 		status: DF.Literal["Running", "Finished"]
 	# end: auto-generated types
 
-	pass
+	@staticmethod
+	def clear_old_logs(days: int = 90) -> None:
+		"""Log Settings (daily): finished runs older than ``days`` go with their job rows; an
+		unfinished run stays, however old, until it is resumed."""
+		run, job = frappe.qb.DocType("Dealer Relations Run"), frappe.qb.DocType("Dealer Relations Run Job")
+		old = (
+			frappe.qb.from_(run)
+			.select(run.name)
+			.where(run.status == "Finished")
+			.where(run.finished_on < add_days(now_datetime(), -days))
+		)
+		names = old.run(pluck=True)
+		if names:
+			frappe.qb.from_(job).delete().where(job.parent.isin(names)).run()
+			frappe.qb.from_(run).delete().where(run.name.isin(names)).run()
