@@ -4,6 +4,7 @@ dealer's exposure for the submit check."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from datetime import date
@@ -35,12 +36,10 @@ from dealer_relations.engine.credit import (
 )
 from dealer_relations.engine.dealer import CREDIT_CONTROLLER
 from dealer_relations.engine.money import flt_dec as D  # D(): a field as Decimal, read as flt() reads it
+from dealer_relations.runs import finish_job, start_run
 from dealer_relations.utils import (
-	chunk_job_id,
-	count_finished_job,
 	dealers_per_job,
 	enforce,
-	enqueue_chunk_jobs,
 	lock_dealers,
 	split,
 )
@@ -162,27 +161,31 @@ def rating_jobs(
 	dealers: Iterable[str] | None = None, company: str | None = None, as_of=None, size: int | None = None
 ) -> list[dict]:
 	"""The keyword arguments of each job of a chunked rating run (dealers in name order)."""
+	names = rating_names(dealers, company)
+	as_of = str(getdate(as_of or today()))
+	return [{"dealers": chunk, "as_of": as_of} for chunk in split(names, size or dealers_per_job())]
+
+
+def rating_names(dealers: Iterable[str] | None, company: str | None) -> list[str]:
 	filters = {"name": ("in", list(dealers) or [""])} if dealers is not None else {}
 	if company:
 		filters["company"] = company
-	names = frappe.get_all("Dealer", filters=filters, pluck="name", order_by="name")
-	chunks = split(names, size or dealers_per_job())
-	run = frappe.generate_hash(length=10)
-	as_of = str(getdate(as_of or today()))
-	return [
-		{"dealers": chunk, "as_of": as_of, "run": run, "jobs": len(chunks), "job": number}
-		for number, chunk in enumerate(chunks)
-	]
+	return frappe.get_all("Dealer", filters=filters, pluck="name", order_by="name")
 
 
 def enqueue_rating_jobs(
-	dealers: Iterable[str] | None = None, company: str | None = None, queue: str = "long"
-) -> int:
-	"""Split a rating run into jobs on ``queue`` shared by every worker listening on it."""
-	return enqueue_chunk_jobs(
-		"dealer_relations.credit.run_rating_job",
-		rating_jobs(dealers, company),
-		lambda job: chunk_job_id("credit-rating", job["as_of"], job["dealers"]),
+	dealers: Iterable[str] | None = None, company: str | None = None, queue: str = "long", as_of=None
+):
+	"""Split a rating run into jobs on ``queue`` shared by every worker listening on it. The run is
+	recorded (Dealer Relations Run); while a run of the same day and dealers is unfinished, calling
+	this again resumes it (the monthly schedule, or the button pressed again)."""
+	as_of = str(getdate(as_of or today()))
+	dealers = None if dealers is None else list(dealers)
+	chosen = "all" if dealers is None else hashlib.sha1("\n".join(sorted(dealers)).encode()).hexdigest()[:16]
+	return start_run(
+		"Credit Rating",
+		f"{as_of}:{company or ''}:{chosen}",
+		lambda: rating_jobs(dealers, company, as_of),
 		queue,
 	)
 
@@ -206,7 +209,7 @@ def run_rating_job(
 	)
 	todo = [name for name in dealers if name not in rated]
 	rate_chunk(todo, load_config(), as_of)
-	done = count_finished_job(run, jobs, job) if run else jobs
+	done, jobs = (finish_job(run, job) or (0, jobs)) if run else (jobs, jobs)
 	frappe.publish_progress(
 		done * 100 / jobs,
 		title=_("Rating dealer credit"),
@@ -222,12 +225,7 @@ def run_rating(
 	chunk_size: int = CHUNK_SIZE,
 	progress: bool = False,
 ) -> dict:
-	filters = {}
-	if dealers is not None:
-		filters["name"] = ("in", list(dealers) or [""])
-	if company:
-		filters["company"] = company
-	names = frappe.get_all("Dealer", filters=filters, pluck="name", order_by="name")
+	names = rating_names(dealers, company)
 	as_of = getdate(as_of or today())
 	config = load_config()
 	for start in range(0, len(names), chunk_size):

@@ -21,6 +21,16 @@ add_to_apps_screen = [
 	}
 ]
 
+# A chunked background run's state and Resume button, on the forms that start one and its own
+doctype_js = {
+	"Rebate Policy": "public/js/background_run.js",
+	"Dealer Relations Settings": "public/js/background_run.js",
+	"Dealer Relations Run": "public/js/background_run.js",
+}
+
+# Log Settings clears finished runs after this many days (unfinished ones stay)
+default_log_clearing_doctypes = {"Dealer Relations Run": 90}
+
 # Install / uninstall / tests
 before_install = "dealer_relations.setup.install.before_install"
 after_install = "dealer_relations.setup.install.after_install"

@@ -32,13 +32,11 @@ from dealer_relations.engine.rebates import (
 	dec,
 	year_end_due,
 )
+from dealer_relations.runs import finish_job, start_run
 from dealer_relations.setup.workflow import PENDING as PENDING_APPROVAL
 from dealer_relations.utils import (
-	chunk_job_id,
-	count_finished_job,
 	dealers_per_job,
 	enforce,
-	enqueue_chunk_jobs,
 	get_company_settings,
 	lock_dealers,
 	split,
@@ -431,35 +429,35 @@ def monthly_volume_rows(value: str | None) -> list[frappe._dict]:
 @frappe.whitelist()
 def create_settlements(policy: str) -> dict:
 	"""Form button: build or refresh the draft settlements of every covered dealer in background
-	jobs of *Dealers per Background Job* dealers each; progress shows on the policy form."""
+	jobs of *Dealers per Background Job* dealers each; progress shows on the policy form. While the
+	policy's last run is unfinished, the button finishes it: it queues the jobs not done that no
+	live worker holds (a job a killed worker left), not a second run."""
 	doc = frappe.get_doc("Rebate Policy", policy)
 	doc.check_permission("read")
 	frappe.has_permission("Rebate Settlement", "create", throw=True)
 	ensure_submitted(doc)
-	return {"dealers": len(covered_dealers(doc)), "jobs": enqueue_year_end(policy)}
+	started = enqueue_year_end(policy)
+	return {"dealers": len(covered_dealers(doc)), "jobs": started.queued, **started}
 
 
 def year_end_jobs(policy: str, size: int | None = None) -> list[dict]:
 	"""The keyword arguments of each job of a chunked year-end run: the covered dealers in name
-	order, ``size`` (the setting by default) per job, all sharing one run id for progress."""
+	order, ``size`` (the setting by default) per job."""
 	names = list(covered_dealers(frappe.get_doc("Rebate Policy", policy)))
-	chunks = split(names, size or dealers_per_job())
-	run = frappe.generate_hash(length=10)
-	return [
-		{"policy": policy, "dealers": chunk, "run": run, "jobs": len(chunks), "job": number}
-		for number, chunk in enumerate(chunks)
-	]
+	return [{"policy": policy, "dealers": chunk} for chunk in split(names, size or dealers_per_job())]
 
 
-def enqueue_year_end(policy: str, queue: str = "long") -> int:
+def enqueue_year_end(policy: str, queue: str = "long", size: int | None = None, enqueue: bool = True):
 	"""Split the year-end run into jobs on ``queue``: every worker listening on it (on any machine
-	sharing the site's database and Redis) takes jobs, so several workers share one run. A job
-	still queued or running for the same chunk is not queued twice."""
-	return enqueue_chunk_jobs(
-		"dealer_relations.rebates.run_year_end_job",
-		year_end_jobs(policy),
-		lambda job: chunk_job_id("rebate-settlements", policy, job["dealers"]),
+	sharing the site's database and Redis) takes jobs, so several workers share one run. The run
+	is recorded (Dealer Relations Run); while it is unfinished, calling this again resumes it."""
+	return start_run(
+		"Rebate Settlements",
+		policy,
+		lambda: year_end_jobs(policy, size),
 		queue,
+		reference=("Rebate Policy", policy),
+		enqueue=enqueue,
 	)
 
 
@@ -487,7 +485,8 @@ def run_year_end_job(
 	doc = get_submitted_policy(policy)
 	dealers = covered_dealers(doc, only=dealers)
 	counts = write_settlements(doc, get_terms(doc), dealers, load_volumes(doc, dealers))
-	done = count_finished_job(run, jobs, job) if run else jobs
+	# a job of a recorded run is done when the run's last job is; a lone job finishes its own run
+	done, jobs = (finish_job(run, job) or (0, jobs)) if run else (jobs, jobs)
 	frappe.publish_progress(
 		done * 100 / jobs,
 		title=_("Creating Rebate Settlements"),

@@ -22,6 +22,7 @@ LAYER_OF = {
 	"dealer_relations.engine": "engine",
 	"dealer_relations.db": "helper",
 	"dealer_relations.utils": "helper",
+	"dealer_relations.runs": "helper",
 	"dealer_relations.setup": "helper",
 	"dealer_relations.setup.install": "install",
 	"dealer_relations.credit": "service",
