@@ -3,6 +3,7 @@ failed request, and saves a screenshot of each page it visits."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, sync_playwright
 
 URL = os.environ.get("E2E_URL", "http://127.0.0.1:8000")
 PASSWORD = os.environ.get("E2E_PASSWORD", "Demo@2026")
+ADMIN_PASSWORD = os.environ.get("E2E_ADMIN_PASSWORD", "admin")
 SHOTS = Path(os.environ.get("E2E_SHOTS", "e2e-shots"))
 REP = "zhang.wei@demo.dealer-relations.test"
 MANAGER = "chen.jing@demo.dealer-relations.test"
@@ -148,3 +150,38 @@ def phone_rep(browser):
 	desk = open_desk(browser, REP, phone=True)
 	yield desk
 	desk.page.context.close()
+
+
+class AdminApi:
+	"""Administrator over REST in a browser context of its own: reads the stored truth a test
+	checks, and sets up and restores what it changes."""
+
+	def __init__(self, context):
+		self.request = context.request
+		response = self.request.post(
+			f"{URL}/api/method/login", form={"usr": "Administrator", "pwd": ADMIN_PASSWORD}
+		)
+		assert response.ok, f"Administrator login: HTTP {response.status}"
+
+	def call(self, method: str, **args):
+		response = self.request.post(f"{URL}/api/method/{method}", data=json.dumps(args), headers=JSON)
+		assert response.ok, f"{method}: HTTP {response.status} {response.text()[:500]}"
+		return response.json().get("message")
+
+	def get_value(self, doctype: str, name: str, fieldname: str):
+		return self.call("frappe.client.get_value", doctype=doctype, filters=name, fieldname=fieldname)[
+			fieldname
+		]
+
+	def set_value(self, doctype: str, name: str, fieldname: str, value) -> None:
+		self.call("frappe.client.set_value", doctype=doctype, name=name, fieldname=fieldname, value=value)
+
+
+JSON = {"Content-Type": "application/json", "Accept": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def admin(browser):
+	context = browser.new_context()
+	yield AdminApi(context)
+	context.close()
