@@ -256,13 +256,15 @@ class Demo:
 			]
 		if not self.is_bench():
 			return []
-		return [
-			problem
-			for key, host, port, conf in bench_redis(self.bench)
-			if conf is not None and self.port_override(key) is None
-			for problem in [redis_problem(self.bench, key, host, port, conf)]
-			if problem
-		]
+		problems = []
+		for key, host, port, conf in bench_redis(self.bench):
+			moved_to = self.port_override(key)
+			if moved_to and moved_to != port:  # REDIS_*_PORT: make demo will run it there
+				host, port, conf = "127.0.0.1", moved_to, (self.bench / "config" / f"{key}.conf").resolve()
+			problem = conf is not None and redis_problem(self.bench, key, host, port, conf)
+			if problem:
+				problems.append(problem)
+		return problems
 
 	def check_port(self) -> list[str]:
 		"""The web port must be free; the realtime port free or this bench's own server."""
@@ -896,7 +898,8 @@ def port_listeners(port: int) -> list[int]:
 def process_facts(pid: int) -> tuple[str, Path | None]:
 	"""A process's command line and working folder ("", None when it cannot be read)."""
 	try:
-		cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+		raw = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ")
+		cmdline = " ".join(raw.decode(errors="replace").split())  # one line, for a refusal line
 	except OSError:
 		cmdline = ""
 	try:
