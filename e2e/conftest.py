@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,6 @@ from playwright.sync_api import Page, sync_playwright
 
 URL = os.environ.get("E2E_URL", "http://127.0.0.1:8000")
 PASSWORD = os.environ.get("E2E_PASSWORD", "Demo@2026")
-ADMIN_PASSWORD = os.environ.get("E2E_ADMIN_PASSWORD", "admin")
 SHOTS = Path(os.environ.get("E2E_SHOTS", "e2e-shots"))
 REP = "zhang.wei@demo.dealer-relations.test"
 MANAGER = "chen.jing@demo.dealer-relations.test"
@@ -152,36 +152,46 @@ def phone_rep(browser):
 	desk.page.context.close()
 
 
-class AdminApi:
-	"""Administrator over REST in a browser context of its own: reads the stored truth a test
-	checks, and sets up and restores what it changes."""
+class Site:
+	"""The served site straight from its bench, as `bench execute` runs: the stored truth a test
+	checks (no field permissions in the way), and the setup a test makes and undoes."""
 
-	def __init__(self, context):
-		self.request = context.request
-		response = self.request.post(
-			f"{URL}/api/method/login", form={"usr": "Administrator", "pwd": ADMIN_PASSWORD}
+	def __init__(self, bench: str, site: str, code: str):
+		self.bench, self.site, self.code = Path(bench), site, code
+
+	def execute(self, method: str, *args):
+		proc = subprocess.run(
+			[
+				str(self.bench / "env" / "bin" / "python"),
+				"-m",
+				"frappe.utils.bench_helper",
+				"frappe",
+				"--site",
+				self.site,
+				"execute",
+				method,
+				"--args",
+				json.dumps(args),
+			],
+			cwd=self.bench / "sites",
+			env={**os.environ, "PYTHONPATH": self.code},
+			capture_output=True,
+			text=True,
 		)
-		assert response.ok, f"Administrator login: HTTP {response.status}"
-
-	def call(self, method: str, **args):
-		response = self.request.post(f"{URL}/api/method/{method}", data=json.dumps(args), headers=JSON)
-		assert response.ok, f"{method}: HTTP {response.status} {response.text()[:500]}"
-		return response.json().get("message")
+		assert proc.returncode == 0, f"bench execute {method}: {proc.stderr[-1500:]}"
+		lines = proc.stdout.strip().splitlines()
+		return json.loads(lines[-1]) if lines else None
 
 	def get_value(self, doctype: str, name: str, fieldname: str):
-		return self.call("frappe.client.get_value", doctype=doctype, filters=name, fieldname=fieldname)[
-			fieldname
-		]
+		return self.execute("frappe.db.get_value", doctype, name, fieldname)
 
 	def set_value(self, doctype: str, name: str, fieldname: str, value) -> None:
-		self.call("frappe.client.set_value", doctype=doctype, name=name, fieldname=fieldname, value=value)
+		"""A direct write (bench execute commits it), for test setup and for undoing a change."""
+		self.execute("frappe.db.set_value", doctype, name, fieldname, value)
 
 
-JSON = {"Content-Type": "application/json", "Accept": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def admin(browser):
-	context = browser.new_context()
-	yield AdminApi(context)
-	context.close()
+@pytest.fixture(scope="session")
+def site():
+	if not os.environ.get("E2E_BENCH"):
+		pytest.skip("run by tools/e2e.py, which names the bench and site (E2E_BENCH, E2E_SITE)")
+	return Site(os.environ["E2E_BENCH"], os.environ["E2E_SITE"], os.environ.get("E2E_CODE", ""))

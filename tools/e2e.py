@@ -172,7 +172,9 @@ def run(demo: Demo, bench: Path, browser: str, pytest_args: list[str]) -> int:
 			"E2E_BROWSER": browser,
 			"E2E_SHOTS": str(shots),
 			"E2E_PASSWORD": os.environ.get("DEMO_PASSWORD") or DEFAULTS["DEMO_PASSWORD"],
-			"E2E_ADMIN_PASSWORD": os.environ.get("ADMIN_PASSWORD") or DEFAULTS["ADMIN_PASSWORD"],
+			"E2E_BENCH": str(bench),
+			"E2E_SITE": demo.site,
+			"E2E_CODE": str(CHECKOUT),
 		}
 		result = subprocess.run(
 			[
