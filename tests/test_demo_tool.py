@@ -233,6 +233,12 @@ def test_make_demo_refuses_an_existing_benchs_redis_port_held_by_another(tmp_pat
 		assert problem.startswith(f"Port {port}, this bench's Redis cache")
 		# REDIS_CACHE_PORT moves the bench instead: make demo then writes the new port
 		assert make_demo(tmp_path, REDIS_CACHE_PORT=str(closed_port())).check_redis() == []
+		# ...unless that port too holds something else
+		with listening(b"-ERR unknown command\r\n") as other:
+			[problem] = make_demo(tmp_path, REDIS_CACHE_PORT=str(other)).check_redis()
+		assert (
+			problem.startswith(f"Port {other}, this bench's Redis cache") and "REDIS_CACHE_PORT=" in problem
+		)
 
 
 def test_a_named_redis_that_is_down_and_not_the_benchs_own_is_reported(tmp_path):

@@ -651,6 +651,9 @@ def serve(bench: Path, site: str, port: int, logs: Path, worker: bool = True, en
 			print(f"✗ {realtime_problem(bench, realtime_port)}", flush=True)
 			return 2
 		if realtime == "free":
+			if not shutil.which("node"):
+				print("✗ node not found: the realtime server (progress bars, live updates) needs Node 18+.")
+				return 2
 			procs.append(
 				subprocess.Popen(
 					["node", "-r", str(CHECKOUT / "tools" / "bind-localhost.js"), "apps/frappe/socketio.js"],
