@@ -217,6 +217,8 @@ def test_a_redis_port_held_by_another_redis_or_another_program_is_refused(tmp_pa
 		problem = demo_tool.redis_problem(bench, "redis_queue", "127.0.0.1", port, conf)
 	assert f"Port {port}, this bench's Redis queue (redis_queue), is held by " in problem
 	assert "REDIS_QUEUE_PORT=" in problem
+	with listening(b"") as port:  # takes the connection, says nothing
+		assert "REDIS_CACHE_PORT=" in demo_tool.redis_problem(bench, "redis_cache", "127.0.0.1", port, conf)
 	with listening(redis_info(str(conf))) as port:
 		assert demo_tool.redis_problem(bench, "redis_cache", "127.0.0.1", port, conf) is None
 	assert demo_tool.redis_problem(bench, "redis_cache", "127.0.0.1", closed_port(), conf) is None

@@ -974,17 +974,21 @@ def redis_config_file(host: str, port: int) -> str | None:
 	"""What answers on host:port: None when nothing does, "" when it is not a Redis this tool can
 	read (not Redis, or one with a password), else the config file that Redis was started with."""
 	try:
-		with socket.create_connection((host, port), timeout=3) as conn:
+		conn = socket.create_connection((host, port), timeout=3)
+	except OSError:
+		return None
+	reply = b""
+	with conn:
+		try:
 			conn.sendall(b"INFO server\r\n")
-			reply = b""
 			while True:
 				chunk = conn.recv(65536)
 				reply += chunk
 				header, _, body = reply.partition(b"\r\n")
 				if not chunk or not header.startswith(b"$") or len(body) >= int(header[1:] or 0):
 					break
-	except (OSError, ValueError):
-		return None
+		except (OSError, ValueError):  # it took the connection but answers nothing Redis would
+			return ""
 	if not reply.startswith(b"$"):
 		return ""
 	match = re.search(rb"^config_file:(.*)$", reply, re.M)
