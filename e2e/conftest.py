@@ -3,8 +3,10 @@ failed request, and saves a screenshot of each page it visits."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,48 @@ def phone_rep(browser):
 	desk = open_desk(browser, REP, phone=True)
 	yield desk
 	desk.page.context.close()
+
+
+class Site:
+	"""The served site straight from its bench, as `bench execute` runs: the stored truth a test
+	checks (no field permissions in the way), and the setup a test makes and undoes."""
+
+	def __init__(self, bench: str, site: str, code: str):
+		self.bench, self.site, self.code = Path(bench), site, code
+
+	def execute(self, method: str, *args):
+		proc = subprocess.run(
+			[
+				str(self.bench / "env" / "bin" / "python"),
+				"-m",
+				"frappe.utils.bench_helper",
+				"frappe",
+				"--site",
+				self.site,
+				"execute",
+				method,
+				"--args",
+				json.dumps(args),
+			],
+			cwd=self.bench / "sites",
+			env={**os.environ, "PYTHONPATH": self.code},
+			capture_output=True,
+			text=True,
+		)
+		assert proc.returncode == 0, f"bench execute {method}: {proc.stderr[-1500:]}"
+		lines = proc.stdout.strip().splitlines()
+		return json.loads(lines[-1]) if lines else None
+
+	def get_value(self, doctype: str, name: str, fieldname: str):
+		return self.execute("frappe.db.get_value", doctype, name, fieldname)
+
+	def set_value(self, doctype: str, name: str, fieldname: str, value) -> None:
+		"""A direct write (bench execute commits it), for test setup and for undoing a change."""
+		self.execute("frappe.db.set_value", doctype, name, fieldname, value)
+
+
+@pytest.fixture(scope="session")
+def site():
+	if not os.environ.get("E2E_BENCH"):
+		pytest.skip("run by tools/e2e.py, which names the bench and site (E2E_BENCH, E2E_SITE)")
+	return Site(os.environ["E2E_BENCH"], os.environ["E2E_SITE"], os.environ.get("E2E_CODE", ""))

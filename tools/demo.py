@@ -4,7 +4,8 @@
 Stages, each printed as it runs, each skipped when what it makes is already there:
 
   bench-cli   a virtualenv with Frappe's own `bench` CLI (PyPI frappe-bench)
-  bench       `bench init` with Frappe (FRAPPE_SRC / FRAPPE_BRANCH), wired to the running Redis
+  bench       `bench init` with Frappe (FRAPPE_SRC / FRAPPE_BRANCH); its own Redis (cache, queue)
+              and realtime ports, chosen free and apart from every other bench's, Redis started
   erpnext     `bench get-app` ERPNext (ERPNEXT_SRC / ERPNEXT_BRANCH)
   app         this checkout linked into the bench as `dealer_relations` (editable install)
   site        `bench new-site SITE --install-app erpnext` (marked as made by make demo)
@@ -12,10 +13,13 @@ Stages, each printed as it runs, each skipped when what it makes is already ther
   install     `install-app dealer_relations`, or `migrate` when the checkout changed since last time
   demo-data   `dealer_relations.demo.make_demo_data` and the demo users' passwords
   assets      `bench build` (all apps the first time, then only this app when its assets changed)
-  serve       the site on 127.0.0.1:PORT only, with a background worker
+  serve       the site on 127.0.0.1:PORT only, with a background worker and this bench's realtime server
 
 Re-running reuses the bench and the site. A failed stage names its log; the next run resumes
-there. A site that make demo did not create is never touched. See README "Try it".
+there. A site that make demo did not create is never touched. The bench's Redis runs while make
+demo does (it stops what it started); a port that holds something not this bench's is refused.
+`tools/demo.py redis` starts the bench's Redis when it is down and leaves it running (tier 2 and
+make e2e need it); `tools/demo.py redis-stop` stops it. See README "Try it".
 """
 
 from __future__ import annotations
@@ -47,7 +51,6 @@ DEFAULTS = {
 	"DB_ROOT_PASSWORD": "",
 	"DB_HOST": "127.0.0.1",
 	"DB_PORT": "3306",
-	"REDIS_URL": "redis://127.0.0.1:6379",
 	"PORT": "8000",
 	"ADMIN_PASSWORD": "admin",
 	"DEMO_PASSWORD": "Demo@2026",
@@ -56,6 +59,28 @@ DEFAULTS = {
 	"RESET": "0",
 }
 BENCH_CLI_SPEC = "frappe-bench>=5.22,<6"
+# Each bench's own Redis and realtime server: from Frappe's bench CLI defaults up to the first port
+# no other bench in the same folder names and nothing listens on. VAR=port moves one.
+BENCH_PORTS = {"redis_cache": 13000, "redis_queue": 11000, "socketio_port": 9000}
+PORT_VARIABLES = {
+	"redis_cache": "REDIS_CACHE_PORT",
+	"redis_queue": "REDIS_QUEUE_PORT",
+	"socketio_port": "REALTIME_PORT",
+}
+PORT_ROLES = {
+	"redis_cache": "this bench's Redis cache (redis_cache)",
+	"redis_queue": "this bench's Redis queue (redis_queue)",
+	"socketio_port": "this bench's realtime server (socketio_port)",
+}
+# every port a bench's common_site_config.json names
+CONFIG_PORT_KEYS = (
+	"redis_cache",
+	"redis_queue",
+	"redis_socketio",
+	"socketio_port",
+	"webserver_port",
+	"file_watcher_port",
+)
 # setuptools 81+ warns on pkg_resources and 84+ drops it; Frappe 15's new-site still imports it.
 BENCH_SETUPTOOLS_SPEC = "setuptools>=70,<81"
 
@@ -87,11 +112,13 @@ class Demo:
 	def __init__(self, env: dict[str, str]):
 		self.cfg = {key: env.get(key) or default for key, default in DEFAULTS.items()}
 		self.cfg["DB_ROOT_PASSWORD"] = env.get("DB_ROOT_PASSWORD", "")
+		self.env = env
 		self.bench = Path(self.cfg["BENCH_DIR"]).expanduser().resolve()
 		self.site = self.cfg["SITE"]
 		self.cli_env = Path(self.cfg["BENCH_CLI_ENV"]).expanduser()
 		self.state = self.bench.parent / f".{self.bench.name}.dealer-relations-demo"
 		self.logs = self.state / "logs"
+		self.started_redis: list[int] = []  # ports of the Redis servers this run started
 
 	# ---------------------------------------------------------------- plumbing
 	@property
@@ -221,34 +248,46 @@ class Demo:
 		return []
 
 	def check_redis(self) -> list[str]:
-		match = re.match(r"redis://([^:/]+)(?::(\d+))?", self.cfg["REDIS_URL"])
-		if not match:
-			return [f"REDIS_URL {self.cfg['REDIS_URL']!r} is not a redis://host:port URL."]
-		host, port = match.group(1), int(match.group(2) or 6379)
-		try:
-			with socket.create_connection((host, port), timeout=3) as conn:
-				conn.sendall(b"PING\r\n")
-				reply = conn.recv(64)
-		except OSError:
-			reply = b""
-		if not reply.startswith(b"+PONG"):
+		"""make demo starts the bench's own Redis: it needs redis-server, and an existing bench's
+		Redis ports must not be held by anything else."""
+		if not shutil.which("redis-server"):
 			return [
-				f"Redis is not answering on {host}:{port}: start it (`redis-server --daemonize yes`) or set REDIS_URL."
+				"redis-server not found: install Redis (`apt install redis-server`); make demo runs one per bench."
 			]
-		return []
+		if not self.is_bench():
+			return []
+		problems = []
+		for key, host, port, conf in bench_redis(self.bench):
+			moved_to = self.port_override(key)
+			if moved_to and moved_to != port:  # REDIS_*_PORT: make demo will run it there
+				host, port, conf = "127.0.0.1", moved_to, (self.bench / "config" / f"{key}.conf").resolve()
+			problem = conf is not None and redis_problem(self.bench, key, host, port, conf)
+			if problem:
+				problems.append(problem)
+		return problems
 
 	def check_port(self) -> list[str]:
+		"""The web port must be free; the realtime port free or this bench's own server."""
 		if self.cfg["SERVE"] != "1":
 			return []
+		problems = []
 		port = int(self.cfg["PORT"])
-		with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-			# as servers bind: connections of an earlier run in TIME_WAIT must not count as "in use"
-			probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-			try:
-				probe.bind(("127.0.0.1", port))
-			except OSError:
-				return [f"Port {port} on 127.0.0.1 is in use: stop what serves it or set PORT=..."]
-		return []
+		if port_busy(port):
+			problems.append(
+				f"Port {port} on 127.0.0.1 is in use by {port_holder(port)}: stop it or set PORT=..."
+			)
+		if self.is_bench():
+			realtime = self.port_override("socketio_port") or bench_ports(_bench_config(self.bench)).get(
+				"socketio_port"
+			)
+			problem = realtime and realtime_problem(self.bench, realtime)
+			if problem:
+				problems.append(problem)
+		return problems
+
+	def port_override(self, key: str) -> int | None:
+		value = self.env.get(PORT_VARIABLES[key])
+		return int(value) if value else None
 
 	def check_sources(self) -> list[str]:
 		problems = []
@@ -366,15 +405,22 @@ class Demo:
 		return scratch
 
 	def configure_bench(self) -> None:
-		"""Settings every run re-applies: the system Redis, the running user, a setuptools that has
-		pkg_resources."""
+		"""Settings every run re-applies: the bench's own Redis and realtime ports, the running
+		user, a setuptools that has pkg_resources. Then the bench's Redis is started."""
 		config_path = self.bench / "sites" / "common_site_config.json"
 		config = json.loads(config_path.read_text()) if config_path.exists() else {}
-		redis = self.cfg["REDIS_URL"].rstrip("/")
+		ports = plan_ports(
+			self.bench,
+			config,
+			{key: port for key in BENCH_PORTS if (port := self.port_override(key))},
+			port_busy,
+		)
+		redis_cache = f"redis://127.0.0.1:{ports['redis_cache']}"
 		wanted = {
-			"redis_cache": redis,
-			"redis_queue": redis,
-			"redis_socketio": redis,
+			"redis_cache": redis_cache,
+			"redis_queue": f"redis://127.0.0.1:{ports['redis_queue']}",
+			"redis_socketio": redis_cache,  # unused by Frappe 15; bench init keeps it equal to the cache
+			"socketio_port": ports["socketio_port"],
 			"frappe_user": _current_user(),
 			"db_host": self.cfg["DB_HOST"],
 			"db_port": int(self.cfg["DB_PORT"]),
@@ -382,6 +428,9 @@ class Demo:
 		if any(config.get(key) != value for key, value in wanted.items()):
 			config.update(wanted)
 			config_path.write_text(json.dumps(config, indent=1, sort_keys=True) + "\n")
+		if any(conf is None for _key, _host, _port, conf in bench_redis(self.bench)):
+			# Frappe's bench CLI writes config/redis_cache.conf and redis_queue.conf for these ports
+			self.bench_run("bench", "setup", "redis")
 		marker = self.state / "setuptools.ok"
 		if not marker.exists():
 			self.run(
@@ -389,6 +438,18 @@ class Demo:
 			)
 			marker.parent.mkdir(parents=True, exist_ok=True)
 			marker.touch()
+		self.start_redis()
+
+	def start_redis(self) -> None:
+		started, problems = start_bench_redis(self.bench)
+		self.started_redis += started
+		if problems:
+			raise StageFailed("\n".join(problems))
+
+	def stop_redis(self) -> None:
+		"""Stop the Redis servers this run started (one already running is left as it was)."""
+		stop_bench_redis(self.bench, self.started_redis)
+		self.started_redis = []
 
 	def stage_erpnext(self) -> str:
 		target = self.bench / "apps" / "erpnext"
@@ -538,7 +599,15 @@ class Demo:
 		print(f"  Administrator / {self.cfg['ADMIN_PASSWORD']}")
 		for email, who in DEMO_LOGINS:
 			print(f"  {email} / {self.cfg['DEMO_PASSWORD']}   {who}")
+		print(self.ports_line())
 		print("Stop with Ctrl-C. Run `make demo` again to pick up code changes.")
+
+	def ports_line(self) -> str:
+		ports = bench_ports(_bench_config(self.bench))
+		return (
+			f"This bench's own ports: Redis cache {ports.get('redis_cache')}, Redis queue "
+			f"{ports.get('redis_queue')}, realtime {ports.get('socketio_port')} (all on 127.0.0.1)."
+		)
 
 	def serve(self) -> int:
 		return serve(self.bench, self.site, int(self.cfg["PORT"]), self.logs)
@@ -575,8 +644,16 @@ def serve(bench: Path, site: str, port: int, logs: Path, worker: bool = True, en
 	env = {**(env or os.environ), "DEV_SERVER": "1"}
 	procs = []
 	try:
+		# this bench's own realtime server: reused when it runs, refused when another holds its port
 		realtime_port = int(_bench_config(bench).get("socketio_port") or 9000)
-		if not _port_open("127.0.0.1", realtime_port) and shutil.which("node"):
+		realtime = realtime_state(bench, realtime_port)
+		if realtime == "foreign":
+			print(f"✗ {realtime_problem(bench, realtime_port)}", flush=True)
+			return 2
+		if realtime == "free":
+			if not shutil.which("node"):
+				print("✗ node not found: the realtime server (progress bars, live updates) needs Node 18+.")
+				return 2
 			procs.append(
 				subprocess.Popen(
 					["node", "-r", str(CHECKOUT / "tools" / "bind-localhost.js"), "apps/frappe/socketio.js"],
@@ -588,6 +665,13 @@ def serve(bench: Path, site: str, port: int, logs: Path, worker: bool = True, en
 					start_new_session=True,
 				)
 			)
+			if not _wait_for(lambda: port_busy(realtime_port) or procs[-1].poll() is not None, 20) or (
+				procs[-1].poll() is not None
+			):
+				print(
+					f"✗ the realtime server did not start on port {realtime_port}: see {logs / 'realtime.log'}"
+				)
+				return 1
 		if worker:
 			procs.append(
 				subprocess.Popen(
@@ -639,12 +723,54 @@ STAGES = (
 
 def main(argv: list[str]) -> int:
 	demo = Demo(dict(os.environ))
-	if argv[1:2] == ["serve"]:
-		if not demo.site_is_ours():
-			print(f"Site {demo.site} was not made by make demo: nothing to serve.")
-			return 2
-		demo.print_logins()
-		return demo.serve()
+	command = argv[1] if len(argv) > 1 else ""
+	if command == "redis":
+		# tier 2 and make e2e: the bench's own Redis up (started when down), left running
+		started, problems = start_bench_redis(demo.bench)
+		for problem in problems:
+			print(f"✗ {problem}")
+		if started:
+			print(
+				f"Started the Redis of {demo.bench} on port(s) {', '.join(map(str, started))}; it keeps running."
+			)
+		return 2 if problems else 0
+	if command == "redis-stop":
+		stopped = stop_bench_redis(demo.bench)
+		print(
+			f"Stopped the Redis of {demo.bench} on port(s) {', '.join(map(str, stopped)) or 'none running'}."
+		)
+		return 0
+	if threading.current_thread() is threading.main_thread():
+		# `kill` (SIGTERM) ends make demo as Ctrl-C does: what it started is stopped
+		signal.signal(signal.SIGTERM, _interrupt)
+	try:
+		if command == "serve":
+			return serve_again(demo)
+		return build_and_serve(demo)
+	finally:
+		demo.stop_redis()
+
+
+def serve_again(demo: Demo) -> int:
+	"""`make demo-serve`: an already-built demo site, with the bench's Redis and realtime."""
+	if not demo.site_is_ours():
+		print(f"Site {demo.site} was not made by make demo: nothing to serve.")
+		return 2
+	problems = demo.check_redis() + demo.check_port()
+	if problems:
+		for problem in problems:
+			print(f"✗ {problem}")
+		return 2
+	try:
+		demo.configure_bench()
+	except StageFailed as failure:
+		print(f"✗ {failure}")
+		return 2
+	demo.print_logins()
+	return demo.serve()
+
+
+def build_and_serve(demo: Demo) -> int:
 	started = time.monotonic()
 	print(f"make demo: bench {demo.bench}, site {demo.site}")
 	problems = demo.preflight()
@@ -667,10 +793,272 @@ def main(argv: list[str]) -> int:
 		print(f"{outcome} ({time.monotonic() - stage_started:.0f} s)")
 	print(f"Ready in {time.monotonic() - started:.0f} s. Logs: {demo.logs}")
 	if demo.cfg["SERVE"] != "1":
+		print(demo.ports_line())
 		return 0
 	print(f"[{len(STAGES) + 1}/{len(STAGES) + 1}] serving on 127.0.0.1:{demo.cfg['PORT']}")
 	demo.print_logins()
 	return demo.serve()
+
+
+# ---------------------------------------------------------------- the bench's own ports
+def config_port(config: dict, key: str) -> int | None:
+	"""The port a common_site_config.json key names (a redis:// URL or a number)."""
+	value = config.get(key)
+	if not value:
+		return None
+	if isinstance(value, str) and value.startswith("redis://"):
+		match = re.match(r"redis://[^:/]+(?::(\d+))?", value)
+		return int(match.group(1) or 6379) if match else None
+	try:
+		return int(value)
+	except (TypeError, ValueError):
+		return None
+
+
+def bench_ports(config: dict) -> dict[str, int]:
+	return {key: port for key in CONFIG_PORT_KEYS if (port := config_port(config, key))}
+
+
+def sibling_ports(bench: Path) -> set[int]:
+	"""Every port the other benches in BENCH_DIR's folder name (where Frappe's bench CLI looks)."""
+	ports: set[int] = set()
+	try:
+		folders = [folder for folder in bench.parent.iterdir() if folder.is_dir() and folder != bench]
+	except OSError:
+		return ports
+	for folder in folders:
+		ports.update(bench_ports(_bench_config(folder)).values())
+	return ports
+
+
+def choose_port(start: int, taken: set[int], busy) -> int:
+	"""The first port from ``start`` that no bench names and nothing listens on."""
+	port = start
+	while port in taken or busy(port):
+		port += 1
+	return port
+
+
+def plan_ports(bench: Path, config: dict, overrides: dict[str, int], busy) -> dict[str, int]:
+	"""This bench's Redis and realtime ports: a VAR=port the user set; else the port it has when
+	it is its own (a Redis port its config/<key>.conf serves, a realtime port no other bench in the
+	folder names); else a free one. A bench pointed at a shared Redis (6379) gets its own."""
+	current = bench_ports(config)
+	others = sibling_ports(bench)
+	ports: dict[str, int] = {}
+	for key, default in BENCH_PORTS.items():
+		if key in overrides:
+			ports[key] = overrides[key]
+			continue
+		port = current.get(key)
+		if key.startswith("redis_"):
+			own = port is not None and redis_conf_port(bench, key) == port and port not in others
+		else:
+			own = port is not None and port not in others
+		taken = others | set(ports.values())
+		ports[key] = port if own and port not in ports.values() else choose_port(default, taken, busy)
+	return ports
+
+
+def port_busy(port: int) -> bool:
+	"""Something listens on 127.0.0.1:port (bound as servers bind: connections of an earlier run
+	in TIME_WAIT do not count)."""
+	with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+		probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		try:
+			probe.bind(("127.0.0.1", port))
+		except OSError:
+			return True
+	return False
+
+
+def port_listeners(port: int) -> list[int]:
+	"""The processes listening on TCP ``port`` (Linux /proc; [] when it cannot tell)."""
+	inodes = set()
+	for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+		try:
+			lines = Path(table).read_text().splitlines()[1:]
+		except OSError:
+			continue
+		for line in lines:
+			fields = line.split()
+			if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+				inodes.add(f"socket:[{fields[9]}]")
+	pids = []
+	if not inodes:
+		return pids
+	for proc in Path("/proc").iterdir():
+		if not proc.name.isdigit():
+			continue
+		try:
+			if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+				pids.append(int(proc.name))
+		except OSError:
+			continue
+	return pids
+
+
+def process_facts(pid: int) -> tuple[str, Path | None]:
+	"""A process's command line and working folder ("", None when it cannot be read)."""
+	try:
+		raw = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ")
+		cmdline = " ".join(raw.decode(errors="replace").split())  # one line, for a refusal line
+	except OSError:
+		cmdline = ""
+	try:
+		cwd = Path(os.readlink(f"/proc/{pid}/cwd")).resolve()
+	except OSError:
+		cwd = None
+	return cmdline, cwd
+
+
+def port_holder(port: int) -> str:
+	"""Who listens on ``port``, for a refusal line."""
+	pids = port_listeners(port)
+	if not pids:
+		return "a process make demo cannot see (another user's?)"
+	cmdline, cwd = process_facts(pids[0])
+	return f"pid {pids[0]} `{cmdline[:120] or '?'}`" + (f" in {cwd}" if cwd else "")
+
+
+def refusal(bench: Path, key: str, port: int, holder: str) -> str:
+	return (
+		f"Port {port}, {PORT_ROLES[key]}, is held by {holder}, which is not this bench's "
+		f"({bench}): stop it, or set {PORT_VARIABLES[key]}=<a free port> to move this bench."
+	)
+
+
+def realtime_state(bench: Path, port: int) -> str:
+	"""'free', 'ours' (Frappe's socketio.js run from this bench) or 'foreign'."""
+	if not port_busy(port):
+		return "free"
+	for pid in port_listeners(port):
+		cmdline, cwd = process_facts(pid)
+		if "socketio.js" in cmdline and cwd == bench.resolve():
+			return "ours"
+	return "foreign"
+
+
+def realtime_problem(bench: Path, port: int) -> str | None:
+	if realtime_state(bench, port) != "foreign":
+		return None
+	return refusal(bench, "socketio_port", port, port_holder(port))
+
+
+def redis_conf_port(bench: Path, key: str) -> int | None:
+	"""The port of config/<key>.conf, the Redis server this bench runs for ``key``."""
+	try:
+		match = re.search(r"^port\s+(\d+)", (bench / "config" / f"{key}.conf").read_text(), re.M)
+	except OSError:
+		return None
+	return int(match.group(1)) if match else None
+
+
+def bench_redis(bench: Path) -> list[tuple[str, str, int, Path | None]]:
+	"""(key, host, port, config file) of the bench's cache and queue Redis; the config file is
+	None when the bench does not run that Redis itself (it names a shared or remote one)."""
+	config = _bench_config(bench)
+	servers = []
+	for key in ("redis_cache", "redis_queue"):
+		match = re.match(r"redis://([^:/]+)(?::(\d+))?", config.get(key) or "")
+		if not match:
+			continue
+		host, port = match.group(1), int(match.group(2) or 6379)
+		conf = bench / "config" / f"{key}.conf"
+		own = host in ("127.0.0.1", "localhost") and redis_conf_port(bench, key) == port
+		servers.append((key, host, port, conf.resolve() if own else None))
+	return servers
+
+
+def redis_config_file(host: str, port: int) -> str | None:
+	"""What answers on host:port: None when nothing does, "" when it is not a Redis this tool can
+	read (not Redis, or one with a password), else the config file that Redis was started with."""
+	try:
+		conn = socket.create_connection((host, port), timeout=3)
+	except OSError:
+		return None
+	reply = b""
+	with conn:
+		try:
+			conn.sendall(b"INFO server\r\n")
+			while True:
+				chunk = conn.recv(65536)
+				reply += chunk
+				header, _, body = reply.partition(b"\r\n")
+				if not chunk or not header.startswith(b"$") or len(body) >= int(header[1:] or 0):
+					break
+		except (OSError, ValueError):  # it took the connection but answers nothing Redis would
+			return ""
+	if not reply.startswith(b"$"):
+		return ""
+	match = re.search(rb"^config_file:(.*)$", reply, re.M)
+	return match.group(1).strip().decode() if match else ""
+
+
+def redis_problem(bench: Path, key: str, host: str, port: int, conf: Path) -> str | None:
+	"""A refusal line when ``port`` holds something other than this bench's Redis for ``key``."""
+	config_file = redis_config_file(host, port)
+	if config_file is None or (config_file and Path(config_file).resolve() == conf):
+		return None
+	holder = f"a Redis started with {config_file}" if config_file else port_holder(port)
+	return refusal(bench, key, port, holder)
+
+
+def start_bench_redis(bench: Path, timeout: float = 20) -> tuple[list[int], list[str]]:
+	"""Start the bench's own Redis servers that are down; idempotent. Returns the ports started
+	and one line per port that holds something not this bench's (or a named Redis that is down)."""
+	started, problems = [], []
+	for key, host, port, conf in bench_redis(bench):
+		if conf is None:
+			if redis_config_file(host, port) is None:
+				problems.append(
+					f"Redis is not answering on {host}:{port} ({key} of {bench}), and this bench has "
+					f"no config/{key}.conf to start it with: start it, or run make demo on this bench."
+				)
+			continue
+		problem = redis_problem(bench, key, host, port, conf)
+		if problem:
+			problems.append(problem)
+			continue
+		if redis_config_file(host, port) is not None:
+			continue  # already up
+		(bench / "config" / "pids").mkdir(parents=True, exist_ok=True)
+		proc = subprocess.run(
+			["redis-server", str(conf), "--daemonize", "yes"],
+			cwd=bench,
+			capture_output=True,
+			text=True,
+		)
+		deadline = time.monotonic() + timeout
+		while proc.returncode == 0 and redis_config_file(host, port) is None and time.monotonic() < deadline:
+			time.sleep(0.2)
+		if redis_config_file(host, port) is None:
+			problems.append(
+				f"redis-server {conf} did not start on port {port}: "
+				f"{(proc.stdout + proc.stderr).strip()[-300:] or 'see ' + str(conf.parent / 'pids')}"
+			)
+			continue
+		started.append(port)
+	return started, problems
+
+
+def stop_bench_redis(bench: Path, ports: list[int] | None = None) -> list[int]:
+	"""Shut down the bench's own Redis servers (those on ``ports`` only, when given)."""
+	stopped = []
+	for _key, host, port, conf in bench_redis(bench):
+		if conf is None or (ports is not None and port not in ports):
+			continue
+		config_file = redis_config_file(host, port)
+		if not config_file or Path(config_file).resolve() != conf:
+			continue  # down, or not this bench's: leave it
+		try:
+			with socket.create_connection((host, port), timeout=3) as conn:
+				conn.sendall(b"SHUTDOWN NOSAVE\r\n")
+				conn.recv(64)
+		except OSError:
+			pass
+		stopped.append(port)
+	return stopped
 
 
 def _version_of(cmd: list[str]) -> tuple[int, ...] | None:
@@ -680,6 +1068,15 @@ def _version_of(cmd: list[str]) -> tuple[int, ...] | None:
 		return None
 	match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", out)
 	return tuple(int(part) for part in match.groups() if part is not None) if match else None
+
+
+def _wait_for(condition, timeout: float) -> bool:
+	deadline = time.monotonic() + timeout
+	while not condition():
+		if time.monotonic() > deadline:
+			return False
+		time.sleep(0.2)
+	return True
 
 
 def _bench_config(bench: Path) -> dict:

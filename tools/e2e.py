@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """`make e2e`: the desk pages in a real headless browser, in Chinese, against the demo site.
 
-Finds the bench and the site `make demo` made (same BENCH_DIR / SITE variables), migrates that
-site to THIS checkout's code, serves it on 127.0.0.1:E2E_PORT with this checkout first on
-PYTHONPATH, runs e2e/ with pytest + Playwright driving the system Chromium, and stops the server.
-Screenshots go to E2E_SHOTS (default e2e-shots/).
+Finds the bench and the site `make demo` made (same BENCH_DIR / SITE variables), starts the
+bench's own Redis when it is down, migrates that site to THIS checkout's code, serves it on
+127.0.0.1:E2E_PORT with this checkout first on PYTHONPATH (web, a worker and the bench's own
+realtime server), runs e2e/ with pytest + Playwright driving the system Chromium, and stops what it
+started. A Redis or realtime port held by something not this bench's is refused with a line saying
+so. Screenshots go to E2E_SHOTS (default e2e-shots/).
 
 --skip-if-missing (used by .ci/run): no bench, no demo site or no browser → say why, exit 0.
 """
@@ -23,7 +25,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from demo import CHECKOUT, DEFAULTS, SITE_MARK, Demo, serve  # noqa: E402
+from demo import (  # noqa: E402
+	CHECKOUT,
+	DEFAULTS,
+	SITE_MARK,
+	Demo,
+	_bench_config,
+	realtime_problem,
+	serve,
+	start_bench_redis,
+	stop_bench_redis,
+)
 
 BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
@@ -96,9 +108,23 @@ def main(argv: list[str]) -> int:
 	except ImportError:
 		return missing("Playwright for Python is not installed in this environment (make e2e installs it).")
 
+	print(f"e2e: bench {bench}, site {demo.site}, code {CHECKOUT}, browser {browser}")
+	started, problems = start_bench_redis(bench)
+	realtime = realtime_problem(bench, int(_bench_config(bench).get("socketio_port") or 9000))
+	if realtime:
+		problems.append(realtime)
+	for problem in problems:
+		print(f"✗ {problem}")
+	try:
+		return 2 if problems else run(demo, bench, browser, pytest_args)
+	finally:
+		stop_bench_redis(bench, started)  # only the Redis this run started
+
+
+def run(demo: Demo, bench: Path, browser: str, pytest_args: list[str]) -> int:
+	"""Migrate the demo site to this checkout, serve it, run the browser tests."""
 	env = {**os.environ, "PYTHONPATH": str(CHECKOUT)}
 	python = str(bench / "env" / "bin" / "python")
-	print(f"e2e: bench {bench}, site {demo.site}, code {CHECKOUT}, browser {browser}")
 	migrate = subprocess.run(
 		[
 			python,
@@ -126,7 +152,11 @@ def main(argv: list[str]) -> int:
 	url = f"http://127.0.0.1:{port}"
 	logs = demo.logs
 	server = threading.Thread(
-		target=serve, args=(bench, demo.site, port, logs), kwargs={"worker": False, "env": env}, daemon=True
+		# with a worker: a long run's progress reaches the desk through the worker and the realtime server
+		target=serve,
+		args=(bench, demo.site, port, logs),
+		kwargs={"env": env},
+		daemon=True,
 	)
 	server.start()
 	try:
@@ -142,6 +172,9 @@ def main(argv: list[str]) -> int:
 			"E2E_BROWSER": browser,
 			"E2E_SHOTS": str(shots),
 			"E2E_PASSWORD": os.environ.get("DEMO_PASSWORD") or DEFAULTS["DEMO_PASSWORD"],
+			"E2E_BENCH": str(bench),
+			"E2E_SITE": demo.site,
+			"E2E_CODE": str(CHECKOUT),
 		}
 		result = subprocess.run(
 			[
