@@ -41,6 +41,7 @@ from dealer_relations.utils import (
 	dealers_per_job,
 	enforce,
 	lock_dealers,
+	speak_the_users_language,
 	split,
 )
 
@@ -195,6 +196,7 @@ def run_rating_job(
 ) -> dict:
 	"""One job of a chunked rating run. Idempotent: under the dealers' row locks, a dealer already
 	rated on ``as_of`` (the job ran before, or another worker ran it) is not rated again."""
+	speak_the_users_language()
 	as_of = getdate(as_of)
 	lock_dealers(dealers)
 	# a locking read: it sees ratings another worker committed while this one waited for the locks
@@ -225,6 +227,8 @@ def run_rating(
 	chunk_size: int = CHUNK_SIZE,
 	progress: bool = False,
 ) -> dict:
+	if progress:
+		speak_the_users_language()
 	names = rating_names(dealers, company)
 	as_of = getdate(as_of or today())
 	config = load_config()

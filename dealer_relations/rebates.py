@@ -39,6 +39,7 @@ from dealer_relations.utils import (
 	enforce,
 	get_company_settings,
 	lock_dealers,
+	speak_the_users_language,
 	split,
 	validate_company_accounts,
 )
@@ -482,6 +483,7 @@ def run_year_end_job(
 	"""One job of a chunked run: sum the volumes of its dealers (one GROUP BY over their
 	invoices), write their settlements. Safe to run twice or beside another run: the dealers' rows
 	are locked while it writes, and existing drafts are refreshed, not duplicated."""
+	speak_the_users_language()
 	doc = get_submitted_policy(policy)
 	dealers = covered_dealers(doc, only=dealers)
 	counts = write_settlements(doc, get_terms(doc), dealers, load_volumes(doc, dealers))
@@ -508,6 +510,7 @@ def run_year_end(policy: str, chunk_size: int = 1000, load_size: int = 20_000) -
 	Volumes are summed for up to ``load_size`` dealers at a time (the GROUP BY costs about the
 	same for a thousand dealers as for twenty thousand: it reads the period's invoice lines);
 	settlements are written ``chunk_size`` at a time with progress on the policy form."""
+	speak_the_users_language()
 	doc = get_submitted_policy(policy)
 	terms = get_terms(doc)
 	dealers = covered_dealers(doc)

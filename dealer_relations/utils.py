@@ -194,3 +194,9 @@ def validate_company_accounts(settings, fieldname: str) -> None:
 				).format(row.idx, _(label), frappe.bold(row.get(fieldname)), row.company),
 				title=_("Invalid Account"),
 			)
+
+
+def speak_the_users_language() -> None:
+	"""In a background job: messages and progress titles in the language of the user who started
+	it (Frappe 15's job runner sets the user, not the user's language)."""
+	frappe.set_user_lang(frappe.session.user)

@@ -16,6 +16,7 @@ from dealer_relations.engine.visits import (
 	is_overdue,
 	next_visit_due,
 )
+from dealer_relations.utils import speak_the_users_language
 
 OVERDUE_VISIT = "Overdue Visit"
 VISIT_ACTION = "Visit Action"
@@ -90,6 +91,7 @@ def refresh_tier_dealers(tier: str, chunk_size: int = 500) -> int:
 
 	Chunked, three queries and one bulk update per chunk; progress is published to the user who
 	changed the tier."""
+	speak_the_users_language()
 	dealers = frappe.get_all("Dealer", filters={"tier": tier}, pluck="name", order_by="name")
 	for start in range(0, len(dealers), chunk_size):
 		refresh_dealer_visit_dates(dealers[start : start + chunk_size])
