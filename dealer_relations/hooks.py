@@ -60,6 +60,13 @@ scheduler_events = {
 }
 
 # ERPNext integration
+# ERPNext's Update Items, with the dealer's credit lock taken first (see overrides/sales_documents.py)
+override_whitelisted_methods = {
+	"erpnext.controllers.accounts_controller.update_child_qty_rate": (
+		"dealer_relations.overrides.sales_documents.update_child_qty_rate"
+	),
+}
+
 doc_events = {
 	"Customer": {
 		"after_rename": "dealer_relations.overrides.customer.rename_dealer_with_customer",
@@ -72,6 +79,7 @@ doc_events = {
 	},
 	"Sales Invoice": {
 		"validate": "dealer_relations.overrides.sales_documents.validate",
+		"before_update_after_submit": "dealer_relations.overrides.sales_documents.before_update_after_submit",
 		"before_submit": [
 			"dealer_relations.overrides.sales_documents.before_submit",
 			"dealer_relations.diversion.check_shipment",
@@ -90,7 +98,12 @@ doc_events = {
 		"after_rename": "dealer_relations.utils.clear_territory_tree",
 	},
 	"Delivery Note": {
-		"before_submit": "dealer_relations.diversion.check_shipment",
+		"validate": "dealer_relations.overrides.sales_documents.validate",
+		"before_submit": [
+			"dealer_relations.overrides.sales_documents.before_submit",
+			"dealer_relations.diversion.check_shipment",
+		],
+		"before_update_after_submit": "dealer_relations.overrides.sales_documents.before_update_after_submit",
 		"on_submit": "dealer_relations.diversion.open_incident_on_submit",
 		"on_cancel": "dealer_relations.diversion.dismiss_open_incidents",
 	},

@@ -196,6 +196,23 @@ def test_effective_limit():
 	assert effective_limit(None, Decimal(0)) is None
 
 
+@given(limit=money, tier_default=st.one_of(st.none(), money))
+def test_pinned_limit_binds_as_it_stands(limit, tier_default):
+	"""A Credit Controller's pinned limit is the limit: never replaced by the tier's default."""
+	assert effective_limit(limit, tier_default, pinned=True) == limit
+
+
+@given(tier_default=st.one_of(st.none(), st.just(Decimal(0)), money))
+def test_pinned_zero_means_no_credit(tier_default):
+	"""Finding 12b: a pinned 0 fell back to the tier default or to unlimited."""
+	limit = effective_limit(Decimal(0), tier_default, pinned=True)
+	assert limit == 0
+	decision = judge(limit=limit, exposure=Exposure(Decimal(0), Decimal(0), Decimal("0.01"), Decimal(0)))
+	assert decision.blocked and decision.reason == OVER_LIMIT
+	prepaid = judge(limit=limit, exposure=Exposure(Decimal(0), Decimal(0), Decimal(5), Decimal(5)))
+	assert not prepaid.blocked
+
+
 def judge(**kwargs):
 	args = dict(
 		dealer="D1",

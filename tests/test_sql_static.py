@@ -32,7 +32,9 @@ def rendered_sql_calls(tree: ast.AST) -> list[int]:
 @pytest.mark.parametrize("path", SOURCES, ids=lambda path: str(path.relative_to(ROOT)))
 def test_no_query_rendered_with_inline_values(path):
 	found = rendered_sql_calls(ast.parse(path.read_text(encoding="utf-8")))
-	assert not found, f"{path.relative_to(ROOT)} renders SQL with get_sql() on lines {found}: use .run() or run_query"
+	assert not found, (
+		f"{path.relative_to(ROOT)} renders SQL with get_sql() on lines {found}: use .run() or run_query"
+	)
 
 
 def test_the_check_finds_get_sql_reaching_frappe_db_sql():

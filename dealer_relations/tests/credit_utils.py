@@ -173,3 +173,96 @@ def count_queries():
 		yield queries
 	finally:
 		frappe.db.__class__.sql = original
+
+
+def make_delivery_note(customer: str, amount: float, submit: bool = True, **kwargs):
+	"""A Delivery Note not made from an order (one line of the non-stock credit item)."""
+	make_item()
+	note = frappe.get_doc(
+		{
+			"doctype": "Delivery Note",
+			"company": kwargs.pop("company", None) or get_company(),
+			"customer": customer,
+			"items": [{"item_code": ITEM, "qty": 1, "rate": amount}],
+			**kwargs,
+		}
+	)
+	note.insert()
+	if submit:
+		note.submit()
+	return note
+
+
+def deliver_order(order, submit: bool = True):
+	"""A Delivery Note made from a submitted Sales Order (ERPNext's mapping)."""
+	from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note as map_order
+
+	note = map_order(order.name)
+	note.insert()
+	if submit:
+		note.submit()
+	return note
+
+
+def make_company(name: str, abbr: str, currency: str, country: str) -> str:
+	"""A second company (its chart of accounts, cost center and warehouses made by ERPNext), with
+	the fiscal years the credit tests post in."""
+	if not frappe.db.exists("Company", name):
+		frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": name,
+				"abbr": abbr,
+				"default_currency": currency,
+				"country": country,
+				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	ensure_fiscal_years(today())
+	return name
+
+
+def set_exchange_rate(from_currency: str, to_currency: str, rate: float) -> None:
+	"""The rate ERPNext fetches for documents of today (offline: no exchange rate API)."""
+	for source, target, value in ((from_currency, to_currency, rate), (to_currency, from_currency, 1 / rate)):
+		if not frappe.db.exists(
+			"Currency Exchange", {"from_currency": source, "to_currency": target, "date": today()}
+		):
+			frappe.get_doc(
+				{
+					"doctype": "Currency Exchange",
+					"date": today(),
+					"from_currency": source,
+					"to_currency": target,
+					"exchange_rate": value,
+					"for_selling": 1,
+					"for_buying": 1,
+				}
+			).insert(ignore_permissions=True)
+
+
+def make_foreign_receivable(customer: str, company: str, currency: str) -> str:
+	"""A receivable account in ``currency`` for ``customer`` in ``company`` (the party account that
+	makes its invoices there foreign-currency ones)."""
+	abbr = frappe.get_cached_value("Company", company, "abbr")
+	name = f"DR Debtors {currency} - {abbr}"
+	if not frappe.db.exists("Account", name):
+		parent = frappe.db.get_value(
+			"Account", {"company": company, "account_type": "Receivable", "is_group": 0}, "parent_account"
+		)
+		frappe.get_doc(
+			{
+				"doctype": "Account",
+				"account_name": f"DR Debtors {currency}",
+				"company": company,
+				"parent_account": parent,
+				"account_type": "Receivable",
+				"account_currency": currency,
+			}
+		).insert(ignore_permissions=True)
+	doc = frappe.get_doc("Customer", customer)
+	doc.default_currency = currency
+	doc.set("accounts", [row for row in doc.accounts if row.company != company])
+	doc.append("accounts", {"company": company, "account": name})
+	doc.save(ignore_permissions=True)
+	return name

@@ -255,4 +255,6 @@ class TestCreditEnforcement(FrappeTestCase):
 		small = hook_queries(lines=1, invoices=1)
 		large = hook_queries(lines=20, invoices=6)
 		self.assertEqual(len(small), len(large), "\n".join(large))
-		self.assertLessEqual(len(small), 5, "\n".join(small))
+		# the dealer's lock, then each of the four sources of exposure read twice: committed (a second
+		# connection) and as this transaction sees it (credit.read_committed_rows)
+		self.assertLessEqual(len(small), 9, "\n".join(small))

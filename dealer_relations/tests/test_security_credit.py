@@ -1,0 +1,313 @@
+"""Issue 16, the credit check attacked through the entry points an API client uses: ERPNext's
+*Update Items* on a submitted order, Delivery Notes, a pinned limit of 0, one customer ordering in
+two companies, a foreign-currency dealer, rebate credit notes in the rating, and exposure read
+while other transactions hold the rows it sums."""
+
+import json
+
+import frappe
+from frappe.handler import execute_cmd
+from frappe.utils import add_days, today
+
+from dealer_relations.credit import get_exposure, load_config, pin_credit_limit, rate_chunk
+from dealer_relations.dealer_relations.report.dealer_credit_exposure.dealer_credit_exposure import (
+	execute as exposure_report,
+)
+from dealer_relations.engine.credit import RETURNS_RATIO, SALES_VOLUME
+from dealer_relations.tests.credit_utils import (
+	CLERK,
+	CONTROLLER,
+	deliver_order,
+	make_company,
+	make_credit_dealer,
+	make_credit_users,
+	make_delivery_note,
+	make_foreign_receivable,
+	make_sales_invoice,
+	make_sales_order,
+	make_tier,
+	set_credit_mode,
+	set_exchange_rate,
+)
+from dealer_relations.tests.utils import FrappeTestCase, get_company
+
+LIMIT = 10000  # the test tier's default credit limit
+UPDATE_ITEMS = "erpnext.controllers.accounts_controller.update_child_qty_rate"
+
+
+def update_items(order, qty: float, rate: float | None = None):
+	"""ERPNext's *Update Items* as the desk and an API client call it (/api/method/...)."""
+	row = order.items[0]
+	frappe.local.form_dict = frappe._dict(
+		parent_doctype=order.doctype,
+		parent_doctype_name=order.name,
+		child_docname="items",
+		trans_items=json.dumps(
+			[
+				{
+					"docname": row.name,
+					"item_code": row.item_code,
+					"qty": qty,
+					"rate": row.rate if rate is None else rate,
+					"uom": row.uom,
+					"conversion_factor": row.conversion_factor,
+					"delivery_date": str(row.delivery_date),
+				}
+			]
+		),
+	)
+	request = getattr(frappe.local, "request", None)
+	frappe.local.request = frappe._dict(method="POST")  # the handler checks the HTTP method
+	try:
+		return execute_cmd(UPDATE_ITEMS)
+	finally:
+		frappe.local.form_dict = frappe._dict()
+		frappe.local.request = request
+
+
+def overrides_for(document):
+	return frappe.get_all("Dealer Credit Override", filters={"reference_name": document}, fields=["*"])
+
+
+def report_row(dealer):
+	_columns, rows, *_rest = exposure_report({"company": get_company()})
+	return next(row for row in rows if row.dealer == dealer)
+
+
+class TestSecurityCredit(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_credit_users()
+		cls.tier = make_tier("DR Credit Tier", limit=LIMIT, rank=90)
+
+	def setUp(self):
+		set_credit_mode("Enforce")
+		self.dealer = make_credit_dealer(self.tier)
+		self.customer = self.dealer.customer
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	# -- finding 3: after-submit changes ---------------------------------------------------------
+
+	def test_update_items_raising_an_order_over_the_limit_is_refused(self):
+		order = make_sales_order(self.customer, 100)
+		frappe.set_user(CLERK)
+		with self.assertRaisesRegex(frappe.ValidationError, "exceed its credit limit"):
+			update_items(order, qty=10000)
+		frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.get_value("Sales Order", order.name, "base_grand_total"), 100)
+
+	def test_update_items_is_refused_for_a_block_grade_or_suspended_dealer(self):
+		order = make_sales_order(self.customer, 100)
+		frappe.db.set_value("Dealer", self.dealer.name, {"credit_grade": "D", "credit_order_policy": "Block"})
+		frappe.set_user(CLERK)
+		with self.assertRaisesRegex(frappe.ValidationError, "blocks new orders"):
+			update_items(order, qty=2)
+		frappe.set_user("Administrator")
+		frappe.db.set_value(
+			"Dealer", self.dealer.name, {"credit_order_policy": "Allow", "status": "Suspended"}
+		)
+		frappe.set_user(CLERK)
+		with self.assertRaisesRegex(frappe.ValidationError, "Suspended"):
+			update_items(order, qty=2)
+
+	def test_update_items_lowering_an_order_is_not_judged(self):
+		order = make_sales_order(self.customer, 100)
+		update_items(order, qty=5)
+		frappe.db.set_value("Dealer", self.dealer.name, "status", "Suspended")
+		frappe.set_user(CLERK)
+		update_items(order, qty=2)
+		frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.get_value("Sales Order", order.name, "base_grand_total"), 200)
+
+	def test_update_items_over_the_limit_takes_a_credit_controllers_reason(self):
+		order = make_sales_order(self.customer, 100)
+		frappe.set_user(CLERK)
+		# a Sales User cannot write the reason on the submitted order
+		with self.assertRaisesRegex(frappe.ValidationError, "Only a Credit Controller"):
+			frappe.client.set_value("Sales Order", order.name, "credit_override_reason", "big order")
+		frappe.set_user(CONTROLLER)
+		frappe.client.set_value("Sales Order", order.name, "credit_override_reason", "Bank guarantee")
+		frappe.set_user(CLERK)
+		# the controller's reason is not the clerk's to use
+		with self.assertRaisesRegex(frappe.ValidationError, "Only a Credit Controller may override"):
+			update_items(order, qty=150)
+		frappe.set_user(CONTROLLER)
+		update_items(order, qty=150)
+		frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.get_value("Sales Order", order.name, "base_grand_total"), 15000)
+		(record,) = overrides_for(order.name)
+		self.assertEqual((record.overridden_by, record.document_amount), (CONTROLLER, 14900))
+
+	def test_erpnext_update_items_called_directly_is_judged_too(self):
+		"""Server code calling ERPNext's function (not the whitelisted override) meets the
+		doc_event: the judgement does not depend on the entry point."""
+		from erpnext.controllers.accounts_controller import update_child_qty_rate
+
+		order = make_sales_order(self.customer, 100)
+		row = order.items[0]
+		frappe.set_user(CLERK)
+		with self.assertRaisesRegex(frappe.ValidationError, "exceed its credit limit"):
+			update_child_qty_rate(
+				"Sales Order",
+				json.dumps(
+					[
+						{
+							"docname": row.name,
+							"item_code": row.item_code,
+							"qty": 10000,
+							"rate": row.rate,
+							"uom": row.uom,
+							"conversion_factor": 1,
+							"delivery_date": str(row.delivery_date),
+						}
+					]
+				),
+				order.name,
+			)
+
+	# -- finding 3: Delivery Notes not made from an order ----------------------------------------
+
+	def test_delivery_note_not_against_an_order_counts_in_exposure_and_the_report(self):
+		make_delivery_note(self.customer, 8000)
+		exposure = get_exposure(self.customer, get_company())
+		self.assertEqual(exposure.unbilled_orders, 8000)
+		self.assertEqual(report_row(self.dealer.name).unbilled_orders, 8000)
+		frappe.set_user(CLERK)
+		order = make_sales_order(self.customer, 3000, submit=False)
+		with self.assertRaisesRegex(frappe.ValidationError, "exceed its credit limit"):
+			order.submit()
+
+	def test_delivery_note_submit_is_judged(self):
+		make_sales_invoice(self.customer, 8000)
+		frappe.set_user(CLERK)
+		note = make_delivery_note(self.customer, 3000, submit=False)
+		with self.assertRaisesRegex(frappe.ValidationError, "exceed its credit limit"):
+			note.submit()
+		frappe.set_user("Administrator")
+		frappe.db.set_value("Dealer", self.dealer.name, "status", "Suspended")
+		frappe.set_user(CLERK)
+		small = make_delivery_note(self.customer, 10, submit=False)
+		with self.assertRaisesRegex(frappe.ValidationError, "Suspended"):
+			small.submit()
+
+	def test_delivery_note_counts_once_made_from_an_order_or_billed(self):
+		from erpnext.stock.doctype.delivery_note.delivery_note import make_sales_invoice as bill_note
+
+		order = make_sales_order(self.customer, 4000)
+		deliver_order(order)  # adds nothing: the order counts until billed
+		self.assertEqual(get_exposure(self.customer, get_company()).total, 4000)
+		note = make_delivery_note(self.customer, 3000)
+		invoice = bill_note(note.name)
+		invoice.items[0].qty = 1
+		invoice.insert()
+		invoice.submit()  # billing the note adds nothing either: it moves 3,000 to receivables
+		exposure = get_exposure(self.customer, get_company())
+		self.assertEqual((exposure.outstanding, exposure.unbilled_orders), (3000, 4000))
+
+	# -- finding 12b: a pinned limit of 0 ---------------------------------------------------------
+
+	def test_pinned_zero_limit_means_no_credit(self):
+		frappe.set_user(CONTROLLER)
+		pin_credit_limit(self.dealer.name, pin=1, limit=0, reason="Cash only until the audit")
+		frappe.set_user(CLERK)
+		order = make_sales_order(self.customer, 100, submit=False)
+		with self.assertRaisesRegex(frappe.ValidationError, "exceed its credit limit"):
+			order.submit()
+		frappe.set_user("Administrator")
+		row = report_row(self.dealer.name)
+		self.assertEqual(row.credit_limit, 0)
+
+	# -- finding 12a: the app's rebate credit notes are not returns -------------------------------
+
+	def test_rebate_credit_note_is_not_a_return_in_the_rating(self):
+		from frappe.model.workflow import apply_workflow
+
+		from dealer_relations.tests.rebate_factories import (
+			PUMP,
+			make_invoice,
+			make_items,
+			make_policy,
+			make_settlement,
+			set_rebate_settings,
+			setup_rebate_accounts,
+			year_start,
+		)
+
+		make_items()
+		setup_rebate_accounts()
+		set_rebate_settings(rebate_posting_method="Credit Note")
+		frappe.db.set_value("Dealer", self.dealer.name, "credit_limit", 10**9)
+		make_invoice(self.customer, [(PUMP, 10, 10_000)], add_days(year_start(), 1))
+		policy = make_policy(dealers=[self.dealer.name])
+		settlement = make_settlement(self.dealer.name, policy.name)
+		settlement = apply_workflow(apply_workflow(settlement, "Submit for Approval"), "Approve")
+		settlement.reload()
+		note = frappe.get_doc("Sales Invoice", settlement.credit_note)
+		self.assertEqual((note.docstatus, note.is_return), (1, 1))
+		as_of = max(frappe.utils.getdate(note.posting_date), frappe.utils.getdate(today()))
+		rating = rate_chunk([self.dealer.name], load_config(), as_of)[self.dealer.name]
+		factors = {factor.factor: factor for factor in rating.factors}
+		self.assertEqual(factors[RETURNS_RATIO].value, 0)  # it was 6,000 of 100,000
+		self.assertEqual(factors[SALES_VOLUME].value, 100_000)
+
+
+class TestCreditAcrossCompanies(FrappeTestCase):
+	"""One customer in two companies (finding 9) and a USD dealer of a CNY company (finding 8)."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_credit_users()
+		cls.tier = make_tier("DR Credit Tier", limit=LIMIT, rank=90)
+		cls.cny = make_company("DR Credit CNY Co", "DRCNY", "CNY", "China")
+		set_exchange_rate("USD", "CNY", 7)
+
+	def setUp(self):
+		set_credit_mode("Enforce")
+		set_credit_mode("Enforce", self.cny)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def test_order_in_a_company_the_dealer_is_not_rated_in_needs_a_controller(self):
+		dealer = make_credit_dealer(self.tier)  # rated in the test company
+		frappe.set_user(CLERK)
+		order = make_sales_order(dealer.customer, 100, submit=False, company=self.cny)
+		with self.assertRaisesRegex(frappe.ValidationError, "no credit standing in DR Credit CNY Co"):
+			order.submit()
+		frappe.set_user(CONTROLLER)
+		order.reload()
+		order.credit_override_reason = "Group sister company, prepaid by guarantee"
+		order.save()
+		order.submit()
+		frappe.set_user("Administrator")
+		(record,) = overrides_for(order.name)
+		self.assertEqual((record.company, record.block_reason), (self.cny, "Dealer of Another Company"))
+		# its own company still judges on its own limit
+		frappe.set_user(CLERK)
+		self.assertEqual(make_sales_order(dealer.customer, 100).docstatus, 1)
+
+	def test_usd_dealer_of_a_cny_company_is_judged_in_cny(self):
+		"""Limit 10,000 CNY; an open invoice of 1,000 USD is 7,000 CNY; an order of 500 USD
+		(3,500 CNY) exceeds the limit, one of 400 USD (2,800 CNY) does not."""
+		dealer = make_credit_dealer(self.tier, company=self.cny)
+		make_foreign_receivable(dealer.customer, self.cny, "USD")
+		invoice = make_sales_invoice(
+			dealer.customer, 1000, company=self.cny, currency="USD", conversion_rate=7
+		)
+		self.assertEqual((invoice.party_account_currency, invoice.base_grand_total), ("USD", 7000))
+		exposure = get_exposure(dealer.customer, self.cny)
+		self.assertEqual(exposure.outstanding, 7000)
+		frappe.set_user(CLERK)
+		order = make_sales_order(dealer.customer, 500, submit=False, company=self.cny, currency="USD")
+		self.assertEqual(order.base_grand_total, 3500)
+		with self.assertRaisesRegex(frappe.ValidationError, "exceed its credit limit") as refused:
+			order.submit()
+		self.assertIn("shortfall", str(refused.exception))
+		self.assertIn("500.00", str(refused.exception))  # 10,500 - 10,000 CNY
+		self.assertEqual(
+			make_sales_order(dealer.customer, 400, company=self.cny, currency="USD").docstatus, 1
+		)
