@@ -3,6 +3,7 @@ the per-company credit mode, and a query counter."""
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 import frappe
@@ -266,3 +267,47 @@ def make_foreign_receivable(customer: str, company: str, currency: str) -> str:
 	doc.append("accounts", {"company": company, "account": name})
 	doc.save(ignore_permissions=True)
 	return name
+
+
+class Request(threading.Thread):
+	"""``target(*args)`` in its own thread and database connection, as another request of the same
+	site would run: committed when it returns, rolled back when it raises. ``outcome`` is then the
+	return value or the exception."""
+
+	def __init__(self, target, *args, user: str = "Administrator"):
+		super().__init__(daemon=True)
+		self.target, self.args, self.user = target, args, user
+		self.site, self.sites_path = frappe.local.site, frappe.local.sites_path
+		self.outcome = None
+
+	def run(self):
+		frappe.init(site=self.site, sites_path=self.sites_path)
+		frappe.connect()
+		frappe.flags.in_test = True
+		frappe.set_user(self.user)
+		try:
+			self.outcome = self.target(*self.args)
+			frappe.db.commit()  # nosemgrep: each connection is its own request
+		except Exception as error:
+			frappe.db.rollback()
+			self.outcome = error
+		finally:
+			frappe.db.close()  # release the connection (and any metadata locks) now, not at GC
+			frappe.destroy()
+
+
+def remove_committed(documents) -> None:
+	"""Undo what a test committed for other connections to see: cancel and delete ``documents``
+	((doctype, name), the latest first), then commit."""
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	for doctype, name in documents:
+		if not frappe.db.exists(doctype, name):
+			continue
+		if frappe.db.get_value(doctype, name, "docstatus") == 1:
+			frappe.get_doc(doctype, name).cancel()
+		frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		# the cancelled ledger rows too: deleting the last of a series gives its name out again
+		for ledger in ("GL Entry", "Payment Ledger Entry", "Stock Ledger Entry"):
+			frappe.db.delete(ledger, {"voucher_type": doctype, "voucher_no": name})
+	frappe.db.commit()  # nosemgrep: undo what the test committed

@@ -4,6 +4,8 @@ two companies, a foreign-currency dealer, rebate credit notes in the rating, and
 while other transactions hold the rows it sums."""
 
 import json
+import threading
+from unittest.mock import patch
 
 import frappe
 from frappe.handler import execute_cmd
@@ -17,6 +19,7 @@ from dealer_relations.engine.credit import RETURNS_RATIO, SALES_VOLUME
 from dealer_relations.tests.credit_utils import (
 	CLERK,
 	CONTROLLER,
+	Request,
 	deliver_order,
 	make_company,
 	make_credit_dealer,
@@ -26,6 +29,7 @@ from dealer_relations.tests.credit_utils import (
 	make_sales_invoice,
 	make_sales_order,
 	make_tier,
+	remove_committed,
 	set_credit_mode,
 	set_exchange_rate,
 )
@@ -311,3 +315,89 @@ class TestCreditAcrossCompanies(FrappeTestCase):
 		self.assertEqual(
 			make_sales_order(dealer.customer, 400, company=self.cny, currency="USD").docstatus, 1
 		)
+
+
+class TestExposureUnderConcurrency(FrappeTestCase):
+	"""Finding 7: rows another transaction holds count at their committed value, read without
+	waiting. The fixtures are committed for the other connections and removed afterwards."""
+
+	def setUp(self):
+		make_credit_users()
+		set_credit_mode("Enforce")
+		frappe.db.commit()  # nosemgrep: the other connections must see the settings and users
+		self.dealer = make_credit_dealer(make_tier("DR Concurrency Tier", limit=LIMIT, rank=93))
+		self.committed = [("Dealer", self.dealer.name), ("Customer", self.dealer.customer)]
+
+	def tearDown(self):
+		remove_committed(reversed(self.committed))
+
+	def keep(self, doc):
+		self.committed.append((doc.doctype, doc.name))
+		return doc
+
+	def submit_elsewhere(self, name):
+		frappe.get_doc("Sales Order", name).submit()
+		return "submitted"
+
+	def test_order_counts_an_order_a_delivery_note_is_being_made_from(self):
+		"""While a Delivery Note against SO-1 is being submitted (it holds SO-1's row), SO-2 is
+		judged with SO-1's unbilled 6,000 in its exposure."""
+		first = self.keep(make_sales_order(self.dealer.customer, 6000))
+		note = self.keep(deliver_order(first, submit=False))
+		second = self.keep(make_sales_order(self.dealer.customer, 6000, submit=False))
+		frappe.db.commit()  # nosemgrep: the other connections must see the documents
+		holding, release = threading.Event(), threading.Event()
+
+		def hold_the_order(doc, method=None):
+			if doc.doctype == "Delivery Note":  # ERPNext's on_submit has updated SO-1 by now
+				holding.set()
+				release.wait(30)
+
+		delivery = Request(lambda: frappe.get_doc("Delivery Note", note.name).submit())
+		order = Request(self.submit_elsewhere, second.name, user=CLERK)
+		with patch("dealer_relations.diversion.open_incident_on_submit", hold_the_order):
+			delivery.start()
+			self.assertTrue(holding.wait(30), delivery.outcome)
+			order.start()
+			order.join(3)  # it waits for the dealer's lock the delivery note holds, or is judged
+			release.set()
+			delivery.join(60)
+			order.join(60)
+		self.assertNotIsInstance(delivery.outcome, Exception, delivery.outcome)
+		self.assertIsInstance(order.outcome, frappe.ValidationError, order.outcome)
+		self.assertIn("exceed its credit limit", str(order.outcome))
+
+	def test_rows_other_transactions_hold_count_at_their_committed_value_without_waiting(self):
+		"""A transaction that never takes the dealer's lock holds SO-1 (an advance being recorded
+		against it) and SI-1 (a payment being allocated to it, its outstanding already set to 0):
+		SO-2 is judged on both at their committed value, at once, not after the holder ends."""
+		first = self.keep(make_sales_order(self.dealer.customer, 6000))
+		invoice = self.keep(make_sales_invoice(self.dealer.customer, 3000))
+		second = self.keep(make_sales_order(self.dealer.customer, 2000, submit=False))
+		frappe.db.commit()  # nosemgrep: the other connections must see the documents
+		holding, release = threading.Event(), threading.Event()
+
+		def hold_rows():
+			frappe.db.sql("select name from `tabSales Order` where name = %s for update", first.name)
+			frappe.db.sql(
+				"update `tabSales Invoice` set outstanding_amount = 0 where name = %s", invoice.name
+			)
+			holding.set()
+			release.wait(60)
+			raise frappe.ValidationError("the payment is abandoned: roll back")
+
+		holder = Request(hold_rows)
+		order = Request(self.submit_elsewhere, second.name, user=CLERK)
+		holder.start()
+		try:
+			self.assertTrue(holding.wait(30), holder.outcome)
+			order.start()
+			order.join(20)  # well below the lock wait timeout: it must not wait for the holder
+			self.assertFalse(order.is_alive(), "the credit check waited for the rows' holder")
+		finally:
+			release.set()
+			holder.join(60)
+			order.join(60)
+		self.assertIsInstance(order.outcome, frappe.ValidationError, order.outcome)
+		self.assertIn("exceed its credit limit", str(order.outcome))
+		self.assertEqual(frappe.db.get_value("Sales Order", second.name, "docstatus"), 0)
