@@ -96,7 +96,7 @@ class TestCreditRaceOverHTTP(FrappeTestCase):
 	def setUp(self):
 		make_credit_users()
 		set_credit_mode("Enforce")
-		self.dealer = make_credit_dealer(make_tier("DR HTTP Race Tier", limit=10000, rank=94))
+		self.dealer = make_credit_dealer(make_tier("DR Race Tier", limit=10000, rank=92))
 		self.committed = [("Dealer", self.dealer.name), ("Customer", self.dealer.customer)]
 		user = frappe.get_doc("User", CLERK)
 		user.api_key, user.api_secret = frappe.generate_hash(length=15), frappe.generate_hash(length=15)

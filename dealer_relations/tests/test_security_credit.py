@@ -325,7 +325,7 @@ class TestExposureUnderConcurrency(FrappeTestCase):
 		make_credit_users()
 		set_credit_mode("Enforce")
 		frappe.db.commit()  # nosemgrep: the other connections must see the settings and users
-		self.dealer = make_credit_dealer(make_tier("DR Concurrency Tier", limit=LIMIT, rank=93))
+		self.dealer = make_credit_dealer(make_tier("DR Race Tier", limit=LIMIT, rank=92))
 		self.committed = [("Dealer", self.dealer.name), ("Customer", self.dealer.customer)]
 
 	def tearDown(self):
