@@ -9,9 +9,10 @@ from contextlib import contextmanager
 import frappe
 from frappe.utils import add_days, getdate, today
 
-from dealer_relations.tests.utils import get_company, make_dealer, make_user
+from dealer_relations.tests.utils import FrappeTestCase, get_company, make_dealer, make_user
 
 ITEM = "DR-CREDIT-ITEM"
+LIMIT = 10000  # the credit test tier's default credit limit
 SALES_ROLES = ["Sales User", "Sales Manager", "Accounts User"]
 CONTROLLER = "dr-credit-controller@example.com"
 CLERK = "dr-credit-clerk@example.com"
@@ -311,3 +312,26 @@ def remove_committed(documents) -> None:
 		for ledger in ("GL Entry", "Payment Ledger Entry", "Stock Ledger Entry"):
 			frappe.db.delete(ledger, {"voucher_type": doctype, "voucher_no": name})
 	frappe.db.commit()  # nosemgrep: undo what the test committed
+
+
+def overrides_for(document: str) -> list[frappe._dict]:
+	"""The Dealer Credit Override records of a document."""
+	return frappe.get_all("Dealer Credit Override", filters={"reference_name": document}, fields=["*"])
+
+
+class DealerCreditTestCase(FrappeTestCase):
+	"""Each test gets a new Active dealer of the credit test tier (limit ``LIMIT``), in Enforce mode."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_credit_users()
+		cls.tier = make_tier("DR Credit Tier", limit=LIMIT, rank=90)
+
+	def setUp(self):
+		set_credit_mode("Enforce")
+		self.dealer = make_credit_dealer(self.tier)
+		self.customer = self.dealer.customer
+
+	def tearDown(self):
+		frappe.set_user("Administrator")

@@ -19,6 +19,8 @@ from dealer_relations.engine.credit import RETURNS_RATIO, SALES_VOLUME
 from dealer_relations.tests.credit_utils import (
 	CLERK,
 	CONTROLLER,
+	LIMIT,
+	DealerCreditTestCase,
 	Request,
 	deliver_order,
 	make_company,
@@ -29,13 +31,13 @@ from dealer_relations.tests.credit_utils import (
 	make_sales_invoice,
 	make_sales_order,
 	make_tier,
+	overrides_for,
 	remove_committed,
 	set_credit_mode,
 	set_exchange_rate,
 )
 from dealer_relations.tests.utils import FrappeTestCase, get_company
 
-LIMIT = 10000  # the test tier's default credit limit
 UPDATE_ITEMS = "erpnext.controllers.accounts_controller.update_child_qty_rate"
 
 
@@ -69,30 +71,12 @@ def update_items(order, qty: float, rate: float | None = None):
 		frappe.local.request = request
 
 
-def overrides_for(document):
-	return frappe.get_all("Dealer Credit Override", filters={"reference_name": document}, fields=["*"])
-
-
 def report_row(dealer):
 	_columns, rows, *_rest = exposure_report({"company": get_company()})
 	return next(row for row in rows if row.dealer == dealer)
 
 
-class TestSecurityCredit(FrappeTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		make_credit_users()
-		cls.tier = make_tier("DR Credit Tier", limit=LIMIT, rank=90)
-
-	def setUp(self):
-		set_credit_mode("Enforce")
-		self.dealer = make_credit_dealer(self.tier)
-		self.customer = self.dealer.customer
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-
+class TestSecurityCredit(DealerCreditTestCase):
 	# -- finding 3: after-submit changes ---------------------------------------------------------
 
 	def test_update_items_raising_an_order_over_the_limit_is_refused(self):
