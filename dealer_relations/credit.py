@@ -814,28 +814,115 @@ def document_amount(doc) -> Decimal:
 	"""What this Sales Order, Sales Invoice or Delivery Note adds to the dealer's exposure (company
 	currency).
 
-	A line carried over from a submitted document that exposure already counts (an invoice line
-	billing an order or a delivery note, a delivery note line made from an order or an invoice) only
-	moves that amount, so it adds nothing; a POS invoice adds only what was not paid at the till."""
+	A line that bills or delivers a line exposure already counts (an invoice line billing an order
+	line or a delivery note line, a delivery note line made from an order or an invoice line) only
+	moves that amount, so it adds nothing — up to what the counted line has left (see
+	``carried_amount``); a POS invoice adds only what was not paid at the till."""
 	total = D(doc.base_grand_total)
 	net = D(doc.base_net_total)
-	carried = sum(
-		(D(row.base_net_amount) for row in doc.get("items") or [] if is_carried_line(doc.doctype, row)),
-		Decimal(0),
-	)
+	carried = carried_amount(doc)
 	if net and carried:
-		total = total * (net - carried) / net
+		total = total * (net - min(carried, net)) / net
 	if doc.doctype == "Sales Invoice" and doc.get("is_pos"):
 		total -= D(doc.base_paid_amount) - D(doc.get("base_change_amount"))
 	return max(Decimal(0), total)
 
 
-# per doctype, the line fields that link a line to the document it was made from
+@dataclass(frozen=True)
+class CarriedFrom:
+	"""A line field linking a document's line to the line it was made from, and what of that line
+	exposure counts: ``open_lines(line, parent, doc)`` is a query of the lines exposure counts for
+	``doc``'s customer, company and currency, ``left(line)`` what each still has open (transaction
+	currency)."""
+
+	line_field: str
+	doctype: str
+	open_lines: Callable
+	left: Callable
+
+
+def _order_lines(line, order, doc):
+	return (
+		unbilled_orders(order)
+		.join(line)
+		.on(line.parent == order.name)
+		.where(order.customer == doc.customer)
+		.where(order.company == doc.company)
+		.where(order.currency == doc.currency)
+	)
+
+
+def _note_lines(line, note, doc):
+	return (
+		unbilled_delivery_lines(note, line)
+		.where(note.customer == doc.customer)
+		.where(note.company == doc.company)
+		.where(note.currency == doc.currency)
+	)
+
+
+def _invoice_lines(line, invoice, doc):
+	return (
+		frappe.qb.from_(line)
+		.join(invoice)
+		.on(invoice.name == line.parent)
+		.where(invoice.docstatus == 1)
+		.where(invoice.is_return == 0)
+		.where(invoice.customer == doc.customer)
+		.where(invoice.company == doc.company)
+		.where(invoice.currency == doc.currency)
+	)
+
+
+def _unbilled(line):
+	return line.amount - line.billed_amt
+
+
+def _whole(line):
+	return line.amount
+
+
+# per doctype, the links a line may carry, the first that is set deciding
 CARRIED_FROM = {
-	"Sales Invoice": ("sales_order", "delivery_note"),
-	"Delivery Note": ("against_sales_order", "against_sales_invoice"),
+	"Sales Invoice": (
+		CarriedFrom("so_detail", "Sales Order", _order_lines, _unbilled),
+		CarriedFrom("dn_detail", "Delivery Note", _note_lines, _unbilled),
+	),
+	"Delivery Note": (
+		CarriedFrom("so_detail", "Sales Order", _order_lines, _unbilled),
+		CarriedFrom("si_detail", "Sales Invoice", _invoice_lines, _whole),
+	),
 }
 
 
-def is_carried_line(doctype: str, row) -> bool:
-	return any(row.get(fieldname) for fieldname in CARRIED_FROM.get(doctype, ()))
+def carried_amount(doc) -> Decimal:
+	"""The part of ``doc``'s net total (company currency) that only moves exposure counted already.
+
+	A line carries what it bills or delivers of the line its ``so_detail`` / ``dn_detail`` /
+	``si_detail`` names, only if exposure counts that line (a submitted, open document of the same
+	customer, company and currency) and only up to what that line has left; lines naming the same
+	line share it. A link a client set to anything else — no line, another customer's order, a
+	closed or billed one, more than is left — carries nothing, so the check sees the amount.
+	One query per kind of link the document's lines use."""
+	carried = Decimal(0)
+	groups: dict[tuple[int, str], list] = {}
+	for row in doc.get("items") or []:
+		for index, link in enumerate(CARRIED_FROM.get(doc.doctype, ())):
+			if row.get(link.line_field):
+				groups.setdefault((index, row.get(link.line_field)), []).append(row)
+				break
+	for index, link in enumerate(CARRIED_FROM.get(doc.doctype, ())):
+		names = [name for kind, name in groups if kind == index]
+		if not names:
+			continue
+		line = frappe.qb.DocType(f"{link.doctype} Item")
+		parent = frappe.qb.DocType(link.doctype)
+		query = link.open_lines(line, parent, doc).select(line.name, link.left(line))
+		left = dict(query.where(line.name.isin(names)).run())
+		for name in names:
+			rows = groups[(index, name)]
+			amount = sum((D(row.amount) for row in rows), Decimal(0))
+			base = sum((D(row.base_net_amount) for row in rows), Decimal(0))
+			if amount > 0 and D(left.get(name)) > 0:
+				carried += base * min(Decimal(1), D(left.get(name)) / amount)
+	return carried

@@ -19,6 +19,7 @@ from dealer_relations.engine.credit import RETURNS_RATIO, SALES_VOLUME
 from dealer_relations.tests.credit_utils import (
 	CLERK,
 	CONTROLLER,
+	ITEM,
 	LIMIT,
 	DealerCreditTestCase,
 	Request,
@@ -155,6 +156,38 @@ class TestSecurityCredit(DealerCreditTestCase):
 				),
 				order.name,
 			)
+
+	def test_invoice_line_claiming_an_order_it_does_not_bill_adds_its_amount(self):
+		"""An invoice line adds nothing only for what it really bills of an order line exposure
+		counts: a ``sales_order`` link the client sets on a line of 50,000 (no order line, or more
+		than the order line has left) does not hide the line from the check."""
+		order = make_sales_order(self.customer, 100)
+		frappe.set_user(CLERK)
+		claimed = make_sales_invoice(
+			self.customer,
+			0,
+			submit=False,
+			items=[{"item_code": ITEM, "qty": 500, "rate": 100, "sales_order": order.name}],
+		)
+		with self.assertRaisesRegex(frappe.ValidationError, "exceed its credit limit"):
+			claimed.submit()
+		line = order.items[0]
+		overbilled = make_sales_invoice(
+			self.customer,
+			0,
+			submit=False,
+			items=[
+				{
+					"item_code": ITEM,
+					"qty": 1,
+					"rate": 50_000,
+					"sales_order": order.name,
+					"so_detail": line.name,
+				}
+			],
+		)
+		with self.assertRaisesRegex(frappe.ValidationError, "exceed its credit limit"):
+			overbilled.submit()
 
 	# -- finding 3: Delivery Notes not made from an order ----------------------------------------
 
