@@ -85,7 +85,9 @@ def update_child_qty_rate(parent_doctype, trans_items, parent_doctype_name, chil
 	the lock taken by ``before_update_after_submit`` would otherwise come after the order's rows."""
 	from erpnext.controllers.accounts_controller import update_child_qty_rate as update_items
 
-	if parent_doctype in CHECKED_DOCTYPES:
+	if parent_doctype in CHECKED_DOCTYPES and frappe.has_permission(
+		parent_doctype, "write", parent_doctype_name
+	):
 		customer, company = frappe.db.get_value(
 			parent_doctype, parent_doctype_name, ["customer", "company"]
 		) or (None, None)

@@ -336,7 +336,9 @@ class TestCreditAcrossCompanies(FrappeTestCase):
 
 class TestExposureUnderConcurrency(FrappeTestCase):
 	"""Finding 7: rows another transaction holds count at their committed value, read without
-	waiting. The fixtures are committed for the other connections and removed afterwards."""
+	waiting; and the lock order that keeps it deadlock-free (finding 3's *Update Items* takes the
+	dealer's lock first). The fixtures are committed for the other connections and removed
+	afterwards."""
 
 	def setUp(self):
 		make_credit_users()
@@ -418,3 +420,41 @@ class TestExposureUnderConcurrency(FrappeTestCase):
 		self.assertIsInstance(order.outcome, frappe.ValidationError, order.outcome)
 		self.assertIn("exceed its credit limit", str(order.outcome))
 		self.assertEqual(frappe.db.get_value("Sales Order", second.name, "docstatus"), 0)
+
+	def test_update_items_takes_the_dealers_lock_before_the_orders_rows(self):
+		"""Lock order: *Update Items* waits for the dealer's lock before ERPNext locks the order's
+		lines, as a submit does, so it cannot deadlock with an invoice billing the order."""
+		order = self.keep(make_sales_order(self.dealer.customer, 100))
+		frappe.db.commit()  # nosemgrep: the other connections must see the order
+		holding, release = threading.Event(), threading.Event()
+
+		def hold_the_dealer():
+			frappe.db.sql("select name from `tabDealer` where name = %s for update", self.dealer.name)
+			holding.set()
+			release.wait(60)
+
+		def lock_the_lines_at_once():
+			return frappe.db.sql(
+				"select name from `tabSales Order Item` where parent = %s for update nowait", order.name
+			)
+
+		holder = Request(hold_the_dealer)
+		updater = Request(update_items, order, 2, user=CLERK)
+		holder.start()
+		try:
+			self.assertTrue(holding.wait(30), holder.outcome)
+			updater.start()
+			updater.join(3)
+			self.assertTrue(
+				updater.is_alive(), f"Update Items did not wait for the dealer: {updater.outcome}"
+			)
+			lines = Request(lock_the_lines_at_once)
+			lines.start()
+			lines.join(30)
+			self.assertNotIsInstance(lines.outcome, Exception, lines.outcome)
+		finally:
+			release.set()
+			holder.join(60)
+			updater.join(60)
+		self.assertNotIsInstance(updater.outcome, Exception, updater.outcome)
+		self.assertEqual(frappe.db.get_value("Sales Order", order.name, "base_grand_total"), 200)
