@@ -8,6 +8,7 @@ import threading
 from unittest.mock import patch
 
 import frappe
+from erpnext.stock.doctype.delivery_note.delivery_note import DeliveryNote
 from frappe.handler import execute_cmd
 from frappe.utils import add_days, today
 
@@ -366,15 +367,17 @@ class TestExposureUnderConcurrency(FrappeTestCase):
 		second = self.keep(make_sales_order(self.dealer.customer, 6000, submit=False))
 		frappe.db.commit()  # nosemgrep: the other connections must see the documents
 		holding, release = threading.Event(), threading.Event()
+		update_billing_status = DeliveryNote.update_billing_status
 
-		def hold_the_order(doc, method=None):
-			if doc.doctype == "Delivery Note":  # ERPNext's on_submit has updated SO-1 by now
-				holding.set()
-				release.wait(30)
+		def hold_the_order(delivery_note, *args, **kwargs):
+			# ERPNext's on_submit has updated SO-1's delivered quantities just before this
+			update_billing_status(delivery_note, *args, **kwargs)
+			holding.set()
+			release.wait(30)
 
 		delivery = Request(lambda: frappe.get_doc("Delivery Note", note.name).submit())
 		order = Request(self.submit_elsewhere, second.name, user=CLERK)
-		with patch("dealer_relations.diversion.open_incident_on_submit", hold_the_order):
+		with patch.object(DeliveryNote, "update_billing_status", hold_the_order):
 			delivery.start()
 			self.assertTrue(holding.wait(30), delivery.outcome)
 			order.start()
