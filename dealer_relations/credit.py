@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import frappe
 from frappe import _
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Count, CustomFunction, Max, Min, Sum
+from frappe.query_builder.functions import Count, CustomFunction, IfNull, Max, Min, Sum
 from frappe.utils import add_months, cint, flt, getdate, now_datetime, today
 from pypika.terms import ValueWrapper
 
-from dealer_relations.db import insert_records, run_query
+from dealer_relations.db import committed_snapshot, insert_records, run_query
 from dealer_relations.engine.credit import (
 	DEFAULT_GRADE_BANDS,
 	FACTORS,
@@ -442,10 +443,20 @@ def load_worst_overdue(customers: list[str], as_of: date) -> dict[tuple, int]:
 
 
 def load_sales(customers: list[str], as_of: date) -> dict[tuple, frappe._dict]:
-	"""Net sales of the last 12 months and the 12 before, returns, and the first invoice date."""
+	"""Net sales of the last 12 months and the 12 before, returns, and the first invoice date.
+
+	The credit notes the app posts for a rebate settlement are neither returns nor sales: a rebate
+	paid as a credit note rates the dealer as one paid by journal entry does."""
 	if not customers:
 		return {}
 	invoice = frappe.qb.DocType("Sales Invoice")
+	settlement = frappe.qb.DocType("Rebate Settlement")
+	rebate_credit_notes = (
+		frappe.qb.from_(settlement)
+		.select(settlement.credit_note)
+		.where(settlement.customer.isin(customers))
+		.where(IfNull(settlement.credit_note, "") != "")
+	)
 	year_ago = getdate(add_months(as_of, -12))
 	two_years_ago = getdate(add_months(as_of, -24))
 	last_year = invoice.posting_date > year_ago
@@ -473,6 +484,7 @@ def load_sales(customers: list[str], as_of: date) -> dict[tuple, frappe._dict]:
 		.where(invoice.docstatus == 1)
 		.where(invoice.customer.isin(customers))
 		.where(invoice.posting_date <= as_of)
+		.where(invoice.name.notin(rebate_credit_notes))
 		.groupby(invoice.customer, invoice.company)
 		.run(as_dict=True)
 	)
@@ -565,65 +577,147 @@ def get_credit_history(dealer: str, limit: int = 24) -> list[dict]:
 
 
 def get_exposure(customer: str, company: str, lock: bool = False, exclude: str | None = None) -> Exposure:
-	"""Open receivables, unallocated advances and unbilled orders of one customer in one company.
+	"""Open receivables, unallocated advances, unbilled orders and unbilled delivery notes of one
+	customer in one company, in the company's currency.
 
-	Three indexed queries that read only what is open, whatever the dealer's history: the customer's
-	Sales Invoices (and credit notes carrying their own balance) with an outstanding amount — ERPNext
-	keeps ``outstanding_amount`` equal to the Payment Ledger's balance against the invoice, in the
-	party account's currency, converted here at the invoice's rate when that is not the company's —
-	then the Payment Ledger's balances against anything else (payments and journal entries not set
-	against an invoice), then unbilled Sales Orders. A positive balance is receivable, a negative one
-	an unallocated advance.
+	Indexed queries that read only what is open, whatever the dealer's history: the customer's Sales
+	Invoices (and credit notes carrying their own balance) with an outstanding amount — ERPNext keeps
+	``outstanding_amount`` equal to the Payment Ledger's balance against the invoice, in the party
+	account's currency, converted here at the invoice's rate when that is not the company's — then
+	the Payment Ledger's balances against anything else (payments and journal entries not set against
+	an invoice), unbilled Sales Orders, and the unbilled lines of Delivery Notes not made from an order
+	or an invoice (as ERPNext's own ``get_customer_outstanding`` counts them). A positive balance is
+	receivable, a negative one an unallocated advance.
 
-	With ``lock`` they are locking reads: under the dealer's row lock they see what a concurrent
-	submit just committed, which a plain read inside the transaction's older snapshot would miss.
-	SKIP LOCKED passes over rows another transaction holds, i.e. documents being saved or submitted
-	right now: waiting for them while they wait for the dealer's lock would deadlock, and an
-	uncommitted row is not yet exposure.
-	"""
+	``lock``: the caller holds the dealer's row lock (a submit being judged) and needs every committed
+	document, including those committed after its transaction's snapshot; see
+	``read_committed_rows``."""
+	parts = exposure_parts(customer, company, exclude)
+	if lock:
+		with committed_snapshot() as committed:
+			rows = {key: read_committed_rows(part, committed) for key, part in parts.items()}
+	else:
+		rows = {key: run_query(part.rows()) for key, part in parts.items()}
+	balances = [D(amount) for _key, amount in rows["invoices"]]
+	ledger: dict[tuple, Decimal] = {}
+	for _key, amount, against_type, against_name in rows["ledger"]:
+		ledger[(against_type, against_name)] = ledger.get((against_type, against_name), Decimal(0)) + D(
+			amount
+		)
+	balances += ledger.values()
+	return Exposure(
+		outstanding=sum((v for v in balances if v > 0), Decimal(0)),
+		unbilled_orders=sum((D(row[1]) for row in rows["orders"] + rows["deliveries"]), Decimal(0)),
+		unallocated_advances=-sum((v for v in balances if v < 0), Decimal(0)),
+	)
+
+
+@dataclass(frozen=True)
+class ExposurePart:
+	"""One source of exposure as rows keyed by a unique name (a document, a line, a ledger row).
+
+	``rows()``: the open rows, ``(name, amount, ...)``; ``held(names)``: the same tables joined the
+	same way, narrowed to ``names`` only (no condition on what is open), selecting the name."""
+
+	rows: Callable[[], object]
+	held: Callable[[list[str]], object]
+
+
+def read_committed_rows(part: ExposurePart, committed) -> list[tuple]:
+	"""The open rows as the last committed version of each, plus this transaction's own changes,
+	without waiting for any lock (so without deadlocks).
+
+	The caller holds the dealer's row lock, which every judged submit of the dealer takes before it
+	touches any document, so every judged submit that came before has committed. This transaction's
+	snapshot is older (taken at its first read), so the rows are read twice:
+
+	- here, as a locking read that skips what another transaction holds (``SKIP LOCKED`` never
+	  waits): the last committed version of every row nobody else holds, and this transaction's own
+	  uncommitted changes;
+	- on ``committed``, a second connection whose snapshot starts now, after the dealer's lock was
+	  taken: the last committed version of every row, including those another transaction holds
+	  right now (a Delivery Note against the order being submitted, an invoice being paid) — a
+	  consistent read never waits for a lock and never takes one.
+
+	A row the second connection sees open but this one skipped is held by another transaction: its
+	committed version counts. One it skipped for being no longer open here (this transaction billed
+	it) does not: a locking read of those names tells the two apart."""
+	committed_rows = {row[0]: row for row in run_query(part.rows(), db=committed)}
+	rows = {row[0]: row for row in run_query(part.rows(), SKIP_LOCKED)}
+	others = [name for name in committed_rows if name not in rows]
+	if others:
+		readable = set(run_query(part.held(others), SKIP_LOCKED, pluck=True))
+		rows.update({name: committed_rows[name] for name in others if name not in readable})
+	return list(rows.values())
+
+
+SKIP_LOCKED = " LOCK IN SHARE MODE SKIP LOCKED"
+
+
+def exposure_parts(customer: str, company: str, exclude: str | None = None) -> dict[str, ExposurePart]:
 	invoice = frappe.qb.DocType("Sales Invoice")
 	company_currency = frappe.get_cached_value("Company", company, "default_currency")
-	in_company_currency = open_amount(invoice, ValueWrapper(company_currency))
-	open_invoices = (
-		frappe.qb.from_(invoice)
-		.select(
-			Sum(Case().when(invoice.outstanding_amount > 0, in_company_currency).else_(0)),
-			Sum(Case().when(invoice.outstanding_amount < 0, in_company_currency).else_(0)),
+
+	def invoices():
+		return (
+			frappe.qb.from_(invoice)
+			.select(invoice.name, open_amount(invoice, ValueWrapper(company_currency)))
+			.where(invoice.customer == customer)
+			.where(invoice.outstanding_amount != 0)
+			.where(invoice.company == company)
+			.where(invoice.docstatus == 1)
 		)
-		.where(invoice.customer == customer)
-		.where(invoice.outstanding_amount != 0)
-		.where(invoice.company == company)
-		.where(invoice.docstatus == 1)
-	)
+
 	ple = frappe.qb.DocType("Payment Ledger Entry")
-	other_balances = (
-		balances_not_against_invoices(ple)
-		.select(Sum(ple.amount).as_("balance"))
-		.where(ple.party == customer)
-		.where(ple.company == company)
-	)
+
+	def ledger():
+		return (
+			ledger_not_against_invoices(ple)
+			.select(ple.name, ple.amount, ple.against_voucher_type, ple.against_voucher_no)
+			.where(ple.party == customer)
+			.where(ple.company == company)
+		)
+
 	order = frappe.qb.DocType("Sales Order")
-	unbilled = (
-		frappe.qb.from_(order)
-		.select(Sum(order.base_grand_total * (100 - order.per_billed) / 100))
-		.where(order.customer == customer)
-		.where(order.company == company)
-		.where(order.docstatus == 1)
-		.where(order.per_billed < 100)
-		.where(order.status != "Closed")
-	)
-	if exclude:
-		unbilled = unbilled.where(order.name != exclude)
-	suffix = " LOCK IN SHARE MODE SKIP LOCKED" if lock else ""
-	receivable, credit = run_query(open_invoices, suffix)[0]
-	values = [D(receivable), D(credit)]
-	values += [D(row[0]) for row in run_query(other_balances, suffix)]
-	unbilled_amount = run_query(unbilled, suffix)[0][0]
-	return Exposure(
-		outstanding=sum((v for v in values if v > 0), Decimal(0)),
-		unbilled_orders=D(unbilled_amount),
-		unallocated_advances=-sum((v for v in values if v < 0), Decimal(0)),
-	)
+
+	def orders():
+		query = (
+			unbilled_orders(order)
+			.select(order.name, order_unbilled_amount(order))
+			.where(order.customer == customer)
+			.where(order.company == company)
+		)
+		return query.where(order.name != exclude) if exclude else query
+
+	note = frappe.qb.DocType("Delivery Note")
+	line = frappe.qb.DocType("Delivery Note Item")
+
+	def deliveries():
+		return (
+			unbilled_delivery_lines(note, line)
+			.select(line.name, delivery_line_unbilled_amount(note, line))
+			.where(note.customer == customer)
+			.where(note.company == company)
+		)
+
+	def held(table):
+		return lambda names: frappe.qb.from_(table).select(table.name).where(table.name.isin(names))
+
+	def held_lines(names):
+		return (
+			frappe.qb.from_(line)
+			.join(note)
+			.on(note.name == line.parent)
+			.select(line.name)
+			.where(line.name.isin(names))
+		)
+
+	return {
+		"invoices": ExposurePart(invoices, held(invoice)),
+		"ledger": ExposurePart(ledger, held(ple)),
+		"orders": ExposurePart(orders, held(order)),
+		"deliveries": ExposurePart(deliveries, held_lines),
+	}
 
 
 def open_amount(invoice, company_currency):
@@ -636,8 +730,8 @@ def open_amount(invoice, company_currency):
 	)
 
 
-def balances_not_against_invoices(ple):
-	"""Customers' receivable ledger balances per voucher that is not a Sales Invoice (payments and
+def ledger_not_against_invoices(ple):
+	"""Customers' receivable Payment Ledger rows against anything but a Sales Invoice (payments and
 	journal entries not set against one); callers select and narrow to their customers."""
 	return (
 		frappe.qb.from_(ple)
@@ -645,22 +739,170 @@ def balances_not_against_invoices(ple):
 		.where(ple.against_voucher_type != "Sales Invoice")
 		.where(ple.delinked == 0)
 		.where(ple.account_type == "Receivable")
+	)
+
+
+def balances_not_against_invoices(ple):
+	"""The rows of ``ledger_not_against_invoices`` summed per voucher, the balances not zero."""
+	return (
+		ledger_not_against_invoices(ple)
 		.groupby(ple.against_voucher_type, ple.against_voucher_no)
 		.having(Sum(ple.amount) != 0)
 	)
 
 
-def document_amount(doc) -> Decimal:
-	"""What this Sales Order or Sales Invoice adds to the dealer's exposure (company currency).
+def unbilled_orders(order):
+	"""Submitted Sales Orders not fully billed nor closed (callers select and narrow)."""
+	return (
+		frappe.qb.from_(order)
+		.where(order.docstatus == 1)
+		.where(order.per_billed < 100)
+		.where(order.status != "Closed")
+	)
 
-	An invoice line billing a submitted Sales Order only moves that amount from unbilled orders to
-	receivables, so it adds nothing; a POS invoice adds only what was not paid at the till."""
+
+def order_unbilled_amount(order):
+	return order.base_grand_total * (100 - order.per_billed) / 100
+
+
+def unbilled_delivery_lines(note, line):
+	"""Lines of submitted Delivery Notes made from neither a Sales Order nor a Sales Invoice, not
+	fully billed (the order or the invoice already counts the others; callers select and narrow)."""
+	return (
+		frappe.qb.from_(line)
+		.join(note)
+		.on(note.name == line.parent)
+		.where(line.parenttype == "Delivery Note")
+		.where(note.docstatus == 1)
+		.where(note.is_return == 0)
+		.where(note.per_billed < 100)
+		.where(note.status.notin(["Closed", "Stopped"]))
+		.where(IfNull(line.against_sales_order, "") == "")
+		.where(IfNull(line.against_sales_invoice, "") == "")
+		.where(line.amount > line.billed_amt)
+		.where(note.net_total != 0)
+	)
+
+
+def delivery_line_unbilled_amount(note, line):
+	"""The line's unbilled share of the note's grand total, in the company's currency (as ERPNext's
+	``get_customer_outstanding``, with amounts and totals taken in one currency)."""
+	return (line.amount - line.billed_amt) / note.net_total * note.base_grand_total
+
+
+def document_amount(doc) -> Decimal:
+	"""What this Sales Order, Sales Invoice or Delivery Note adds to the dealer's exposure (company
+	currency).
+
+	A line that bills or delivers a line exposure already counts (an invoice line billing an order
+	line or a delivery note line, a delivery note line made from an order or an invoice line) only
+	moves that amount, so it adds nothing — up to what the counted line has left (see
+	``carried_amount``); a POS invoice adds only what was not paid at the till."""
 	total = D(doc.base_grand_total)
-	if doc.doctype == "Sales Invoice":
-		net = D(doc.base_net_total)
-		from_orders = sum((D(row.base_net_amount) for row in doc.items if row.get("sales_order")), Decimal(0))
-		if net and from_orders:
-			total = total * (net - from_orders) / net
-		if doc.get("is_pos"):
-			total -= D(doc.base_paid_amount) - D(doc.get("base_change_amount"))
+	net = D(doc.base_net_total)
+	carried = carried_amount(doc)
+	if net and carried:
+		total = total * (net - min(carried, net)) / net
+	if doc.doctype == "Sales Invoice" and doc.get("is_pos"):
+		total -= D(doc.base_paid_amount) - D(doc.get("base_change_amount"))
 	return max(Decimal(0), total)
+
+
+@dataclass(frozen=True)
+class CarriedFrom:
+	"""A line field linking a document's line to the line it was made from, and what of that line
+	exposure counts: ``open_lines(line, parent, doc)`` is a query of the lines exposure counts for
+	``doc``'s customer, company and currency, ``left(line)`` what each still has open (transaction
+	currency)."""
+
+	line_field: str
+	doctype: str
+	open_lines: Callable
+	left: Callable
+
+
+def _order_lines(line, order, doc):
+	return (
+		unbilled_orders(order)
+		.join(line)
+		.on(line.parent == order.name)
+		.where(order.customer == doc.customer)
+		.where(order.company == doc.company)
+		.where(order.currency == doc.currency)
+	)
+
+
+def _note_lines(line, note, doc):
+	return (
+		unbilled_delivery_lines(note, line)
+		.where(note.customer == doc.customer)
+		.where(note.company == doc.company)
+		.where(note.currency == doc.currency)
+	)
+
+
+def _invoice_lines(line, invoice, doc):
+	return (
+		frappe.qb.from_(line)
+		.join(invoice)
+		.on(invoice.name == line.parent)
+		.where(invoice.docstatus == 1)
+		.where(invoice.is_return == 0)
+		.where(invoice.customer == doc.customer)
+		.where(invoice.company == doc.company)
+		.where(invoice.currency == doc.currency)
+	)
+
+
+def _unbilled(line):
+	return line.amount - line.billed_amt
+
+
+def _whole(line):
+	return line.amount
+
+
+# per doctype, the links a line may carry, the first that is set deciding
+CARRIED_FROM = {
+	"Sales Invoice": (
+		CarriedFrom("so_detail", "Sales Order", _order_lines, _unbilled),
+		CarriedFrom("dn_detail", "Delivery Note", _note_lines, _unbilled),
+	),
+	"Delivery Note": (
+		CarriedFrom("so_detail", "Sales Order", _order_lines, _unbilled),
+		CarriedFrom("si_detail", "Sales Invoice", _invoice_lines, _whole),
+	),
+}
+
+
+def carried_amount(doc) -> Decimal:
+	"""The part of ``doc``'s net total (company currency) that only moves exposure counted already.
+
+	A line carries what it bills or delivers of the line its ``so_detail`` / ``dn_detail`` /
+	``si_detail`` names, only if exposure counts that line (a submitted, open document of the same
+	customer, company and currency) and only up to what that line has left; lines naming the same
+	line share it. A link a client set to anything else — no line, another customer's order, a
+	closed or billed one, more than is left — carries nothing, so the check sees the amount.
+	One query per kind of link the document's lines use."""
+	carried = Decimal(0)
+	groups: dict[tuple[int, str], list] = {}
+	for row in doc.get("items") or []:
+		for index, link in enumerate(CARRIED_FROM.get(doc.doctype, ())):
+			if row.get(link.line_field):
+				groups.setdefault((index, row.get(link.line_field)), []).append(row)
+				break
+	for index, link in enumerate(CARRIED_FROM.get(doc.doctype, ())):
+		names = [name for kind, name in groups if kind == index]
+		if not names:
+			continue
+		line = frappe.qb.DocType(f"{link.doctype} Item")
+		parent = frappe.qb.DocType(link.doctype)
+		query = link.open_lines(line, parent, doc).select(line.name, link.left(line))
+		left = dict(query.where(line.name.isin(names)).run())
+		for name in names:
+			rows = groups[(index, name)]
+			amount = sum((D(row.amount) for row in rows), Decimal(0))
+			base = sum((D(row.base_net_amount) for row in rows), Decimal(0))
+			if amount > 0 and D(left.get(name)) > 0:
+				carried += base * min(Decimal(1), D(left.get(name)) / amount)
+	return carried

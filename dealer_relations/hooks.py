@@ -68,6 +68,10 @@ has_permission = {
 # may list.
 override_whitelisted_methods = {
 	"frappe.client.get_count": "dealer_relations.permissions.get_count",
+	# ERPNext's Update Items, with the dealer's credit lock taken first (overrides/sales_documents.py)
+	"erpnext.controllers.accounts_controller.update_child_qty_rate": (
+		"dealer_relations.overrides.sales_documents.update_child_qty_rate"
+	),
 }
 
 # Visits on the Dealer form timeline
@@ -98,6 +102,7 @@ doc_events = {
 	},
 	"Sales Invoice": {
 		"validate": "dealer_relations.overrides.sales_documents.validate",
+		"before_update_after_submit": "dealer_relations.overrides.sales_documents.before_update_after_submit",
 		"before_submit": [
 			"dealer_relations.overrides.sales_documents.before_submit",
 			"dealer_relations.overrides.shipping_documents.before_submit",
@@ -116,7 +121,12 @@ doc_events = {
 		"after_rename": "dealer_relations.overrides.territory.on_change",
 	},
 	"Delivery Note": {
-		"before_submit": "dealer_relations.overrides.shipping_documents.before_submit",
+		"validate": "dealer_relations.overrides.sales_documents.validate",
+		"before_submit": [
+			"dealer_relations.overrides.sales_documents.before_submit",
+			"dealer_relations.overrides.shipping_documents.before_submit",
+		],
+		"before_update_after_submit": "dealer_relations.overrides.sales_documents.before_update_after_submit",
 		"on_submit": "dealer_relations.overrides.shipping_documents.on_submit",
 		"on_cancel": "dealer_relations.overrides.shipping_documents.on_cancel",
 	},

@@ -16,6 +16,7 @@ from dealer_relations.engine.credit import (
 	FACTOR_NAMES,
 	NEEDS_APPROVAL,
 	ON_TIME_SHARE,
+	OTHER_COMPANY,
 	OVER_LIMIT,
 	PASS,
 	REQUIRE_APPROVAL,
@@ -194,6 +195,44 @@ def test_effective_limit():
 	assert effective_limit(Decimal(100), Decimal(50)) == 100
 	assert effective_limit(Decimal(0), Decimal(50)) == 50
 	assert effective_limit(None, Decimal(0)) is None
+
+
+@given(limit=money, tier_default=st.one_of(st.none(), money))
+def test_pinned_limit_binds_as_it_stands(limit, tier_default):
+	"""A Credit Controller's pinned limit is the limit: never replaced by the tier's default."""
+	assert effective_limit(limit, tier_default, pinned=True) == limit
+
+
+@given(tier_default=st.one_of(st.none(), st.just(Decimal(0)), money))
+def test_pinned_zero_means_no_credit(tier_default):
+	"""Finding 12b: a pinned 0 fell back to the tier default or to unlimited."""
+	limit = effective_limit(Decimal(0), tier_default, pinned=True)
+	assert limit == 0
+	decision = judge(limit=limit, exposure=Exposure(Decimal(0), Decimal(0), Decimal("0.01"), Decimal(0)))
+	assert decision.blocked and decision.reason == OVER_LIMIT
+	prepaid = judge(limit=limit, exposure=Exposure(Decimal(0), Decimal(0), Decimal(5), Decimal(5)))
+	assert not prepaid.blocked
+
+
+@given(exposure=money)
+def test_dealer_of_another_company_needs_a_controller_whatever_its_exposure(exposure):
+	"""Finding 9: a dealer rated in company A has no credit standing in company B."""
+	exposure = Exposure(Decimal(0), Decimal(0), exposure, Decimal(0))
+	decision = judge(limit=None, exposure=exposure, other_company=("A Co", "B Co"))
+	assert decision.blocked and decision.reason == OTHER_COMPANY
+	assert decision.violation.args[1:] == ("A Co", "B Co")
+	approved = judge(
+		limit=None,
+		exposure=exposure,
+		other_company=("A Co", "B Co"),
+		override_reason="sister company",
+		is_credit_controller=True,
+	)
+	assert approved.overridden and not approved.blocked
+	refused = judge(limit=None, exposure=exposure, other_company=("A Co", "B Co"), override_reason="me")
+	assert refused.blocked and refused.override_refused
+	suspended = judge(status="Suspended", exposure=exposure, other_company=("A Co", "B Co"))
+	assert suspended.reason == BLOCKED_STATUS
 
 
 def judge(**kwargs):

@@ -425,8 +425,14 @@ class Exposure:
 		return self.outstanding + self.unbilled_orders + self.this_document - self.unallocated_advances
 
 
-def effective_limit(dealer_limit: Decimal | None, tier_default: Decimal | None) -> Decimal | None:
-	"""The dealer's own limit; 0 means its tier's default; no limit anywhere means None (unlimited)."""
+def effective_limit(
+	dealer_limit: Decimal | None, tier_default: Decimal | None, pinned: bool = False
+) -> Decimal | None:
+	"""The dealer's own limit; an unset (0) limit means its tier's default; no limit anywhere means
+	None (unlimited). A pinned limit is a Credit Controller's decision and binds as it stands: a
+	pinned 0 means no credit, never the tier's default or unlimited."""
+	if pinned:
+		return max(ZERO, Decimal(dealer_limit or 0))
 	if dealer_limit and Decimal(dealer_limit) > 0:
 		return Decimal(dealer_limit)
 	if tier_default and Decimal(tier_default) > 0:
@@ -439,6 +445,7 @@ BLOCKED_STATUS = "Dealer Status"
 BLOCKED_POLICY = "Grade Policy Block"
 NEEDS_APPROVAL = "Grade Requires Approval"
 OVER_LIMIT = "Over Credit Limit"
+OTHER_COMPANY = "Dealer of Another Company"
 
 
 @dataclass(frozen=True)
@@ -470,9 +477,14 @@ def judge_credit(
 	exposure: Exposure,
 	override_reason: str | None = None,
 	is_credit_controller: bool = False,
+	other_company: tuple[str, str] | None = None,
 ) -> CreditDecision:
 	"""May this document be submitted? Status blocks cannot be overridden; a grade policy or an
-	exceeded limit can, by a Credit Controller who gives a reason."""
+	exceeded limit can, by a Credit Controller who gives a reason.
+
+	``other_company``: (the dealer's company, the document's company) when they differ. A dealer's
+	grade and limit are rated on its own company's history; in any other company it has no credit
+	standing, so each of its documents there needs a Credit Controller's approval."""
 	if status in (SUSPENDED, TERMINATED):
 		return CreditDecision(
 			BLOCKED_STATUS,
@@ -489,7 +501,17 @@ def judge_credit(
 			),
 		)
 	over_limit = limit is not None and exposure.total > limit
-	if order_policy == BLOCK:
+	if other_company:
+		reason = OTHER_COMPANY
+		violation = RuleViolation(
+			_(
+				"Dealer {0} is rated in company {1}, not in {2}: it has no credit standing in {2}, so a Credit Controller must approve its documents there"
+			),
+			(dealer, *other_company),
+			"credit_override_reason",
+			_("Credit Approval Required"),
+		)
+	elif order_policy == BLOCK:
 		reason = BLOCKED_POLICY
 		violation = RuleViolation(
 			_("Credit grade {0} of Dealer {1} blocks new orders and invoices"),

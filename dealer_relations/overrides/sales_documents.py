@@ -1,11 +1,18 @@
-"""Dealer credit check on Sales Orders and Sales Invoices (doc_events).
+"""Dealer credit check on Sales Orders, Sales Invoices and Delivery Notes (doc_events).
 
 A save warns; a submit is judged under a lock on the dealer's row, so two documents submitted at
-once for the same dealer cannot both pass on the same headroom. Customers that are not dealers,
-returns, and companies whose mode is Off are left to ERPNext.
+once for the same dealer cannot both pass on the same headroom. An after-submit change that raises
+what a document adds to exposure (ERPNext's *Update Items* on an order) is judged the same way, on
+the increase. Customers that are not dealers, returns, and companies whose mode is Off are left to
+ERPNext.
 
 For a dealer's customer this check replaces ERPNext's own ``check_credit_limit`` on the same
 document (see README, "Credit limits and ERPNext"): one limit, one message.
+
+Lock order: the dealer's row first, then documents. A submit takes the dealer's lock in
+``before_submit``, before ERPNext's ``on_submit`` updates the orders and invoices it carries lines
+from; *Update Items* goes through ``update_child_qty_rate`` below, which takes it before ERPNext
+locks the order's rows.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from dealer_relations.engine.credit import (
 	OVERRIDE_REFUSED,
 	WARN_ONLY,
 	CreditDecision,
+	Exposure,
 	check_override_reason_author,
 	effective_limit,
 	judge_credit,
@@ -33,6 +41,8 @@ from dealer_relations.engine.dealer import CREDIT_CONTROLLER
 from dealer_relations.utils import enforce, get_company_settings
 
 OVERRIDE_FIELD = "credit_override_reason"
+# the ERPNext documents whose submit the dealer credit check judges
+CHECKED_DOCTYPES = ("Sales Order", "Sales Invoice", "Delivery Note")
 
 
 class DealerCreditError(frappe.ValidationError):
@@ -54,10 +64,36 @@ def before_submit(doc, method=None):
 
 
 def before_update_after_submit(doc, method=None):
-	"""ERPNext re-checks a submitted order's credit when it changes; for a dealer the app's check
-	at submit was the judgement, so ERPNext's stands down here too."""
-	if credit_mode(doc.company) != OFF and load_dealer(doc.customer, lock=False):
+	"""A change to a submitted document that raises what it adds to the dealer's exposure is judged
+	as a submit is, under the dealer's lock, on the increase; any other change passes. ERPNext's own
+	check, which it runs again on a submitted order, stands down for a dealer either way."""
+	if doc.get("is_return") or not doc.customer:
+		return
+	validate_override_author(doc)
+	before = doc.get_doc_before_save()
+	increase = document_amount(doc) - (document_amount(before) if before else Decimal(0))
+	if increase > 0:
+		check_on_submit(doc, increase=increase)
+	elif credit_mode(doc.company) != OFF and load_dealer(doc.customer, lock=False):
 		stand_down_erpnext_check(doc)
+
+
+@frappe.whitelist()
+def update_child_qty_rate(parent_doctype, trans_items, parent_doctype_name, child_docname="items"):
+	"""ERPNext's *Update Items* (``override_whitelisted_methods``), with the dealer's row lock taken
+	first, in the lock order of every submit: ERPNext saves the order's lines before the order, so
+	the lock taken by ``before_update_after_submit`` would otherwise come after the order's rows."""
+	from erpnext.controllers.accounts_controller import update_child_qty_rate as update_items
+
+	if parent_doctype in CHECKED_DOCTYPES and frappe.has_permission(
+		parent_doctype, "write", parent_doctype_name
+	):
+		customer, company = frappe.db.get_value(
+			parent_doctype, parent_doctype_name, ["customer", "company"]
+		) or (None, None)
+		if customer and credit_mode(company) != OFF:
+			load_dealer(customer, lock=True)
+	return update_items(parent_doctype, trans_items, parent_doctype_name, child_docname)
 
 
 # -- steps ---------------------------------------------------------------------------------------------
@@ -83,11 +119,21 @@ def validate_override_author(doc) -> None:
 def load_dealer(customer: str, lock: bool) -> frappe._dict | None:
 	"""The credit standing of the customer's dealer, None when the customer is not a dealer (one
 	lookup on Dealer's unique customer index); ``lock`` takes the dealer's row lock (held until the
-	submit commits)."""
+	submit commits). A dealer is rated in its own ``company`` only."""
 	row = frappe.db.get_value(
 		"Dealer",
 		{"customer": customer},
-		["name", "dealer_name", "status", "tier", "credit_grade", "credit_order_policy", "credit_limit"],
+		[
+			"name",
+			"dealer_name",
+			"company",
+			"status",
+			"tier",
+			"credit_grade",
+			"credit_order_policy",
+			"credit_limit",
+			"pin_credit_limit",
+		],
 		as_dict=True,
 		for_update=lock,
 	)
@@ -99,26 +145,37 @@ def load_dealer(customer: str, lock: bool) -> frappe._dict | None:
 	return row
 
 
-def decide(doc, dealer: frappe._dict, lock: bool) -> CreditDecision:
-	exposure = get_exposure(
-		doc.customer, doc.company, lock=lock, exclude=doc.name if doc.doctype == "Sales Order" else None
+def decide(doc, dealer: frappe._dict, lock: bool, increase: Decimal | None = None) -> CreditDecision:
+	"""Judge ``doc`` on the exposure of its customer in its company: a new document adds
+	``document_amount``; a submitted one being changed (``increase``) is already in the exposure
+	as stored and adds the increase."""
+	exclude = doc.name if doc.doctype == "Sales Order" and increase is None else None
+	exposure = get_exposure(doc.customer, doc.company, lock=lock, exclude=exclude)
+	exposure = Exposure(
+		exposure.outstanding,
+		exposure.unbilled_orders,
+		document_amount(doc) if increase is None else increase,
+		exposure.unallocated_advances,
 	)
-	exposure = type(exposure)(
-		exposure.outstanding, exposure.unbilled_orders, document_amount(doc), exposure.unallocated_advances
-	)
+	in_own_company = dealer.company == doc.company
 	return judge_credit(
 		dealer.name,
 		dealer.status,
 		dealer.credit_grade,
 		dealer.credit_order_policy,
-		effective_limit(D(dealer.credit_limit), D(dealer.tier_default)),
+		effective_limit(D(dealer.credit_limit), D(dealer.tier_default), pinned=bool(dealer.pin_credit_limit))
+		if in_own_company
+		else None,
 		exposure,
 		doc.get(OVERRIDE_FIELD),
 		is_credit_controller(),
+		other_company=None if in_own_company else (dealer.company, doc.company),
 	)
 
 
-def judge_document(doc, lock: bool) -> tuple[str, frappe._dict, CreditDecision] | None:
+def judge_document(
+	doc, lock: bool, increase: Decimal | None = None
+) -> tuple[str, frappe._dict, CreditDecision] | None:
 	"""The company's mode, the dealer and the credit decision for ``doc``; None when the check is
 	off for the company or the customer is not a dealer (then nothing is judged or touched)."""
 	mode = credit_mode(doc.company)
@@ -127,7 +184,7 @@ def judge_document(doc, lock: bool) -> tuple[str, frappe._dict, CreditDecision] 
 	dealer = load_dealer(doc.customer, lock=lock)
 	if not dealer:
 		return None
-	return mode, dealer, decide(doc, dealer, lock=lock)
+	return mode, dealer, decide(doc, dealer, lock=lock, increase=increase)
 
 
 def warn_on_save(doc) -> None:
@@ -148,8 +205,8 @@ def warn_on_save(doc) -> None:
 		)
 
 
-def check_on_submit(doc) -> None:
-	judged = judge_document(doc, lock=True)
+def check_on_submit(doc, increase: Decimal | None = None) -> None:
+	judged = judge_document(doc, lock=True, increase=increase)
 	if not judged:
 		return
 	mode, dealer, decision = judged
@@ -187,7 +244,7 @@ def decision_message(decision: CreditDecision, dealer: frappe._dict, company: st
 	exposure = decision.exposure
 	lines.append(
 		_(
-			"Exposure {0} = outstanding receivables {1} + unbilled sales orders {2} + this document {3} - unallocated advances {4}"
+			"Exposure {0} = outstanding receivables {1} + unbilled orders and delivery notes {2} + this document {3} - unallocated advances {4}"
 		).format(
 			*[
 				frappe.utils.fmt_money(value, currency=currency)

@@ -66,12 +66,15 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		],
 		"Sales Order": credit_check_fields(),
 		"Sales Invoice": credit_check_fields(),
+		"Delivery Note": credit_check_fields(),
 	}
 
 
 def credit_check_fields() -> list[dict]:
 	"""The dealer of the document's customer, and the Credit Controller's reason to let it exceed
-	the dealer's credit (the same pair on orders and invoices)."""
+	the dealer's credit (the same pair on orders, invoices and delivery notes). The reason may be
+	given after submit, for a change that raises the document's amount (only a Credit Controller
+	writes it, checked on every save)."""
 	return [
 		{
 			"fieldname": "dealer",
@@ -90,6 +93,7 @@ def credit_check_fields() -> list[dict]:
 			"insert_after": "dealer",
 			"depends_on": "dealer",
 			"no_copy": 1,
+			"allow_on_submit": 1,
 			"description": "Credit Controller only: why this dealer document may go beyond the dealer's credit limit or grade policy. Recorded as a credit override.",
 		},
 	]

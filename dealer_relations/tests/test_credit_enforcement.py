@@ -8,48 +8,24 @@ from dealer_relations.overrides.sales_documents import before_submit
 from dealer_relations.tests.credit_utils import (
 	CLERK,
 	CONTROLLER,
+	LIMIT,
+	DealerCreditTestCase,
 	count_queries,
 	make_credit_dealer,
-	make_credit_users,
 	make_payment,
 	make_sales_invoice,
 	make_sales_order,
-	make_tier,
+	overrides_for,
 	set_credit_mode,
 )
-from dealer_relations.tests.utils import FrappeTestCase, get_company, make_customer
-
-LIMIT = 10000  # the test tier's default credit limit
+from dealer_relations.tests.utils import get_company, make_customer
 
 
 def messages():
 	return [str(m.get("message") if isinstance(m, dict) else m) for m in frappe.get_message_log()]
 
 
-def overrides_for(document):
-	return frappe.get_all(
-		"Dealer Credit Override",
-		filters={"reference_name": document},
-		fields=["*"],
-	)
-
-
-class TestCreditEnforcement(FrappeTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		make_credit_users()
-		cls.tier = make_tier("DR Credit Tier", limit=LIMIT, rank=90)
-		set_credit_mode("Enforce")
-
-	def setUp(self):
-		set_credit_mode("Enforce")
-		self.dealer = make_credit_dealer(self.tier)
-		self.customer = self.dealer.customer
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-
+class TestCreditEnforcement(DealerCreditTestCase):
 	def test_within_limit_submits(self):
 		order = make_sales_order(self.customer, 6000)
 		self.assertEqual(order.docstatus, 1)
@@ -255,4 +231,6 @@ class TestCreditEnforcement(FrappeTestCase):
 		small = hook_queries(lines=1, invoices=1)
 		large = hook_queries(lines=20, invoices=6)
 		self.assertEqual(len(small), len(large), "\n".join(large))
-		self.assertLessEqual(len(small), 5, "\n".join(small))
+		# the dealer's lock, then each of the four sources of exposure read twice: committed (a second
+		# connection) and as this transaction sees it (credit.read_committed_rows)
+		self.assertLessEqual(len(small), 9, "\n".join(small))

@@ -17,7 +17,9 @@ class DealerCreditOverride(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
-		block_reason: DF.Literal["Over Credit Limit", "Grade Policy Block", "Grade Requires Approval"]
+		block_reason: DF.Literal[
+			"Over Credit Limit", "Grade Policy Block", "Grade Requires Approval", "Dealer of Another Company"
+		]
 		company: DF.Link | None
 		credit_grade: DF.Data | None
 		credit_limit: DF.Currency

@@ -15,7 +15,16 @@ from frappe.query_builder import Case, Criterion
 from frappe.query_builder.functions import Coalesce, Max, Sum
 from frappe.utils import flt, getdate, today
 
-from dealer_relations.credit import D, DateDiff, balances_not_against_invoices, open_amount
+from dealer_relations.credit import (
+	D,
+	DateDiff,
+	balances_not_against_invoices,
+	delivery_line_unbilled_amount,
+	open_amount,
+	order_unbilled_amount,
+	unbilled_delivery_lines,
+	unbilled_orders,
+)
 from dealer_relations.engine.credit import effective_limit
 from dealer_relations.utils import as_text, dealers_in_territory, permitted_dealers
 
@@ -79,18 +88,27 @@ def load_rows(filters, as_of=None) -> list[frappe._dict]:
 	other_sums = receivable_sums(other_balances, as_of, "other_sums")
 
 	unbilled = (
-		frappe.qb.from_(order)
+		unbilled_orders(order)
 		.select(
 			order.customer.as_("customer"),
 			order.company.as_("company"),
-			Sum(order.base_grand_total * (100 - order.per_billed) / 100).as_("unbilled"),
+			Sum(order_unbilled_amount(order)).as_("unbilled"),
 		)
 		.where(order.customer.isin(dealer_customers))
-		.where(order.docstatus == 1)
-		.where(order.per_billed < 100)
-		.where(order.status != "Closed")
 		.groupby(order.customer, order.company)
 	).as_("unbilled")
+	note = frappe.qb.DocType("Delivery Note")
+	line = frappe.qb.DocType("Delivery Note Item")
+	unbilled_notes = (
+		unbilled_delivery_lines(note, line)
+		.select(
+			note.customer.as_("customer"),
+			note.company.as_("company"),
+			Sum(delivery_line_unbilled_amount(note, line)).as_("unbilled"),
+		)
+		.where(note.customer.isin(dealer_customers))
+		.groupby(note.customer, note.company)
+	).as_("unbilled_deliveries")
 	last_override = (
 		frappe.qb.from_(override)
 		.select(override.dealer.as_("dealer"), Max(override.overridden_on).as_("overridden_on"))
@@ -121,6 +139,8 @@ def load_rows(filters, as_of=None) -> list[frappe._dict]:
 		.on((other_sums.party == dealer.customer) & (other_sums.company == dealer.company))
 		.left_join(unbilled)
 		.on((unbilled.customer == dealer.customer) & (unbilled.company == dealer.company))
+		.left_join(unbilled_notes)
+		.on((unbilled_notes.customer == dealer.customer) & (unbilled_notes.company == dealer.company))
 		.left_join(last_override)
 		.on(last_override.dealer == dealer.name)
 		.select(
@@ -138,7 +158,8 @@ def load_rows(filters, as_of=None) -> list[frappe._dict]:
 				(Coalesce(invoice_sums[fieldname], 0) + Coalesce(other_sums[fieldname], 0)).as_(fieldname)
 				for fieldname in ("outstanding", "advances", *(bucket[0] for bucket in BUCKETS))
 			],
-			Coalesce(unbilled.unbilled, 0).as_("unbilled_orders"),
+			(Coalesce(unbilled.unbilled, 0) + Coalesce(unbilled_notes.unbilled, 0)).as_("unbilled_orders"),
+			dealer.pin_credit_limit,
 			last_override.overridden_on.as_("last_override_on"),
 		)
 		.where(Criterion.all(conditions))
@@ -147,7 +168,9 @@ def load_rows(filters, as_of=None) -> list[frappe._dict]:
 	rows = query.run(as_dict=True)
 	for row in rows:
 		row.dealer_name = as_text(row.dealer_name)
-		limit = effective_limit(D(row.dealer_credit_limit), D(row.default_credit_limit))
+		limit = effective_limit(
+			D(row.dealer_credit_limit), D(row.default_credit_limit), pinned=bool(row.pin_credit_limit)
+		)
 		exposure = D(row.outstanding) + D(row.unbilled_orders) - D(row.advances)
 		row.credit_limit = float(limit) if limit is not None else None
 		row.exposure = float(exposure)
@@ -221,7 +244,7 @@ def get_columns():
 		},
 		{"label": _("Credit Limit"), "fieldname": "credit_limit", **currency},
 		{"label": _("Outstanding Receivables"), "fieldname": "outstanding", **currency},
-		{"label": _("Unbilled Orders"), "fieldname": "unbilled_orders", **currency},
+		{"label": _("Unbilled Orders and Delivery Notes"), "fieldname": "unbilled_orders", **currency},
 		{"label": _("Unallocated Advances"), "fieldname": "advances", **currency},
 		{"label": _("Exposure"), "fieldname": "exposure", **currency},
 		{"label": _("Available Credit"), "fieldname": "available_credit", **currency},
