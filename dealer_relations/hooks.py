@@ -68,9 +68,9 @@ has_permission = {
 # may list.
 override_whitelisted_methods = {
 	"frappe.client.get_count": "dealer_relations.permissions.get_count",
-	# ERPNext's Update Items, with the dealer's credit lock taken first (overrides/sales_documents.py)
+	# ERPNext's Update Items, with the dealer's credit lock taken first
 	"erpnext.controllers.accounts_controller.update_child_qty_rate": (
-		"dealer_relations.overrides.sales_documents.update_child_qty_rate"
+		"dealer_relations.overrides.sales_order.update_child_qty_rate"
 	),
 }
 
@@ -96,19 +96,16 @@ doc_events = {
 		"validate": "dealer_relations.overrides.customer.warn_about_erpnext_credit_limits",
 	},
 	"Sales Order": {
-		"validate": "dealer_relations.overrides.sales_documents.validate",
-		"before_submit": "dealer_relations.overrides.sales_documents.before_submit",
-		"before_update_after_submit": "dealer_relations.overrides.sales_documents.before_update_after_submit",
+		"validate": "dealer_relations.overrides.sales_order.validate",
+		"before_submit": "dealer_relations.overrides.sales_order.before_submit",
+		"before_update_after_submit": "dealer_relations.overrides.sales_order.before_update_after_submit",
 	},
 	"Sales Invoice": {
-		"validate": "dealer_relations.overrides.sales_documents.validate",
-		"before_update_after_submit": "dealer_relations.overrides.sales_documents.before_update_after_submit",
-		"before_submit": [
-			"dealer_relations.overrides.sales_documents.before_submit",
-			"dealer_relations.overrides.shipping_documents.before_submit",
-		],
-		"on_submit": "dealer_relations.overrides.shipping_documents.on_submit",
-		"on_cancel": "dealer_relations.overrides.shipping_documents.on_cancel",
+		"validate": "dealer_relations.overrides.sales_invoice.validate",
+		"before_submit": "dealer_relations.overrides.sales_invoice.before_submit",
+		"before_update_after_submit": "dealer_relations.overrides.sales_invoice.before_update_after_submit",
+		"on_submit": "dealer_relations.overrides.sales_invoice.on_submit",
+		"on_cancel": "dealer_relations.overrides.sales_invoice.on_cancel",
 	},
 	# Cross-region diversion (串货): ship-to territory of addresses, detection on delivery.
 	"Address": {
@@ -121,13 +118,10 @@ doc_events = {
 		"after_rename": "dealer_relations.overrides.territory.on_change",
 	},
 	"Delivery Note": {
-		"validate": "dealer_relations.overrides.sales_documents.validate",
-		"before_submit": [
-			"dealer_relations.overrides.sales_documents.before_submit",
-			"dealer_relations.overrides.shipping_documents.before_submit",
-		],
-		"before_update_after_submit": "dealer_relations.overrides.sales_documents.before_update_after_submit",
-		"on_submit": "dealer_relations.overrides.shipping_documents.on_submit",
-		"on_cancel": "dealer_relations.overrides.shipping_documents.on_cancel",
+		"validate": "dealer_relations.overrides.delivery_note.validate",
+		"before_submit": "dealer_relations.overrides.delivery_note.before_submit",
+		"before_update_after_submit": "dealer_relations.overrides.delivery_note.before_update_after_submit",
+		"on_submit": "dealer_relations.overrides.delivery_note.on_submit",
+		"on_cancel": "dealer_relations.overrides.delivery_note.on_cancel",
 	},
 }

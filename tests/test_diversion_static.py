@@ -63,17 +63,15 @@ def test_detection_is_wired_on_both_shipping_documents():
 		for node in tree.body
 		if isinstance(node, ast.Assign) and node.targets[0].id == "doc_events"
 	)
-	shipping = "dealer_relations.overrides.shipping_documents"
 	for doctype in ("Delivery Note", "Sales Invoice"):
-		before = doc_events[doctype]["before_submit"]
-		assert f"{shipping}.before_submit" in (before if isinstance(before, list) else [before])
-		assert doc_events[doctype]["on_submit"] == f"{shipping}.on_submit"
-		assert doc_events[doctype]["on_cancel"] == f"{shipping}.on_cancel"
+		module = "dealer_relations.overrides." + doctype.lower().replace(" ", "_")
+		for event in ("before_submit", "on_submit", "on_cancel"):
+			assert doc_events[doctype][event] == f"{module}.{event}"
 	assert doc_events["Address"]["validate"] == "dealer_relations.overrides.address.validate"
 	# the overrides delegate to the diversion service
 	calls = {
 		f"{node.func.value.id}.{node.func.attr}"
-		for module in ("shipping_documents", "address")
+		for module in ("delivery_note", "sales_invoice", "address")
 		for node in ast.walk(ast.parse((APP / "overrides" / f"{module}.py").read_text(encoding="utf-8")))
 		if isinstance(node, ast.Call)
 		and isinstance(node.func, ast.Attribute)

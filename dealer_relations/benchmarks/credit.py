@@ -26,7 +26,7 @@ from dealer_relations.credit import (
 	load_worst_overdue,
 	run_rating,
 )
-from dealer_relations.overrides.sales_documents import check_on_submit
+from dealer_relations.credit_check import check_on_submit
 
 
 def run(report: Report, repeat: int = 20, **options) -> None:

@@ -15,6 +15,7 @@ from frappe.model.workflow import apply_workflow
 from frappe.utils import add_days, add_months, get_datetime, get_first_day, getdate, today
 
 from dealer_relations.credit import run_rating
+from dealer_relations.credit_check import DealerCreditError
 from dealer_relations.demo.masters import (
 	BUSINESS,
 	DEMO_MARK,
@@ -35,7 +36,6 @@ from dealer_relations.demo.masters import (
 	make_users,
 )
 from dealer_relations.engine.territory import is_territory_authorised
-from dealer_relations.overrides.sales_documents import DealerCreditError
 from dealer_relations.rebates import run_year_end
 from dealer_relations.utils import get_territory_tree
 

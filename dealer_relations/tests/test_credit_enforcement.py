@@ -4,7 +4,7 @@ record, the three modes, ERPNext's own check, non-dealer customers, and its cost
 import frappe
 from frappe.utils import add_days, today
 
-from dealer_relations.overrides.sales_documents import before_submit
+from dealer_relations.credit_check import before_submit
 from dealer_relations.tests.credit_utils import (
 	CLERK,
 	CONTROLLER,

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import frappe
 
-from dealer_relations.overrides import sales_documents
+from dealer_relations import credit_check
 from dealer_relations.tests.credit_utils import (
 	CLERK,
 	make_credit_dealer,
@@ -33,7 +33,7 @@ class TestCreditRace(FrappeTestCase):
 		barrier = threading.Barrier(2, timeout=30)
 		outcome = {}
 
-		original_decide = sales_documents.decide
+		original_decide = credit_check.decide
 
 		def slow_decide(*args, **kwargs):
 			# Widen the window between the check and the commit: without the lock both would pass.
@@ -63,7 +63,7 @@ class TestCreditRace(FrappeTestCase):
 				frappe.destroy()
 
 		try:
-			with patch.object(sales_documents, "decide", slow_decide):
+			with patch.object(credit_check, "decide", slow_decide):
 				threads = [threading.Thread(target=submit, args=(name,)) for name in orders]
 				for thread in threads:
 					thread.start()

@@ -1,4 +1,5 @@
-"""Dealer credit check on Sales Orders, Sales Invoices and Delivery Notes (doc_events).
+"""Dealer credit check on Sales Orders, Sales Invoices and Delivery Notes (the service behind their
+doc_events in overrides/sales_order.py, sales_invoice.py and delivery_note.py).
 
 A save warns; a submit is judged under a lock on the dealer's row, so two documents submitted at
 once for the same dealer cannot both pass on the same headroom. An after-submit change that raises
@@ -78,9 +79,8 @@ def before_update_after_submit(doc, method=None):
 		stand_down_erpnext_check(doc)
 
 
-@frappe.whitelist()
 def update_child_qty_rate(parent_doctype, trans_items, parent_doctype_name, child_docname="items"):
-	"""ERPNext's *Update Items* (``override_whitelisted_methods``), with the dealer's row lock taken
+	"""ERPNext's *Update Items* (``override_whitelisted_methods``, overrides/sales_order.py), with the dealer's row lock taken
 	first, in the lock order of every submit: ERPNext saves the order's lines before the order, so
 	the lock taken by ``before_update_after_submit`` would otherwise come after the order's rows."""
 	from erpnext.controllers.accounts_controller import update_child_qty_rate as update_items
