@@ -11,11 +11,17 @@ from dealer_relations.diversion import (
 	check_found_territory,
 	check_not_confirmed_twice,
 	check_reviewer,
+	penalty_postings,
 	post_penalty,
 	reverse_penalty,
 	trace_incident,
 )
 from dealer_relations.engine.diversion import FIELD_REPORT
+from dealer_relations.postings import check_own_postings, keep_posting_links
+from dealer_relations.utils import lock_dealers
+
+# Written by the app when it applies the penalty (the fine's entry, the status it suspended).
+POSTING_FIELDS = ("journal_entry", "dealer_status_before")
 
 
 class DiversionIncident(Document):
@@ -59,7 +65,18 @@ class DiversionIncident(Document):
 		workflow_state: DF.Link | None
 	# end: auto-generated types
 
+	def check_if_latest(self):
+		"""Confirming or cancelling counts the dealer's offences under the dealer's row lock. It is
+		taken here, before Frappe locks this incident's row, so every path locks the dealer first:
+		two confirmations of one dealer take turns (the second counts the first) and never
+		deadlock on each other's incident rows."""
+		if self.docstatus.is_submitted() or self.docstatus.is_cancelled():
+			stored = frappe.db.get_value(self.doctype, self.name, "dealer")
+			lock_dealers(sorted({dealer for dealer in (stored, self.dealer) if dealer}))
+		super().check_if_latest()
+
 	def validate(self):
+		keep_posting_links(self, POSTING_FIELDS)
 		self.validate_date()
 		if self.source == FIELD_REPORT:
 			self.validate_field_report()  # tracing sets each serial row's quantity
@@ -74,6 +91,12 @@ class DiversionIncident(Document):
 
 	def on_submit(self):
 		post_penalty(self)
+
+	def before_update_after_submit(self):
+		keep_posting_links(self, POSTING_FIELDS)
+
+	def before_cancel(self):
+		check_own_postings(self, penalty_postings(self))  # refused before any write
 
 	def on_cancel(self):
 		self.ignore_linked_doctypes = ("GL Entry", "Payment Ledger Entry", "Journal Entry")

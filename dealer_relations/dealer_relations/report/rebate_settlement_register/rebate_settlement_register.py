@@ -52,8 +52,7 @@ def execute(filters=None):
 			"Journal Entry" if row.journal_entry else ("Sales Invoice" if row.credit_note else None)
 		)
 		row.posted_entry = row.journal_entry or row.credit_note
-	currency = rows[0].currency if rows else None
-	return get_columns(), rows, None, None, get_summary(rows, currency)
+	return get_columns(), rows, None, None, get_summary(rows)
 
 
 def get_columns():
@@ -103,32 +102,32 @@ def get_columns():
 	]
 
 
-def get_summary(rows, currency):
+def get_summary(rows):
+	"""The count, then the amounts per currency: settlements of companies in different currencies
+	are never added together (a label names its currency when there are several)."""
 	precision = frappe.get_precision("Rebate Settlement", "net_rebate")
 	live = [row for row in rows if row.docstatus < 2]
-	posted = flt(sum(row.net_rebate for row in live if row.docstatus == 1), precision)
-	pending = flt(sum(row.net_rebate for row in live if row.docstatus == 0), precision)
-	return [
-		{"label": _("Settlements"), "value": len(live), "datatype": "Int", "indicator": "Blue"},
-		{
-			"label": _("Net Rebate Posted"),
-			"value": posted,
-			"datatype": "Currency",
-			"currency": currency,
-			"indicator": "Green",
-		},
-		{
-			"label": _("Net Rebate Awaiting Approval"),
-			"value": pending,
-			"datatype": "Currency",
-			"currency": currency,
-			"indicator": "Orange",
-		},
-		{
-			"label": _("Diversion Deductions"),
-			"value": flt(sum(row.diversion_deduction for row in live), precision),
-			"datatype": "Currency",
-			"currency": currency,
-			"indicator": "Red",
-		},
-	]
+	summary = [{"label": _("Settlements"), "value": len(live), "datatype": "Int", "indicator": "Blue"}]
+	currencies = sorted({row.currency for row in live}, key=lambda currency: currency or "")
+	for currency in currencies:
+		same = [row for row in live if row.currency == currency]
+		suffix = f" ({currency})" if len(currencies) > 1 else ""
+		for label, amounts, indicator in (
+			(_("Net Rebate Posted"), [row.net_rebate for row in same if row.docstatus == 1], "Green"),
+			(
+				_("Net Rebate Awaiting Approval"),
+				[row.net_rebate for row in same if row.docstatus == 0],
+				"Orange",
+			),
+			(_("Diversion Deductions"), [row.diversion_deduction for row in same], "Red"),
+		):
+			summary.append(
+				{
+					"label": label + suffix,
+					"value": flt(sum(amounts), precision),
+					"datatype": "Currency",
+					"currency": currency,
+					"indicator": indicator,
+				}
+			)
+	return summary
