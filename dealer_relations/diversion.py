@@ -572,7 +572,7 @@ def penalty_summary(incident) -> str:
 	return ", ".join(parts)
 
 
-def make_penalty_entry(incident, setup) -> str:
+def make_penalty_entry(incident, setup) -> str | None:
 	"""Debit the dealer's receivable (in its currency at the day's rate), credit the penalty
 	account; the Dealer Manager's confirmation is the authorisation."""
 	return make_party_journal_entry(

@@ -57,11 +57,13 @@ def make_party_journal_entry(
 	other_account: str,
 	cost_center: str,
 	is_advance: bool = False,
-) -> str:
+) -> str | None:
 	"""Submit a two-row Journal Entry for ``record``: the customer's receivable on ``party_side``
 	("debit" or "credit") in the account's currency at the day's rate, ``other_account`` on the
 	other side for what that is worth in the company's currency (so the entry balances)."""
 	party = party_amount(company, party_account, amount, posting_date)
+	if party.amount <= 0:
+		return None  # less than a cent of the party's currency: nothing to post
 	other_side = "credit" if party_side == "debit" else "debit"
 	party_row = {
 		"account": party_account,

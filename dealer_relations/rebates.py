@@ -906,7 +906,7 @@ def post_settlement(settlement) -> None:
 		settlement.db_set("journal_entry", make_journal_entry(settlement, setup, amount, remark))
 
 
-def make_journal_entry(settlement, setup, amount, remark) -> str:
+def make_journal_entry(settlement, setup, amount, remark) -> str | None:
 	return make_party_journal_entry(
 		settlement,
 		company=settlement.company,
@@ -924,10 +924,12 @@ def make_journal_entry(settlement, setup, amount, remark) -> str:
 	)
 
 
-def make_credit_note(settlement, setup, amount, remark) -> str:
+def make_credit_note(settlement, setup, amount, remark) -> str | None:
 	"""A return Sales Invoice of one Rebate Item line, in the receivable's currency at the day's
 	rate (a USD dealer of a CNY company is credited the rebate's worth in USD)."""
 	credit = party_amount(settlement.company, setup.receivable_account, amount, settlement.posting_date)
+	if credit.amount <= 0:
+		return None  # less than a cent of the dealer's currency: nothing to credit
 	note = frappe.get_doc(
 		{
 			"doctype": "Sales Invoice",

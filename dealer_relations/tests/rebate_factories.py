@@ -370,3 +370,38 @@ def make_usd_invoice(foreign: frappe._dict, lines, posting_date, rate: float):
 	invoice.insert(ignore_permissions=True)
 	invoice.submit()
 	return invoice
+
+
+def make_customer_credit(
+	customer: str, amount: float, posting_date, debit_account: str, against_invoice: str | None = None
+):
+	"""A submitted Journal Entry crediting ``customer``'s receivable (a payment when
+	``debit_account`` is cash, a rebate when it is an expense), optionally against an invoice."""
+	company = company_defaults()
+	party_row = {
+		"account": company.default_receivable_account,
+		"party_type": "Customer",
+		"party": customer,
+		"credit_in_account_currency": amount,
+		"cost_center": company.cost_center,
+	}
+	if against_invoice:
+		party_row.update(reference_type="Sales Invoice", reference_name=against_invoice)
+	entry = frappe.get_doc(
+		{
+			"doctype": "Journal Entry",
+			"voucher_type": "Journal Entry",
+			"company": company.name,
+			"posting_date": posting_date,
+			"accounts": [
+				{
+					"account": debit_account,
+					"debit_in_account_currency": amount,
+					"cost_center": company.cost_center,
+				},
+				party_row,
+			],
+		}
+	).insert(ignore_permissions=True)
+	entry.submit()
+	return entry

@@ -6,7 +6,6 @@ the liability card adds one currency."""
 
 from __future__ import annotations
 
-import threading
 import time
 from unittest.mock import patch
 
@@ -37,6 +36,7 @@ from dealer_relations.tests.rebate_factories import (
 	company_defaults,
 	day,
 	make_account,
+	make_customer_credit,
 	make_foreign_currency_dealer,
 	make_invoice,
 	make_items,
@@ -48,7 +48,7 @@ from dealer_relations.tests.rebate_factories import (
 	set_rebate_settings,
 	setup_rebate_accounts,
 )
-from dealer_relations.tests.utils import FrappeTestCase, make_user
+from dealer_relations.tests.utils import FrappeTestCase, make_user, run_in_own_connections
 
 test_ignore = REBATE_TEST_IGNORE
 
@@ -60,29 +60,8 @@ USD_RATE = 7.0  # CNY per USD today (the invoices were billed at 7.1)
 
 def unrelated_entry(amount: float = 1234) -> str:
 	"""A company Journal Entry the app has nothing to do with (a customer's payment)."""
-	company = company_defaults()
-	cash = frappe.db.get_value("Company", company.name, "default_cash_account")
-	customer = make_rebate_dealer().customer
-	entry = frappe.get_doc(
-		{
-			"doctype": "Journal Entry",
-			"voucher_type": "Cash Entry",
-			"company": company.name,
-			"posting_date": today(),
-			"accounts": [
-				{"account": cash, "debit_in_account_currency": amount, "cost_center": company.cost_center},
-				{
-					"account": company.default_receivable_account,
-					"party_type": "Customer",
-					"party": customer,
-					"credit_in_account_currency": amount,
-					"cost_center": company.cost_center,
-				},
-			],
-		}
-	).insert(ignore_permissions=True)
-	entry.submit()
-	return entry.name
+	cash = frappe.db.get_value("Company", company_defaults().name, "default_cash_account")
+	return make_customer_credit(make_rebate_dealer().customer, amount, today(), cash).name
 
 
 def docstatus(doctype: str, name: str) -> int:
@@ -134,6 +113,8 @@ class TestPostingLinks(FrappeTestCase):
 		with self.set_user(MANAGER):
 			with self.assertRaises(frappe.ValidationError):
 				frappe.client.set_value(INCIDENT, fined.name, "journal_entry", payment)
+			with self.assertRaises(frappe.ValidationError):  # nor where the dealer stands on the ladder
+				frappe.client.set_value(INCIDENT, fined.name, "offence_number", 1)
 			doc = frappe.get_doc(INCIDENT, fined.name)
 			doc.journal_entry = payment
 			with self.assertRaises(frappe.ValidationError):
@@ -376,9 +357,6 @@ class TestDiversionConfirmationRace(FrappeTestCase):
 			incident = incident_for(dealer.name, 1_000, days_ago=1, submit=False)
 			names.append(apply_workflow(incident, "Submit for Review").name)
 		frappe.db.commit()  # nosemgrep: the other connections must see the incidents
-		site, sites_path = frappe.local.site, frappe.local.sites_path
-		barrier = threading.Barrier(2, timeout=30)
-		outcome = {}
 		original = diversion.offence_number
 
 		def slow_offence_number(*args, **kwargs):
@@ -386,32 +364,14 @@ class TestDiversionConfirmationRace(FrappeTestCase):
 			time.sleep(1)  # widen the window between counting and committing
 			return number
 
-		def confirm_in_own_connection(name):
-			frappe.init(site=site, sites_path=sites_path)
-			frappe.connect()
-			frappe.flags.in_test = True
-			frappe.set_user("Administrator")
-			try:
-				incident = frappe.get_doc(INCIDENT, name)
-				barrier.wait()
-				apply_workflow(incident, "Confirm")
-				frappe.db.commit()  # nosemgrep: each connection is its own request
-				outcome[name] = "confirmed"
-			except Exception as error:
-				frappe.db.rollback()
-				outcome[name] = f"error: {error!r}"
-			finally:
-				frappe.db.close()
-				frappe.destroy()
-
 		try:
 			with patch.object(diversion, "offence_number", slow_offence_number):
-				threads = [threading.Thread(target=confirm_in_own_connection, args=(name,)) for name in names]
-				for thread in threads:
-					thread.start()
-				for thread in threads:
-					thread.join(120)
-			self.assertEqual(list(outcome.values()), ["confirmed", "confirmed"], outcome)
+				outcome = run_in_own_connections(
+					names,
+					lambda name: frappe.get_doc(INCIDENT, name),
+					lambda incident: apply_workflow(incident, "Confirm"),
+				)
+			self.assertEqual(list(outcome.values()), [None, None], outcome)
 			numbers = sorted(frappe.db.get_value(INCIDENT, name, "offence_number") for name in names)
 			self.assertEqual(numbers, [1, 2])
 		finally:
@@ -467,9 +427,9 @@ class TestLiabilityCard(FrappeTestCase):
 		home = company_defaults()
 		dealer = make_rebate_dealer()
 		make_invoice(dealer.customer, [(PUMP, 10, 10_000)], day(10))  # 100,000 USD: 2% = 2,000
-		make_policy(dealers=[dealer.name])
+		home_policy = make_policy(dealers=[dealer.name])
 		make_usd_invoice(self.foreign, [(PUMP, 10, 1_000)], day(10), 7.1)  # 71,000 CNY: 1% = 710
-		make_policy(dealers=[self.foreign.dealer.name], company=FOREIGN_COMPANY)
+		foreign_policy = make_policy(dealers=[self.foreign.dealer.name], company=FOREIGN_COMPANY)
 		home_card = get_total_rebate_liability({"company": home.name})
 		foreign_card = get_total_rebate_liability([["Rebate Settlement", "company", "=", FOREIGN_COMPANY]])
 		self.assertEqual(home_card["options"], home.default_currency)
@@ -483,3 +443,18 @@ class TestLiabilityCard(FrappeTestCase):
 			self.assertEqual(get_total_rebate_liability(), foreign_card)
 		finally:
 			frappe.defaults.set_user_default("company", before or "")
+
+		# the settlement register's totals: one set per currency, never CNY added to USD
+		from dealer_relations.dealer_relations.report.rebate_settlement_register import (
+			rebate_settlement_register,
+		)
+
+		make_settlement(dealer.name, home_policy.name)
+		make_settlement(self.foreign.dealer.name, foreign_policy.name)
+		summary = rebate_settlement_register.execute({})[4]
+		pending = {card["label"]: card for card in summary if "Awaiting Approval" in card["label"]}
+		cny = pending["Net Rebate Awaiting Approval (CNY)"]
+		self.assertEqual((cny["currency"], cny["value"]), ("CNY", 710))
+		self.assertEqual(
+			pending[f"Net Rebate Awaiting Approval ({home.default_currency})"]["currency"], "USD"
+		)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+
+from dealer_relations.summaries import amounts_by_currency
 
 AMOUNTS = ("gross_rebate", "growth_bonus", "diversion_deduction", "net_rebate")
 
@@ -103,31 +104,23 @@ def get_columns():
 
 
 def get_summary(rows):
-	"""The count, then the amounts per currency: settlements of companies in different currencies
-	are never added together (a label names its currency when there are several)."""
+	"""The count, then the amounts per currency (settlements of companies in different currencies
+	are never added together)."""
 	precision = frappe.get_precision("Rebate Settlement", "net_rebate")
 	live = [row for row in rows if row.docstatus < 2]
-	summary = [{"label": _("Settlements"), "value": len(live), "datatype": "Int", "indicator": "Blue"}]
-	currencies = sorted({row.currency for row in live}, key=lambda currency: currency or "")
-	for currency in currencies:
-		same = [row for row in live if row.currency == currency]
-		suffix = f" ({currency})" if len(currencies) > 1 else ""
-		for label, amounts, indicator in (
-			(_("Net Rebate Posted"), [row.net_rebate for row in same if row.docstatus == 1], "Green"),
+	return [
+		{"label": _("Settlements"), "value": len(live), "datatype": "Int", "indicator": "Blue"},
+		*amounts_by_currency(
+			live,
 			(
-				_("Net Rebate Awaiting Approval"),
-				[row.net_rebate for row in same if row.docstatus == 0],
-				"Orange",
+				(_("Net Rebate Posted"), lambda row: row.net_rebate if row.docstatus == 1 else 0, "Green"),
+				(
+					_("Net Rebate Awaiting Approval"),
+					lambda row: row.net_rebate if row.docstatus == 0 else 0,
+					"Orange",
+				),
+				(_("Diversion Deductions"), lambda row: row.diversion_deduction, "Red"),
 			),
-			(_("Diversion Deductions"), [row.diversion_deduction for row in same], "Red"),
-		):
-			summary.append(
-				{
-					"label": label + suffix,
-					"value": flt(sum(amounts), precision),
-					"datatype": "Currency",
-					"currency": currency,
-					"indicator": indicator,
-				}
-			)
-	return summary
+			precision,
+		),
+	]
