@@ -150,6 +150,21 @@ class TestPostingLinks(FrappeTestCase):
 		self.assertEqual(docstatus("Journal Entry", payment), 1)
 		self.assertEqual(docstatus(INCIDENT, fined.name), 1)
 
+	def test_upgrade_gives_earlier_postings_their_back_reference_but_not_a_repointed_link(self):
+		from dealer_relations.patches.v0_5 import posted_for_back_references
+
+		fined = self.fined_incident()
+		other = self.fined_incident()
+		payment = unrelated_entry()
+		for name in (fined.journal_entry, other.journal_entry):  # as posted before this release
+			frappe.db.set_value("Journal Entry", name, {"dr_posted_for_doctype": None, "dr_posted_for": None})
+		frappe.db.set_value(INCIDENT, other.name, "journal_entry", payment)  # repointed back then
+		posted_for_back_references.execute()
+		self.assertEqual(
+			frappe.db.get_value("Journal Entry", fined.journal_entry, "dr_posted_for"), fined.name
+		)
+		self.assertFalse(frappe.db.get_value("Journal Entry", payment, "dr_posted_for"))
+
 	def approved_settlement(self, **links):
 		dealer = make_rebate_dealer()
 		make_invoice(dealer.customer, [(PUMP, 10, 10_000)], day(10))  # 100,000: 2% = 2,000

@@ -6,8 +6,6 @@ import frappe
 from frappe.query_builder.functions import IfNull
 from pypika import CustomFunction
 
-from dealer_relations.setup.install import make_custom_fields
-
 # (record doctype, link field, posting doctype, the posting's remark field)
 LINKS = (
 	("Rebate Settlement", "journal_entry", "Journal Entry", "user_remark"),
@@ -20,7 +18,7 @@ Locate = CustomFunction("LOCATE", ["needle", "haystack"])
 
 
 def execute():
-	make_custom_fields()
+	# the fields themselves come from the sync_custom_fields patch listed before this one
 	for record_doctype, link, posting_doctype, remark in LINKS:
 		record = frappe.qb.DocType(record_doctype)
 		posting = frappe.qb.DocType(posting_doctype)
