@@ -73,8 +73,9 @@ def posted_for_fields(insert_after: str) -> list[dict]:
 		{
 			"fieldname": "dr_posted_for_doctype",
 			"label": "Posted for Document Type",
-			"fieldtype": "Link",
-			"options": "DocType",
+			# Select, not a Link to DocType: only System Managers may read DocType
+			"fieldtype": "Select",
+			"options": "\nRebate Settlement\nDiversion Incident",
 			"insert_after": insert_after,
 			"read_only": 1,
 			"no_copy": 1,
