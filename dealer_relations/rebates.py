@@ -297,8 +297,9 @@ def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> l
 	invoice and the ledger per invoice, joined and grouped), so no invoice row reaches Python.
 
 	What the app itself posted for rebates (settlement Journal Entries and credit notes) is not
-	cash collected, even when reconciled against an invoice: neither the posting itself nor a
-	Journal Entry that allocates it (a reconciled credit note's, or its exchange gain/loss)."""
+	cash collected, even when reconciled against an invoice: neither the posting itself nor the
+	part of a voucher's allocations that it funded (a reconciled credit note's Journal Entry, a
+	Payment Entry taking a rebate credit note among its references)."""
 	cutoff = getdate(cutoff or to_date)
 	invoice = frappe.qb.DocType("Sales Invoice")
 	line = frappe.qb.DocType("Sales Invoice Item")
@@ -345,20 +346,42 @@ def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> l
 		.where(settlement.customer.isin(customers))
 		.where(IfNull(settlement.journal_entry, settlement.credit_note).isnotnull())
 	)
-	# Reconciling a rebate credit note against an invoice (ERPNext's Payment Reconciliation) writes
-	# a Journal Entry whose rows reference the credit note: its allocation is the rebate too.
-	journal_row = frappe.qb.DocType("Journal Entry Account")
-	rebate_allocations = (
-		frappe.qb.from_(journal_row)
-		.select(journal_row.parent)
-		.where(journal_row.reference_type.isin(["Sales Invoice", "Journal Entry"]))
-		.where(journal_row.reference_name.isin(rebate_postings))
+	# A voucher that allocates a rebate posting as well as invoices paid them partly with the rebate
+	# (ERPNext's Payment Reconciliation of a rebate credit note writes a Journal Entry doing just
+	# that, and a Payment Entry may take a credit note among its references): only its cash share
+	# of what it allocates to invoices is collected.
+	allocation = frappe.qb.DocType("Payment Ledger Entry").as_("allocation")
+	to_rebate = allocation.against_voucher_no.isin(rebate_postings)
+	to_invoice = (allocation.against_voucher_type == "Sales Invoice") & ~to_rebate & (allocation.amount < 0)
+	allocating = (
+		frappe.qb.from_(allocation)
+		.select(allocation.voucher_no)
+		.where(allocation.delinked == 0)
+		.where(to_rebate)
+		.where(allocation.voucher_no.notin(rebate_postings))
 	)
+	rebate_paid = Sum(Case().when(to_rebate, allocation.amount).else_(0))
+	invoices_paid = ValueWrapper(0) - Sum(Case().when(to_invoice, allocation.amount).else_(0))
+	cash_shares = (
+		frappe.qb.from_(allocation)
+		.select(
+			allocation.voucher_no,
+			Case()
+			.when(invoices_paid > 0, ValueWrapper(1) - Least(ValueWrapper(1), rebate_paid / invoices_paid))
+			.else_(0)
+			.as_("cash_share"),
+		)
+		.where(allocation.delinked == 0)
+		.where(allocation.voucher_no.isin(allocating))
+		.groupby(allocation.voucher_no)
+	).as_("cash_shares")
 	is_invoice = ledger.voucher_type == "Sales Invoice"
-	is_cash = ledger.voucher_no.notin(rebate_postings) & ledger.voucher_no.notin(rebate_allocations)
-	paid = Case().when(~is_invoice & (ledger.posting_date <= cutoff) & is_cash, ledger.amount).else_(0)
+	is_paid = ~is_invoice & (ledger.posting_date <= cutoff) & ledger.voucher_no.notin(rebate_postings)
+	paid = Case().when(is_paid, ledger.amount * IfNull(cash_shares.cash_share, 1)).else_(0)
 	shares = (
 		frappe.qb.from_(ledger)
+		.left_join(cash_shares)
+		.on(cash_shares.voucher_no == ledger.voucher_no)
 		.select(
 			ledger.against_voucher_no.as_("invoice"),
 			Sum(Case().when(is_invoice, ledger.amount).else_(0)).as_("receivable"),

@@ -310,12 +310,10 @@ class TestCollectedBasis(FrappeTestCase):
 		make_items()
 		cls.expense = setup_rebate_accounts("Credit Note")
 
-	def test_a_reconciled_rebate_credit_note_is_not_collected(self):
+	def rebate_credit_note(self, dealer, amount: float) -> str:
+		"""Last year's rebate, posted as a credit note by an approved settlement of an earlier
+		policy."""
 		company = company_defaults()
-		dealer = make_rebate_dealer()
-		invoice = make_invoice(dealer.customer, [(PUMP, 10, 10_000)], day(9))  # 100,000
-		make_payment(invoice, 40_000, day(20))
-		# last year's rebate, posted as a credit note by an approved settlement of an earlier policy
 		earlier = frappe.get_doc(
 			{
 				"doctype": "Rebate Settlement",
@@ -330,8 +328,21 @@ class TestCollectedBasis(FrappeTestCase):
 		)
 		earlier.db_insert()
 		setup = get_posting_setup(company.name, dealer.customer)
-		earlier.db_set("credit_note", make_credit_note(earlier, setup, 10_000, "last year's rebate"))
+		earlier.db_set("credit_note", make_credit_note(earlier, setup, amount, "last year's rebate"))
+		return earlier.credit_note
 
+	def collected(self, dealer) -> float:
+		policy = make_policy(dealers=[dealer.name], basis="Collected Amount", collection_cutoff_date=today())
+		settlement = make_settlement(dealer.name, policy.name, do_not_save=True)
+		settlement.compute_rebate()
+		return settlement.eligible_volume
+
+	def test_a_reconciled_rebate_credit_note_is_not_collected(self):
+		company = company_defaults()
+		dealer = make_rebate_dealer()
+		invoice = make_invoice(dealer.customer, [(PUMP, 10, 10_000)], day(9))  # 100,000
+		make_payment(invoice, 40_000, day(20))
+		note = self.rebate_credit_note(dealer, 10_000)
 		reconciliation = frappe.get_doc(
 			{
 				"doctype": "Payment Reconciliation",
@@ -343,18 +354,38 @@ class TestCollectedBasis(FrappeTestCase):
 		)
 		reconciliation.get_unreconciled_entries()
 		invoices = [row.as_dict() for row in reconciliation.invoices if row.invoice_number == invoice.name]
-		notes = [
-			row.as_dict() for row in reconciliation.payments if row.reference_name == earlier.credit_note
-		]
+		notes = [row.as_dict() for row in reconciliation.payments if row.reference_name == note]
 		self.assertEqual((len(invoices), len(notes)), (1, 1))
 		reconciliation.allocate_entries(frappe._dict(invoices=invoices, payments=notes))
 		reconciliation.reconcile()
 		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount"), 50_000)
+		self.assertEqual(self.collected(dealer), 40_000)  # the payment, not the rebate
 
-		policy = make_policy(dealers=[dealer.name], basis="Collected Amount", collection_cutoff_date=today())
-		settlement = make_settlement(dealer.name, policy.name, do_not_save=True)
-		settlement.compute_rebate()
-		self.assertEqual(settlement.eligible_volume, 40_000)  # the payment, not the rebate
+	def test_a_payment_taking_a_rebate_credit_note_counts_its_cash_only(self):
+		from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+		dealer = make_rebate_dealer()
+		invoice = make_invoice(dealer.customer, [(PUMP, 10, 10_000)], day(9))  # 100,000
+		note = self.rebate_credit_note(dealer, 10_000)
+		# 40,000 of cash settles 50,000 of the invoice with the 10,000 rebate credit note
+		payment = get_payment_entry("Sales Invoice", invoice.name, party_amount=40_000)
+		payment.posting_date = day(20)
+		payment.reference_no, payment.reference_date = frappe.generate_hash(length=8), day(20)
+		payment.references[0].allocated_amount = 50_000
+		payment.append(
+			"references",
+			{
+				"reference_doctype": "Sales Invoice",
+				"reference_name": note,
+				"total_amount": -10_000,
+				"outstanding_amount": -10_000,
+				"allocated_amount": -10_000,
+			},
+		)
+		payment.insert(ignore_permissions=True)
+		payment.submit()
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount"), 50_000)
+		self.assertEqual(self.collected(dealer), 40_000)
 
 
 class TestDiversionConfirmationRace(FrappeTestCase):
