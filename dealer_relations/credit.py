@@ -4,6 +4,7 @@ dealer's exposure for the submit check."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from datetime import date
@@ -16,7 +17,7 @@ from frappe.query_builder.functions import Count, CustomFunction, Max, Min, Sum
 from frappe.utils import add_months, cint, flt, getdate, now_datetime, today
 from pypika.terms import ValueWrapper
 
-from dealer_relations.db import run_query
+from dealer_relations.db import insert_records, run_query
 from dealer_relations.engine.credit import (
 	DEFAULT_GRADE_BANDS,
 	FACTORS,
@@ -34,12 +35,11 @@ from dealer_relations.engine.credit import (
 	rate,
 )
 from dealer_relations.engine.dealer import CREDIT_CONTROLLER
+from dealer_relations.engine.money import flt_dec as D  # D(): a field as Decimal, read as flt() reads it
+from dealer_relations.runs import finish_job, start_run
 from dealer_relations.utils import (
-	chunk_job_id,
-	count_finished_job,
 	dealers_per_job,
 	enforce,
-	enqueue_chunk_jobs,
 	lock_dealers,
 	split,
 )
@@ -50,10 +50,6 @@ DIVERSION_INCIDENT = "Diversion Incident"
 PUNCTUALITY_MONTHS = 24
 CHUNK_SIZE = 500
 CREDIT_MANAGERS = (CREDIT_CONTROLLER, "System Manager")
-
-
-def D(value) -> Decimal:
-	return Decimal(str(flt(value)))
 
 
 # -- settings ------------------------------------------------------------------------------------------
@@ -165,27 +161,31 @@ def rating_jobs(
 	dealers: Iterable[str] | None = None, company: str | None = None, as_of=None, size: int | None = None
 ) -> list[dict]:
 	"""The keyword arguments of each job of a chunked rating run (dealers in name order)."""
+	names = rating_names(dealers, company)
+	as_of = str(getdate(as_of or today()))
+	return [{"dealers": chunk, "as_of": as_of} for chunk in split(names, size or dealers_per_job())]
+
+
+def rating_names(dealers: Iterable[str] | None, company: str | None) -> list[str]:
 	filters = {"name": ("in", list(dealers) or [""])} if dealers is not None else {}
 	if company:
 		filters["company"] = company
-	names = frappe.get_all("Dealer", filters=filters, pluck="name", order_by="name")
-	chunks = split(names, size or dealers_per_job())
-	run = frappe.generate_hash(length=10)
-	as_of = str(getdate(as_of or today()))
-	return [
-		{"dealers": chunk, "as_of": as_of, "run": run, "jobs": len(chunks), "job": number}
-		for number, chunk in enumerate(chunks)
-	]
+	return frappe.get_all("Dealer", filters=filters, pluck="name", order_by="name")
 
 
 def enqueue_rating_jobs(
-	dealers: Iterable[str] | None = None, company: str | None = None, queue: str = "long"
-) -> int:
-	"""Split a rating run into jobs on ``queue`` shared by every worker listening on it."""
-	return enqueue_chunk_jobs(
-		"dealer_relations.credit.run_rating_job",
-		rating_jobs(dealers, company),
-		lambda job: chunk_job_id("credit-rating", job["as_of"], job["dealers"]),
+	dealers: Iterable[str] | None = None, company: str | None = None, queue: str = "long", as_of=None
+):
+	"""Split a rating run into jobs on ``queue`` shared by every worker listening on it. The run is
+	recorded (Dealer Relations Run); while a run of the same day and dealers is unfinished, calling
+	this again resumes it (the monthly schedule, or the button pressed again)."""
+	as_of = str(getdate(as_of or today()))
+	dealers = None if dealers is None else list(dealers)
+	chosen = "all" if dealers is None else hashlib.sha1("\n".join(sorted(dealers)).encode()).hexdigest()[:16]
+	return start_run(
+		"Credit Rating",
+		f"{as_of}:{company or ''}:{chosen}",
+		lambda: rating_jobs(dealers, company, as_of),
 		queue,
 	)
 
@@ -209,7 +209,7 @@ def run_rating_job(
 	)
 	todo = [name for name in dealers if name not in rated]
 	rate_chunk(todo, load_config(), as_of)
-	done = count_finished_job(run, jobs, job) if run else jobs
+	done, jobs = (finish_job(run, job) or (0, jobs)) if run else (jobs, jobs)
 	frappe.publish_progress(
 		done * 100 / jobs,
 		title=_("Rating dealer credit"),
@@ -225,12 +225,7 @@ def run_rating(
 	chunk_size: int = CHUNK_SIZE,
 	progress: bool = False,
 ) -> dict:
-	filters = {}
-	if dealers is not None:
-		filters["name"] = ("in", list(dealers) or [""])
-	if company:
-		filters["company"] = company
-	names = frappe.get_all("Dealer", filters=filters, pluck="name", order_by="name")
+	names = rating_names(dealers, company)
 	as_of = getdate(as_of or today())
 	config = load_config()
 	for start in range(0, len(names), chunk_size):
@@ -320,29 +315,10 @@ def rate_chunk(names: list[str], config: CreditConfig, as_of: date) -> dict[str,
 			"credit_limit": float(limit),
 			"last_rated_on": as_of,
 		}
-	bulk_insert("Dealer Credit Rating", ratings)
-	bulk_insert("Dealer Credit Rating Factor", factor_rows)
+	insert_records("Dealer Credit Rating", ratings)
+	insert_records("Dealer Credit Rating Factor", factor_rows)
 	frappe.db.bulk_update("Dealer", dealer_updates, update_modified=False)
 	return result
-
-
-def bulk_insert(doctype: str, rows: list[dict], chunk_size: int = 1000) -> None:
-	"""Multi-row INSERT with bound values. frappe.db.bulk_insert renders every value through
-	pypika, which costs more than the rating itself; the column names here come from code."""
-	if not rows:
-		return
-	now, user = now_datetime(), frappe.session.user
-	standard = {"creation": now, "modified": now, "owner": user, "modified_by": user, "docstatus": 0}
-	fields = list(standard) + [key for key in rows[0] if key not in standard]
-	columns = ", ".join(f"`{field}`" for field in fields)
-	placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
-	for start in range(0, len(rows), chunk_size):
-		chunk = rows[start : start + chunk_size]
-		values = [{**standard, **row}.get(field) for row in chunk for field in fields]
-		frappe.db.sql(
-			f"insert into `tab{doctype}` ({columns}) values {', '.join([placeholders] * len(chunk))}",  # nosemgrep
-			values,
-		)
 
 
 # -- factor queries (one per factor group, for a whole chunk) --------------------------------------------
@@ -559,7 +535,7 @@ def pin_credit_limit(
 	doc.add_comment(
 		"Info",
 		_("Credit limit pinned at {0}: {1}").format(
-			frappe.format(amount, "Currency"), values["manual_limit_reason"]
+			frappe.format(amount, "Currency"), frappe.utils.escape_html(values["manual_limit_reason"])
 		)
 		if pin
 		else _("Pinned credit limit released; ratings set the limit again"),

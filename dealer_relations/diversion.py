@@ -11,7 +11,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, flt, getdate
 
-from dealer_relations.engine.dealer import ACTIVE, DEALER_MANAGER, SUSPENDED
+from dealer_relations.engine.dealer import ACTIVE, DEALER_MANAGER, LIFECYCLE_ROLES, SUSPENDED
 from dealer_relations.engine.diversion import (
 	AUTOMATIC,
 	BLOCK,
@@ -114,20 +114,45 @@ def make_default_diversion_settings() -> None:
 # -- addresses -------------------------------------------------------------------------------------
 
 
+ADDRESS_LOCATION_FIELDS = ("city", "state", "country")
+
+
 def set_address_territory(doc, method=None) -> None:
-	"""Address validate: derive the Territory from the settings' city/state mapping when the user
-	left it empty."""
-	if doc.get("territory") and frappe.db.get_value("Territory", doc.territory, "parent_territory"):
+	"""Address validate: the ship-to Territory that diversion detection judges a delivery by.
+
+	It follows the settings' city/state mapping. Only a Dealer Manager sets it by hand: a rep who
+	could pick it (or move the address after it was derived) could ship anywhere unflagged."""
+	if doc.get("territory") and not frappe.db.get_value("Territory", doc.territory, "parent_territory"):
+		# The tree's root ("All Territories", which Frappe fills in as the user default) says
+		# nothing about where goods go: treat it as unknown.
+		doc.territory = None
+	if LIFECYCLE_ROLES & set(frappe.get_roles()):
+		doc.territory = doc.territory or territory_by_mapping(doc)
 		return
-	# The tree's root ("All Territories", which Frappe fills in as the user default) says
-	# nothing about where goods go: treat it as unknown.
-	doc.territory = None
+	before = doc.get_doc_before_save()
+	stored = before.get("territory") if before else None
+	moved = before is None or any(before.get(field) != doc.get(field) for field in ADDRESS_LOCATION_FIELDS)
+	if not moved and doc.territory == stored:
+		return
+	mapped = territory_by_mapping(doc)
+	if doc.territory and doc.territory not in (stored, mapped):
+		frappe.throw(
+			_(
+				"Only a Dealer Manager may set an address's Territory by hand. Leave it empty: it follows the city's mapping in Dealer Relations Settings ({0})."
+			).format(mapped or _("no mapping for this city")),
+			frappe.PermissionError,
+			title=_("Territory Set by Hand"),
+		)
+	if moved:
+		doc.territory = mapped
+
+
+def territory_by_mapping(doc) -> str | None:
 	rules = [
 		TerritoryRule(row.territory, row.city, row.state, row.country)
 		for row in frappe.get_cached_doc("Dealer Relations Settings").diversion_territory_rules
 	]
-	if rules:
-		doc.territory = territory_for_address(doc.city, doc.state, doc.country, rules)
+	return territory_for_address(doc.city, doc.state, doc.country, rules) if rules else None
 
 
 # -- detection -------------------------------------------------------------------------------------

@@ -21,6 +21,16 @@ add_to_apps_screen = [
 	}
 ]
 
+# A chunked background run's state and Resume button, on the forms that start one and its own
+doctype_js = {
+	"Rebate Policy": "public/js/background_run.js",
+	"Dealer Relations Settings": "public/js/background_run.js",
+	"Dealer Relations Run": "public/js/background_run.js",
+}
+
+# Log Settings clears finished runs after this many days (unfinished ones stay)
+default_log_clearing_doctypes = {"Dealer Relations Run": 90}
+
 # Install / uninstall / tests
 before_install = "dealer_relations.setup.install.before_install"
 after_install = "dealer_relations.setup.install.after_install"
@@ -35,6 +45,15 @@ permission_query_conditions = {
 	"Dealer Credit Override": "dealer_relations.permissions.credit_override_query_conditions",
 	"Rebate Settlement": "dealer_relations.permissions.rebate_settlement_query_conditions",
 	"Diversion Incident": "dealer_relations.permissions.diversion_incident_query_conditions",
+	# their child tables: rows of the parent rows the user may list (permissions.CHILD_TABLE_PARENTS)
+	"Dealer Key Person": "dealer_relations.permissions.child_table_query_conditions",
+	"Dealer Territory": "dealer_relations.permissions.child_table_query_conditions",
+	"Dealer Visit Competitor": "dealer_relations.permissions.child_table_query_conditions",
+	"Dealer Visit Attendee": "dealer_relations.permissions.child_table_query_conditions",
+	"Dealer Visit Action": "dealer_relations.permissions.child_table_query_conditions",
+	"Dealer Credit Rating Factor": "dealer_relations.permissions.child_table_query_conditions",
+	"Diversion Incident Item": "dealer_relations.permissions.child_table_query_conditions",
+	"Rebate Settlement Slab": "dealer_relations.permissions.child_table_query_conditions",
 }
 has_permission = {
 	"Dealer": "dealer_relations.permissions.dealer_has_permission",
@@ -43,6 +62,12 @@ has_permission = {
 	"Dealer Credit Override": "dealer_relations.permissions.dealer_record_has_permission",
 	"Rebate Settlement": "dealer_relations.permissions.dealer_record_has_permission",
 	"Diversion Incident": "dealer_relations.permissions.diversion_incident_has_permission",
+}
+
+# Frappe 15's frappe.client.get_count counts without a permission check: ours count what the user
+# may list.
+override_whitelisted_methods = {
+	"frappe.client.get_count": "dealer_relations.permissions.get_count",
 }
 
 # Visits on the Dealer form timeline
@@ -59,7 +84,8 @@ scheduler_events = {
 	"daily_long": ["dealer_relations.rebates.create_due_settlements"],
 }
 
-# ERPNext integration
+# ERPNext integration: every handler is in overrides/, one module per ERPNext doctype (or group of
+# doctypes handled alike), each a thin delegate to the capability's service.
 doc_events = {
 	"Customer": {
 		"after_rename": "dealer_relations.overrides.customer.rename_dealer_with_customer",
@@ -74,24 +100,24 @@ doc_events = {
 		"validate": "dealer_relations.overrides.sales_documents.validate",
 		"before_submit": [
 			"dealer_relations.overrides.sales_documents.before_submit",
-			"dealer_relations.diversion.check_shipment",
+			"dealer_relations.overrides.shipping_documents.before_submit",
 		],
-		"on_submit": "dealer_relations.diversion.open_incident_on_submit",
-		"on_cancel": "dealer_relations.diversion.dismiss_open_incidents",
+		"on_submit": "dealer_relations.overrides.shipping_documents.on_submit",
+		"on_cancel": "dealer_relations.overrides.shipping_documents.on_cancel",
 	},
 	# Cross-region diversion (串货): ship-to territory of addresses, detection on delivery.
 	"Address": {
-		"validate": "dealer_relations.diversion.set_address_territory",
+		"validate": "dealer_relations.overrides.address.validate",
 	},
 	# The Territory tree is cached (detection and reports read it on every call): drop it on change.
 	"Territory": {
-		"on_update": "dealer_relations.utils.clear_territory_tree",
-		"on_trash": "dealer_relations.utils.clear_territory_tree",
-		"after_rename": "dealer_relations.utils.clear_territory_tree",
+		"on_update": "dealer_relations.overrides.territory.on_change",
+		"on_trash": "dealer_relations.overrides.territory.on_change",
+		"after_rename": "dealer_relations.overrides.territory.on_change",
 	},
 	"Delivery Note": {
-		"before_submit": "dealer_relations.diversion.check_shipment",
-		"on_submit": "dealer_relations.diversion.open_incident_on_submit",
-		"on_cancel": "dealer_relations.diversion.dismiss_open_incidents",
+		"before_submit": "dealer_relations.overrides.shipping_documents.before_submit",
+		"on_submit": "dealer_relations.overrides.shipping_documents.on_submit",
+		"on_cancel": "dealer_relations.overrides.shipping_documents.on_cancel",
 	},
 }

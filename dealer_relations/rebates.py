@@ -9,14 +9,13 @@ from decimal import Decimal
 
 import frappe
 from frappe import _
-from frappe.model.naming import parse_naming_series
 from frappe.query_builder import Case, Criterion
 from frappe.query_builder.functions import Concat, DateFormat, GroupConcat, IfNull, Max, Min, Round, Sum
 from frappe.utils import add_days, add_years, flt, fmt_money, getdate, now_datetime, today
 from pypika import CustomFunction
 from pypika.terms import ValueWrapper
 
-from dealer_relations.db import run_query
+from dealer_relations.db import insert_rows, reserve_names, run_query
 from dealer_relations.engine.dealer import PROSPECT
 from dealer_relations.engine.rebates import (
 	COLLECTED_AMOUNT,
@@ -36,13 +35,11 @@ from dealer_relations.engine.rebates import (
 )
 from dealer_relations.engine.territory import TerritoryTree
 from dealer_relations.postings import cancel_own_postings, make_party_journal_entry, party_amount, posted_for
+from dealer_relations.runs import finish_job, start_run
 from dealer_relations.setup.workflow import PENDING as PENDING_APPROVAL
 from dealer_relations.utils import (
-	chunk_job_id,
-	count_finished_job,
 	dealers_per_job,
 	enforce,
-	enqueue_chunk_jobs,
 	get_company_settings,
 	lock_dealers,
 	split,
@@ -484,35 +481,35 @@ def monthly_volume_rows(value: str | None) -> list[frappe._dict]:
 @frappe.whitelist()
 def create_settlements(policy: str) -> dict:
 	"""Form button: build or refresh the draft settlements of every covered dealer in background
-	jobs of *Dealers per Background Job* dealers each; progress shows on the policy form."""
+	jobs of *Dealers per Background Job* dealers each; progress shows on the policy form. While the
+	policy's last run is unfinished, the button finishes it: it queues the jobs not done that no
+	live worker holds (a job a killed worker left), not a second run."""
 	doc = frappe.get_doc("Rebate Policy", policy)
 	doc.check_permission("read")
 	frappe.has_permission("Rebate Settlement", "create", throw=True)
 	ensure_submitted(doc)
-	return {"dealers": len(covered_dealers(doc)), "jobs": enqueue_year_end(policy)}
+	started = enqueue_year_end(policy)
+	return {"dealers": len(covered_dealers(doc)), "jobs": started.queued, **started}
 
 
 def year_end_jobs(policy: str, size: int | None = None) -> list[dict]:
 	"""The keyword arguments of each job of a chunked year-end run: the covered dealers in name
-	order, ``size`` (the setting by default) per job, all sharing one run id for progress."""
+	order, ``size`` (the setting by default) per job."""
 	names = list(covered_dealers(frappe.get_doc("Rebate Policy", policy)))
-	chunks = split(names, size or dealers_per_job())
-	run = frappe.generate_hash(length=10)
-	return [
-		{"policy": policy, "dealers": chunk, "run": run, "jobs": len(chunks), "job": number}
-		for number, chunk in enumerate(chunks)
-	]
+	return [{"policy": policy, "dealers": chunk} for chunk in split(names, size or dealers_per_job())]
 
 
-def enqueue_year_end(policy: str, queue: str = "long") -> int:
+def enqueue_year_end(policy: str, queue: str = "long", size: int | None = None, enqueue: bool = True):
 	"""Split the year-end run into jobs on ``queue``: every worker listening on it (on any machine
-	sharing the site's database and Redis) takes jobs, so several workers share one run. A job
-	still queued or running for the same chunk is not queued twice."""
-	return enqueue_chunk_jobs(
-		"dealer_relations.rebates.run_year_end_job",
-		year_end_jobs(policy),
-		lambda job: chunk_job_id("rebate-settlements", policy, job["dealers"]),
+	sharing the site's database and Redis) takes jobs, so several workers share one run. The run
+	is recorded (Dealer Relations Run); while it is unfinished, calling this again resumes it."""
+	return start_run(
+		"Rebate Settlements",
+		policy,
+		lambda: year_end_jobs(policy, size),
 		queue,
+		reference=("Rebate Policy", policy),
+		enqueue=enqueue,
 	)
 
 
@@ -540,7 +537,8 @@ def run_year_end_job(
 	doc = get_submitted_policy(policy)
 	dealers = covered_dealers(doc, only=dealers)
 	counts = write_settlements(doc, get_terms(doc), dealers, load_volumes(doc, dealers))
-	done = count_finished_job(run, jobs, job) if run else jobs
+	# a job of a recorded run is done when the run's last job is; a lone job finishes its own run
+	done, jobs = (finish_job(run, job) or (0, jobs)) if run else (jobs, jobs)
 	frappe.publish_progress(
 		done * 100 / jobs,
 		title=_("Creating Rebate Settlements"),
@@ -618,7 +616,7 @@ def write_settlements(policy, terms: RebateTerms, dealers: dict[str, str], volum
 	drafts, unchanged = [], 0
 	now, user, posting_date = now_datetime(), frappe.session.user, today()
 	currency = frappe.get_cached_value("Company", policy.company, "default_currency")
-	names = dict(zip(new, reserve_names(len(new)), strict=True))
+	names = dict(zip(new, reserve_names(SETTLEMENT_SERIES, len(new)), strict=True))
 	parents, updates, slab_rows = [], [], []
 	for dealer in dealers:
 		fields, slabs = settlement_values(terms, volumes[dealer])
@@ -727,91 +725,6 @@ def is_unchanged(stored, fields: dict) -> bool:
 	if any(abs((stored[fieldname] or 0) - fields[fieldname]) > 1e-6 for fieldname in AMOUNT_FIELDS):
 		return False
 	return stored.monthly_volume == fields["monthly_volume"]
-
-
-def insert_rows(
-	doctype: str,
-	columns: list[str],
-	rows: list[tuple],
-	update: bool = False,
-	constants: dict | None = None,
-	batch: int = 5000,
-) -> None:
-	"""Write ``rows`` (tuples in ``columns`` order) with one statement per ``batch`` rows: the rows
-	travel as one JSON parameter that MariaDB's JSON_TABLE unpacks, so Python neither renders nor
-	escapes SQL value by value (frappe.db.bulk_insert renders every value through pypika, which
-	costs more than the database's own work at tens of thousands of rows). ``constants``: columns
-	with the same value in every row, sent once; ``update``: existing rows (same name) take the new
-	values. Columns are our own fieldnames."""
-	if not rows:
-		return
-	constants = constants or {}
-	types = json_column_types(doctype, columns)
-	spec = ", ".join(f"`{column}` {types[column]} path '$[{index}]'" for index, column in enumerate(columns))
-	target = ", ".join(f"`{column}`" for column in [*columns, *constants])
-	select = ", ".join(
-		[f"j.`{column}`" for column in columns] + [f"%(constant{index})s" for index in range(len(constants))]
-	)
-	on_duplicate = ""
-	if update:
-		on_duplicate = " on duplicate key update " + ", ".join(
-			f"`{column}` = values(`{column}`)" for column in columns[1:]
-		)
-	values = {f"constant{index}": value for index, value in enumerate(constants.values())}
-	for start in range(0, len(rows), batch):
-		values["rows"] = json.dumps(rows[start : start + batch], default=str, ensure_ascii=False)
-		frappe.db.sql(
-			f"insert into `tab{doctype}` ({target}) select {select} "  # nosemgrep: our own fieldnames
-			f"from json_table(%(rows)s, '$[*]' columns({spec})) j{on_duplicate}",
-			values,
-		)
-
-
-_column_types: dict[tuple[str, str], dict[str, str]] = {}
-
-
-def json_column_types(doctype: str, columns: list[str]) -> dict[str, str]:
-	"""{column: the JSON_TABLE type that reads it} of the doctype's table, read once per site and
-	process (again when a column is new to it, as after a migrate in a long-running worker)."""
-	key = (frappe.local.site, doctype)
-	if key not in _column_types or not set(columns) <= set(_column_types[key]):
-		types = {}
-		for column, column_type in frappe.db.sql(
-			"select column_name, column_type from information_schema.columns "
-			"where table_schema = database() and table_name = %s",
-			f"tab{doctype}",
-		):
-			kind = column_type.lower()
-			if "int" in kind.split("(")[0]:
-				kind = "bigint"
-			elif "text" in kind or "blob" in kind:
-				kind = "longtext"
-			types[column] = kind
-		_column_types[key] = types
-	return _column_types[key]
-
-
-def reserve_names(count: int) -> list[str]:
-	"""``count`` settlement names from the same series document inserts use, in one update."""
-	if not count:
-		return []
-	keys = {}
-
-	def capture(key, digits):
-		keys["key"], keys["digits"] = key, digits
-		return "{}"
-
-	pattern = parse_naming_series(SETTLEMENT_SERIES, number_generator=capture)
-	key, digits = keys["key"], keys["digits"]
-	series = frappe.qb.DocType("Series")
-	current = frappe.qb.from_(series).where(series.name == key).for_update().select(series.current).run()
-	if current and current[0][0] is not None:
-		start = int(current[0][0]) + 1
-		frappe.qb.update(series).set(series.current, series.current + count).where(series.name == key).run()
-	else:
-		start = 1
-		frappe.qb.into(series).insert(key, count).run()
-	return [pattern.format(str(number).zfill(digits)) for number in range(start, start + count)]
 
 
 def create_due_settlements() -> list[str]:

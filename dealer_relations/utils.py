@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import frappe
 from frappe import _
 
@@ -51,8 +49,9 @@ def clear_territory_tree(*args, **kwargs) -> None:
 
 
 def dealers_in_territory(territory: str):
-	"""Sub-query: dealers authorised anywhere inside ``territory``'s subtree (nested set)."""
-	lft, rgt = frappe.db.get_value("Territory", territory, ["lft", "rgt"])
+	"""Sub-query: dealers authorised anywhere inside ``territory``'s subtree (nested set); none
+	when there is no such territory (a report filter is whatever the client sends)."""
+	lft, rgt = frappe.db.get_value("Territory", territory, ["lft", "rgt"]) or (1, 0)
 	node = frappe.qb.DocType("Territory")
 	row = frappe.qb.DocType("Dealer Territory")
 	return (
@@ -71,9 +70,21 @@ def permitted_dealers():
 	so reports apply the same rules as the Dealer list."""
 	from pypika.terms import PseudoColumn
 
-	return PseudoColumn(
-		"({})".format(frappe.get_list("Dealer", fields=["name"], run=False, limit_page_length=0))
-	)
+	# Frappe renders its list query with the values escaped for SQL; the query it joins runs with
+	# bound parameters, where a "%" (a dealer named "100% Parts" in a user permission) is a format
+	# character: doubled, it reaches the database as "%".
+	sql = frappe.get_list("Dealer", fields=["name"], run=False, limit_page_length=0)
+	return PseudoColumn("({})".format(sql.replace("%", "%%")))
+
+
+def as_text(value):
+	"""Free text a user typed (a dealer's name) for a report cell or chart label. The report view
+	renders a Data cell as HTML and Frappe's save-time sanitiser leaves JSON-looking text alone, so
+	"<" and ">" are escaped; quotes and "&" stay as typed, so exports show ordinary names as
+	they are."""
+	if not isinstance(value, str):
+		return value
+	return value.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def get_rep_info(user: str) -> RepInfo:
@@ -157,41 +168,6 @@ def lock_dealers(names: list[str], fields: tuple[str, ...] = ()) -> list[frappe.
 		.for_update()
 		.run(as_dict=True)
 	)
-
-
-def enqueue_chunk_jobs(method: str, jobs: list[dict], job_id, queue: str = "long") -> int:
-	"""Queue the jobs of a chunked run on ``queue``: every worker listening on it (on any machine
-	sharing the site's database and Redis) takes jobs. ``job_id(kwargs)`` names a job so one still
-	queued or running for the same chunk is not queued twice."""
-	for kwargs in jobs:
-		frappe.enqueue(
-			method,
-			queue=queue,
-			timeout=3600,
-			job_id=job_id(kwargs),
-			deduplicate=True,
-			enqueue_after_commit=True,
-			**kwargs,
-		)
-	return len(jobs)
-
-
-def count_finished_job(run: str, jobs: int, job: int) -> int:
-	"""Jobs of a chunked run finished so far: the distinct job numbers in a Redis set shared by
-	every worker, so a job delivered twice counts once and the run is not done before its last
-	chunk is."""
-	key = f"dealer_relations:run:{run}"
-	frappe.cache.sadd(key, job)
-	frappe.cache.expire(frappe.cache.make_key(key), 7 * 24 * 3600)
-	return min(len(frappe.cache.smembers(key)), jobs)
-
-
-def chunk_job_id(kind: str, scope: str, names: list[str]) -> str:
-	"""A job id naming a chunk by what it covers (its dealers), so the same chunk queued again
-	while still queued or running is not queued twice, and a chunk of other dealers never takes
-	its place."""
-	digest = hashlib.sha1("\n".join(names).encode()).hexdigest()[:16]
-	return f"{kind}::{scope}::{digest}"
 
 
 def validate_company_accounts(settings, fieldname: str) -> None:

@@ -63,6 +63,33 @@ def test_rep_dealer_list_shows_only_their_dealers(rep):
 	rep.assert_clean()
 
 
+def test_rep_rest_put_of_credit_limit_is_refused(rep):
+	"""The rep's own dealer through the REST API their browser session reaches: a PUT of the credit
+	limit saves nothing of it (the Credit Controller's field) and says so."""
+	dealer = rep.call(
+		"frappe.client.get_list", doctype="Dealer", fields=["name", "credit_limit"], limit_page_length=1
+	)[0]
+	response = rep.page.evaluate(
+		"""async (name) => {
+			const r = await fetch(`/api/resource/Dealer/${encodeURIComponent(name)}`, {
+				method: "PUT",
+				headers: { "Content-Type": "application/json", "X-Frappe-CSRF-Token": frappe.csrf_token },
+				body: JSON.stringify({ credit_limit: 1e9 }),
+			});
+			return { status: r.status, body: await r.json() };
+		}""",
+		dealer["name"],
+	)
+	assert response["status"] == 200, response
+	assert response["body"]["data"]["credit_limit"] == dealer["credit_limit"], response
+	assert "_server_messages" in response["body"], response
+	stored = rep.call(
+		"frappe.client.get_value", doctype="Dealer", fieldname="credit_limit", filters=dealer["name"]
+	)
+	assert stored["credit_limit"] == dealer["credit_limit"]
+	rep.assert_clean()
+
+
 def test_rep_logs_a_visit_from_the_dealer_form(rep):
 	rep.goto("dealer")
 	rep.page.wait_for_selector(".list-row-container", timeout=30_000)

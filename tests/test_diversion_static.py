@@ -63,10 +63,26 @@ def test_detection_is_wired_on_both_shipping_documents():
 		for node in tree.body
 		if isinstance(node, ast.Assign) and node.targets[0].id == "doc_events"
 	)
+	shipping = "dealer_relations.overrides.shipping_documents"
 	for doctype in ("Delivery Note", "Sales Invoice"):
 		before = doc_events[doctype]["before_submit"]
-		assert "dealer_relations.diversion.check_shipment" in (
-			before if isinstance(before, list) else [before]
-		)
-		assert doc_events[doctype]["on_submit"] == "dealer_relations.diversion.open_incident_on_submit"
-	assert doc_events["Address"]["validate"] == "dealer_relations.diversion.set_address_territory"
+		assert f"{shipping}.before_submit" in (before if isinstance(before, list) else [before])
+		assert doc_events[doctype]["on_submit"] == f"{shipping}.on_submit"
+		assert doc_events[doctype]["on_cancel"] == f"{shipping}.on_cancel"
+	assert doc_events["Address"]["validate"] == "dealer_relations.overrides.address.validate"
+	# the overrides delegate to the diversion service
+	calls = {
+		f"{node.func.value.id}.{node.func.attr}"
+		for module in ("shipping_documents", "address")
+		for node in ast.walk(ast.parse((APP / "overrides" / f"{module}.py").read_text(encoding="utf-8")))
+		if isinstance(node, ast.Call)
+		and isinstance(node.func, ast.Attribute)
+		and isinstance(node.func.value, ast.Name)
+	}
+	for handler in (
+		"check_shipment",
+		"open_incident_on_submit",
+		"dismiss_open_incidents",
+		"set_address_territory",
+	):
+		assert f"diversion.{handler}" in calls, handler

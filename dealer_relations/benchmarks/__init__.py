@@ -5,7 +5,7 @@
     bench --site SITE execute dealer_relations.benchmarks.run --kwargs "{'size': 200000, 'dealers': 2000}"
 
 ``size`` / ``dealers``: first make the site's bulk demo data that size (clearing other bulk data;
-see dealer_relations.demo_bulk). Never on a production site.
+see dealer_relations.demo.bulk). Never on a production site.
 
 A benchmark prints; it never asserts. Each capability adds a module here with a
 ``run(report: Report, **options)`` function and lists it in ``SECTIONS``. Every section runs inside
@@ -152,7 +152,7 @@ def ensure_size(size: int, dealers: int) -> None:
 	import frappe
 
 	from dealer_relations.demo import make_bulk_demo_data
-	from dealer_relations.demo_bulk import BULK_MARK, clear_bulk_data
+	from dealer_relations.demo.bulk import BULK_MARK, clear_bulk_data
 
 	line = frappe.qb.DocType("Sales Invoice Item")
 	loaded_lines = (

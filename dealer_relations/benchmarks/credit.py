@@ -15,6 +15,7 @@ from frappe.utils import add_days, today
 
 from dealer_relations.benchmarks import Report, Row, timed
 from dealer_relations.benchmarks.hooks import make_room
+from dealer_relations.benchmarks.queries import count_queries
 from dealer_relations.credit import (
 	CHUNK_SIZE,
 	load_config,
@@ -26,7 +27,6 @@ from dealer_relations.credit import (
 	run_rating,
 )
 from dealer_relations.overrides.sales_documents import check_on_submit
-from dealer_relations.tests.credit_utils import count_queries
 
 
 def run(report: Report, repeat: int = 20, **options) -> None:

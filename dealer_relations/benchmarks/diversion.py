@@ -11,8 +11,8 @@ from __future__ import annotations
 import frappe
 
 from dealer_relations.benchmarks import Report, Row, timed
+from dealer_relations.benchmarks.queries import count_queries
 from dealer_relations.diversion import check_shipment, load_deliveries
-from dealer_relations.tests.credit_utils import count_queries
 
 ELSEWHERE = "DR Bench Elsewhere"
 

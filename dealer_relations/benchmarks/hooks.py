@@ -15,7 +15,7 @@ from frappe.query_builder.functions import Count
 from frappe.utils import add_days, today
 
 from dealer_relations.benchmarks import Report, Row, timed
-from dealer_relations.tests.credit_utils import count_queries
+from dealer_relations.benchmarks.queries import count_queries
 
 DOCTYPE = "Sales Invoice"
 # the document events a submit fires, in the order Frappe fires them

@@ -70,10 +70,11 @@ def year_end_run(report: Report, policy_name: str | None, label: str = "year-end
 	import frappe
 	from frappe.query_builder.functions import Sum
 
+	from dealer_relations.db import reserve_names
 	from dealer_relations.rebates import (
+		SETTLEMENT_SERIES,
 		covered_dealers,
 		item_scope,
-		reserve_names,
 		run_year_end,
 		run_year_end_job,
 		year_end_jobs,
@@ -113,7 +114,7 @@ def year_end_run(report: Report, policy_name: str | None, label: str = "year-end
 		frappe.db.savepoint("rebates_create")
 		# each attempt writes under new names: re-inserting the names of rolled-back rows makes
 		# InnoDB step over their delete-marked index entries, which no real run does
-		reserve_names(attempt * 10_000)
+		reserve_names(SETTLEMENT_SERIES, attempt * 10_000)
 		seconds, counts = timed(run_year_end, policy.name, min_seconds=0)
 		frappe.db.rollback(save_point="rebates_create")
 		best = seconds if best is None else min(best, seconds)
@@ -142,7 +143,7 @@ def year_end_run(report: Report, policy_name: str | None, label: str = "year-end
 	for attempt in range(3):
 		floor_seconds, _ = timed(raw.run, min_seconds=0)
 		frappe.db.savepoint("rebates_jobs")
-		reserve_names(100_000 + attempt * 10_000)
+		reserve_names(SETTLEMENT_SERIES, 100_000 + attempt * 10_000)
 		seconds, _ = timed(all_jobs, min_seconds=0)
 		frappe.db.rollback(save_point="rebates_jobs")
 		best = seconds if best is None else min(best, seconds)
@@ -224,7 +225,7 @@ def year_end_at_scale(report: Report, dealers: int, invoices: int = 24, lines: i
 	import frappe
 	from frappe.utils import add_days, get_year_start, now_datetime, today
 
-	from dealer_relations.rebates import insert_rows
+	from dealer_relations.db import insert_rows
 
 	if dealers <= 0:
 		return

@@ -10,14 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from dealer_relations.engine.dealer import SUSPENDED, TERMINATED
 from dealer_relations.engine.errors import RuleViolation, _
-
-ZERO = Decimal(0)
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
+from dealer_relations.engine.money import HUNDRED, TENTH, ZERO, round_half_up
 
 # -- factors ---------------------------------------------------------------------------------------
 
@@ -364,13 +361,11 @@ def score(
 	rows = []
 	for name, (value, fraction) in factor_fractions(facts, config.full_points_volume).items():
 		weight = Decimal(config.weights.get(name) or 0)
-		points = (weight * fraction).quantize(CENT, rounding=ROUND_HALF_UP)
+		points = round_half_up(weight * fraction)
 		rows.append(
-			FactorScore(
-				name, None if value is None else Decimal(value).quantize(CENT, ROUND_HALF_UP), weight, points
-			)
+			FactorScore(name, None if value is None else round_half_up(Decimal(value)), weight, points)
 		)
-	total = sum((row.points for row in rows), ZERO).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+	total = round_half_up(sum((row.points for row in rows), ZERO), TENTH)
 	return min(HUNDRED, max(ZERO, total)), tuple(rows)
 
 
@@ -385,12 +380,12 @@ def grade_for(score_value: Decimal, bands: Sequence[GradeBand] = DEFAULT_GRADE_B
 def average_monthly_sales(facts: CreditFacts) -> Decimal:
 	"""Last 12 months' net sales per month of trading (a newer dealer is averaged over its months)."""
 	months = min(12, max(1, facts.relationship_months))
-	return max(ZERO, facts.sales_last_12 / months).quantize(CENT, rounding=ROUND_HALF_UP)
+	return round_half_up(max(ZERO, facts.sales_last_12 / months))
 
 
 def limit_for(band: GradeBand, monthly_sales: Decimal, tier_default: Decimal) -> Decimal:
 	"""The grade's multiple of average monthly sales, never below the tier's default limit."""
-	rated = (Decimal(band.limit_multiple) * Decimal(monthly_sales)).quantize(CENT, rounding=ROUND_HALF_UP)
+	rated = round_half_up(Decimal(band.limit_multiple) * Decimal(monthly_sales))
 	return max(rated, Decimal(tier_default or 0))
 
 

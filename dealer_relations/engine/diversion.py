@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from dealer_relations.engine.errors import RuleViolation, _
+from dealer_relations.engine.money import HUNDRED, ZERO, dec, money
 from dealer_relations.engine.territory import TerritoryTree, is_territory_authorised
 
 BLOCK = "Block"
@@ -32,22 +33,6 @@ DISMISSED = "Dismissed"
 CANCELLED = "Cancelled"
 
 DEFAULT_WINDOW_MONTHS = 12
-ZERO = Decimal(0)
-HUNDRED = Decimal(100)
-
-
-def dec(value) -> Decimal:
-	if isinstance(value, Decimal):
-		return value
-	if value is None or value == "":
-		return ZERO
-	if isinstance(value, float):
-		return Decimal(repr(value))
-	return Decimal(value)
-
-
-def money(value: Decimal, precision: int = 2) -> Decimal:
-	return Decimal(value).quantize(Decimal(1).scaleb(-int(precision)), rounding=ROUND_HALF_UP)
 
 
 # -- detection -------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ the day's rate, and the company-currency side is what that amount is worth at th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from dealer_relations.engine.errors import RuleViolation, _
+from dealer_relations.engine.money import cents, round_half_up
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +46,7 @@ def in_party_currency(
 	rate = Decimal(str(rate))
 	if rate <= 0:
 		raise ValueError("a foreign-currency amount needs a positive exchange rate")
-	cent = Decimal(1).scaleb(-int(precision))
-	return PartyAmount(party_currency, rate, (amount / rate).quantize(cent, rounding=ROUND_HALF_UP))
+	return PartyAmount(party_currency, rate, round_half_up(amount / rate, cents(precision)))
 
 
 def check_posted_for(

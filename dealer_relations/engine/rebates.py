@@ -11,9 +11,10 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from dealer_relations.engine.errors import RuleViolation, _
+from dealer_relations.engine.money import HUNDRED, ZERO, cents, dec, round_half_up
 from dealer_relations.engine.territory import TerritoryTree
 
 RETROACTIVE = "Retroactive"
@@ -28,29 +29,6 @@ BASES = (NET_AMOUNT, QUANTITY, COLLECTED_AMOUNT)
 JOURNAL_ENTRY = "Journal Entry"
 CREDIT_NOTE = "Credit Note"
 POSTING_METHODS = (JOURNAL_ENTRY, CREDIT_NOTE)
-
-ZERO = Decimal(0)
-HUNDRED = Decimal(100)
-
-
-def cents(precision: int = 2) -> Decimal:
-	return Decimal(1).scaleb(-int(precision))
-
-
-def money(value: Decimal, precision: int = 2) -> Decimal:
-	return Decimal(value).quantize(cents(precision), rounding=ROUND_HALF_UP)
-
-
-def dec(value) -> Decimal:
-	"""Decimal from a float/str/int/None as the database returns it (floats through str)."""
-	if value.__class__ is Decimal:  # the hot path: already a Decimal
-		return value
-	if value is None or value == "":
-		return ZERO
-	if isinstance(value, float):
-		return Decimal(repr(value))
-	return Decimal(value)
-
 
 # -- policy -------------------------------------------------------------------------------------
 
@@ -433,7 +411,7 @@ def calculate_rebate(
 	growth = growth_percent(volume, None if prior_volume is None else dec(prior_volume))
 	below_minimum = bool(terms.minimum_volume) and volume < terms.minimum_volume
 	reached = 0 if below_minimum or volume <= 0 else slab_index(terms, volume)
-	gross = _slab_rebate(terms, volume, base, reached).quantize(cent, ROUND_HALF_UP)
+	gross = round_half_up(_slab_rebate(terms, volume, base, reached), cent)
 	bonus = ZERO
 	if (
 		reached
@@ -442,14 +420,14 @@ def calculate_rebate(
 		and growth >= terms.growth_threshold
 		and base > 0
 	):
-		bonus = (base * terms.growth_bonus_rate / HUNDRED).quantize(cent, ROUND_HALF_UP)
+		bonus = round_half_up(base * terms.growth_bonus_rate / HUNDRED, cent)
 	capped = False
 	if terms.cap and gross + bonus > terms.cap:
 		capped = True
 		gross = min(gross, terms.cap)
 		bonus = terms.cap - gross
 	forfeit = dec(forfeit_percent)
-	deduction = ((gross + bonus) * forfeit / HUNDRED).quantize(cent, ROUND_HALF_UP) if forfeit else ZERO
+	deduction = round_half_up((gross + bonus) * forfeit / HUNDRED, cent) if forfeit else ZERO
 	breakdown = incremental_breakdown(terms, volume, base, reached) if with_breakdown else ()
 	return RebateResult(
 		volume=volume,
@@ -485,7 +463,7 @@ def incremental_breakdown(
 				upper,
 				volume,
 				slab.rate,
-				(base * slab.rate / HUNDRED).quantize(cent, ROUND_HALF_UP),
+				round_half_up(base * slab.rate / HUNDRED, cent),
 			),
 		)
 	portions = []
@@ -502,7 +480,7 @@ def incremental_breakdown(
 				upper,
 				in_slab,
 				slab.rate,
-				(share * slab.rate / HUNDRED).quantize(cent, ROUND_HALF_UP),
+				round_half_up(share * slab.rate / HUNDRED, cent),
 			)
 		)
 	return tuple(portions)

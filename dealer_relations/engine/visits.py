@@ -8,10 +8,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from dealer_relations.engine.dealer import ACTIVE, PROSPECT, TERMINATED
 from dealer_relations.engine.errors import RuleViolation, _
+from dealer_relations.engine.money import TENTH, round_half_up
 
 VISIT_TYPES = ("Routine", "Development", "Complaint Handling", "Training", "Promotion Support", "Collection")
 
@@ -216,7 +217,7 @@ def share(part: int, whole: int) -> Decimal:
 	"""Percentage with one decimal, 0 when there is nothing to share."""
 	if not whole:
 		return Decimal("0.0")
-	return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+	return round_half_up(Decimal(part) * 100 / Decimal(whole), TENTH)
 
 
 @dataclass
@@ -245,7 +246,7 @@ class RepCoverage:
 		dealer_share = self.dealer_share(tier)
 		if not dealer_share:
 			return None
-		return (self.visit_share(tier) / dealer_share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+		return round_half_up(self.visit_share(tier) / dealer_share)
 
 	def neglected_tiers(self, threshold: Decimal = NEGLECT_THRESHOLD) -> list[str]:
 		"""Tiers getting less than ``threshold`` of their fair share of visits, most neglected first."""

@@ -178,7 +178,7 @@ def decision_message(decision: CreditDecision, dealer: frappe._dict, company: st
 		if isinstance(arg, Decimal):
 			return frappe.bold(frappe.utils.fmt_money(arg, currency=currency))
 		if arg == dealer.name:
-			return frappe.bold(dealer.dealer_name or dealer.name)
+			return dealer_label(dealer)
 		return _(arg) if violation.translate_args and isinstance(arg, str) else arg
 
 	lines = [_(violation.message).format(*[show(arg) for arg in violation.args])]
@@ -203,6 +203,12 @@ def decision_message(decision: CreditDecision, dealer: frappe._dict, company: st
 	)
 	lines.append(_(OVERRIDE_REFUSED) if decision.override_refused else _(HOW_TO_OVERRIDE))
 	return "<br>".join(lines)
+
+
+def dealer_label(dealer: frappe._dict) -> str:
+	"""The dealer's name in bold for a message, as text: a name is not markup (Frappe's sanitiser
+	leaves a JSON-looking Data value alone, so a stored name can still carry a tag)."""
+	return frappe.bold(frappe.utils.escape_html(dealer.dealer_name or dealer.name))
 
 
 def record_override(doc, dealer: frappe._dict, decision: CreditDecision) -> None:
@@ -232,7 +238,7 @@ def record_override(doc, dealer: frappe._dict, decision: CreditDecision) -> None
 	record.flags.from_credit_check = True
 	record.insert(ignore_permissions=True)
 	frappe.msgprint(
-		_("Credit override recorded for Dealer {0}").format(frappe.bold(dealer.dealer_name or dealer.name)),
+		_("Credit override recorded for Dealer {0}").format(dealer_label(dealer)),
 		alert=True,
 		indicator="orange",
 	)

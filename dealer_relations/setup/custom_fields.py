@@ -13,6 +13,10 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"options": "Dealer",
 				"insert_after": "customer_group",
 				"read_only": 1,
+				# ERPNext's level 1 on Customer: Sales User reads it, only Sales Master Manager writes
+				# it (the app itself writes it with frappe.db.set_value); a Sales User who could clear
+				# it would switch every dealer check off for the customer.
+				"permlevel": 1,
 				"no_copy": 1,
 				"search_index": 1,
 				"in_standard_filter": 1,

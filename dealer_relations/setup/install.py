@@ -49,6 +49,7 @@ ROLE_PROFILES = {
 
 PREEXISTING_ROLES_KEY = "dealer_relations_preexisting_roles"
 PREEXISTING_PROFILES_KEY = "dealer_relations_preexisting_role_profiles"
+PREEXISTING_FIELDS_KEY = "dealer_relations_preexisting_custom_fields"
 
 
 def before_install() -> None:
@@ -58,6 +59,7 @@ def before_install() -> None:
 	frappe.db.set_default(PREEXISTING_ROLES_KEY, json.dumps(existing))
 	profiles = [name for name in ROLE_PROFILES if frappe.db.exists("Role Profile", name)]
 	frappe.db.set_default(PREEXISTING_PROFILES_KEY, json.dumps(profiles))
+	frappe.db.set_default(PREEXISTING_FIELDS_KEY, json.dumps(preexisting_custom_fields()))
 
 
 def after_install() -> None:
@@ -82,6 +84,7 @@ def before_uninstall() -> None:
 	remove_roles()
 	frappe.defaults.clear_default(PREEXISTING_ROLES_KEY, parent="__default")
 	frappe.defaults.clear_default(PREEXISTING_PROFILES_KEY, parent="__default")
+	frappe.defaults.clear_default(PREEXISTING_FIELDS_KEY, parent="__default")
 
 
 def before_tests() -> None:
@@ -151,9 +154,46 @@ def make_custom_fields() -> None:
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 
 
+def field_key(doctype: str, fieldname: str) -> str:
+	return f"{doctype}.{fieldname}"
+
+
+def preexisting_custom_fields() -> dict[str, dict]:
+	"""The site's own custom fields with a name one of ours takes (an ``Address.territory`` made by
+	hand or by another app), each with the properties install overwrites: uninstall gives them back
+	as they were instead of dropping the site's field and its data."""
+	ours = get_custom_fields()
+	wanted = {
+		field_key(doctype, field["fieldname"]): field for doctype, fields in ours.items() for field in fields
+	}
+	properties = sorted({prop for field in wanted.values() for prop in field if prop != "fieldname"})
+	existing = frappe.get_all(
+		"Custom Field",
+		filters={"dt": ("in", list(ours)), "fieldname": ("in", [key.split(".", 1)[1] for key in wanted])},
+		fields=["dt", "fieldname", *properties],
+	)
+	return {
+		field_key(row.dt, row.fieldname): {
+			prop: row[prop] for prop in wanted[field_key(row.dt, row.fieldname)] if prop != "fieldname"
+		}
+		for row in existing
+		if field_key(row.dt, row.fieldname) in wanted
+	}
+
+
 def remove_custom_fields() -> None:
+	"""Remove the custom fields this app created (with their columns and property setters); a field
+	the site had before install keeps its column, data and property setters and gets back the
+	properties install overwrote."""
+	preexisting = json.loads(frappe.db.get_default(PREEXISTING_FIELDS_KEY) or "{}")
 	for doctype, fields in get_custom_fields().items():
 		fieldnames = [field["fieldname"] for field in fields]
+		for fieldname in fieldnames:
+			if field_key(doctype, fieldname) in preexisting:
+				restore_custom_field(doctype, fieldname, preexisting[field_key(doctype, fieldname)])
+		fieldnames = [name for name in fieldnames if field_key(doctype, name) not in preexisting]
+		if not fieldnames:
+			continue
 		for name in frappe.get_all(
 			"Custom Field", filters={"dt": doctype, "fieldname": ("in", fieldnames)}, pluck="name"
 		):
@@ -165,6 +205,16 @@ def remove_custom_fields() -> None:
 				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop column `{fieldname}`")
 		frappe.cache.hdel("table_columns", f"tab{doctype}")  # as frappe's own trim_table does
 		frappe.clear_cache(doctype=doctype)
+
+
+def restore_custom_field(doctype: str, fieldname: str, properties: dict) -> None:
+	name = frappe.db.get_value("Custom Field", {"dt": doctype, "fieldname": fieldname})
+	if not name:
+		return
+	field = frappe.get_doc("Custom Field", name)
+	field.update(properties)
+	field.flags.ignore_validate = True
+	field.save(ignore_permissions=True)
 
 
 def make_default_tiers() -> None:

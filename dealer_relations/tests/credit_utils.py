@@ -1,14 +1,15 @@
 """Factories for the credit tests: a non-stock item, orders, invoices and payments for a customer,
-the per-company credit mode, and a query counter."""
+and the per-company credit mode."""
 
 from __future__ import annotations
-
-from contextlib import contextmanager
 
 import frappe
 from frappe.utils import add_days, getdate, today
 
+from dealer_relations.benchmarks.queries import count_queries  # noqa: F401 (tests import it from here)
+from dealer_relations.demo.masters import ensure_fiscal_years as demo_fiscal_years
 from dealer_relations.tests.utils import get_company, make_dealer, make_user
+from dealer_relations.tests.utils import make_item as make_any_item
 
 ITEM = "DR-CREDIT-ITEM"
 SALES_ROLES = ["Sales User", "Sales Manager", "Accounts User"]
@@ -22,19 +23,7 @@ def make_credit_users() -> None:
 
 
 def make_item() -> str:
-	if not frappe.db.exists("Item", ITEM):
-		group = frappe.db.get_value("Item Group", {"is_group": 0}, "name")
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": ITEM,
-				"item_name": ITEM,
-				"item_group": group,
-				"stock_uom": "Nos",
-				"is_stock_item": 0,
-			}
-		).insert(ignore_permissions=True)
-	return ITEM
+	return make_any_item(ITEM)
 
 
 def make_tier(name: str = "DR Credit Tier", limit: float = 10000, rank: int = 90) -> str:
@@ -59,9 +48,7 @@ def make_credit_dealer(tier: str | None = None, status: str = "Active", **kwargs
 
 
 def ensure_fiscal_years(start, end=None) -> None:
-	from dealer_relations.demo import _ensure_fiscal_years
-
-	_ensure_fiscal_years(get_company(), getdate(start), getdate(end or today()))
+	demo_fiscal_years(get_company(), getdate(start), getdate(end or today()))
 
 
 def make_sales_order(customer: str, amount: float, lines: int = 1, submit: bool = True, **kwargs):
@@ -155,21 +142,3 @@ def set_credit_mode(mode: str, company: str | None = None) -> None:
 		row = settings.append("company_settings", {"company": company})
 	row.credit_enforcement = mode
 	settings.save(ignore_permissions=True)
-
-
-@contextmanager
-def count_queries():
-	"""Count the SQL statements run inside the block: ``with count_queries() as queries: ...``,
-	then ``len(queries)``."""
-	queries: list[str] = []
-	original = frappe.db.__class__.sql
-
-	def counting_sql(db, query, *args, **kwargs):
-		queries.append(str(query))
-		return original(db, query, *args, **kwargs)
-
-	frappe.db.__class__.sql = counting_sql
-	try:
-		yield queries
-	finally:
-		frappe.db.__class__.sql = original

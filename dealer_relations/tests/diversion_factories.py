@@ -7,7 +7,7 @@ import frappe
 from frappe.utils import add_days, today
 
 from dealer_relations.tests.rebate_factories import company_defaults, make_account
-from dealer_relations.tests.utils import get_company, make_dealer, make_territory, make_user
+from dealer_relations.tests.utils import get_company, make_dealer, make_item, make_territory, make_user
 
 # DR DV China (group) -> DR DV East (group) -> DR DV Nanjing, DR DV Suzhou; DR DV China -> DR DV South
 CHINA, EAST, NANJING, SUZHOU, SOUTH = (
@@ -39,20 +39,7 @@ def make_users() -> None:
 
 def make_items() -> None:
 	for code, serial, batch in ((SERIAL_ITEM, 1, 0), (BATCH_ITEM, 0, 1), (PLAIN_ITEM, 0, 0)):
-		if not frappe.db.exists("Item", code):
-			frappe.get_doc(
-				{
-					"doctype": "Item",
-					"item_code": code,
-					"item_name": code,
-					"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
-					"stock_uom": "Nos",
-					"is_stock_item": 1,
-					"has_serial_no": serial,
-					"has_batch_no": batch,
-					"valuation_rate": 100,
-				}
-			).insert(ignore_permissions=True)
+		make_item(code, is_stock_item=1, has_serial_no=serial, has_batch_no=batch, valuation_rate=100)
 
 
 def warehouse(company: str | None = None) -> str:

@@ -6,7 +6,7 @@ the requested number of invoice lines is there, and clear_bulk_data() takes it a
 import frappe
 from erpnext.selling.doctype.customer.customer import get_customer_outstanding
 
-from dealer_relations.demo_bulk import BULK_MARK, PREFIX, clear_bulk_data, make_bulk_data
+from dealer_relations.demo.bulk import BULK_MARK, PREFIX, clear_bulk_data, make_bulk_data
 from dealer_relations.tests.utils import FrappeTestCase, get_company
 
 

@@ -5,10 +5,11 @@ suspension, cancel reversal and recount, and what credit and rebates make of con
 from __future__ import annotations
 
 import frappe
+import frappe.client
 from frappe.model.workflow import apply_workflow
 from frappe.utils import add_days, flt, today
 
-from dealer_relations.tests.credit_utils import count_queries
+from dealer_relations.benchmarks.queries import count_queries
 from dealer_relations.tests.diversion_factories import (
 	BATCH_ITEM,
 	CHINA,
@@ -76,6 +77,35 @@ class TestAddressTerritory(DiversionTestCase):
 		self.assertEqual(frappe.db.get_value("Address", by_state, "territory"), EAST)
 		unmapped = make_address(dealer.customer, city="Elsewhere")
 		self.assertIsNone(frappe.db.get_value("Address", unmapped, "territory"))
+
+	def test_a_rep_cannot_pick_or_keep_a_ship_to_territory_by_hand(self):
+		"""The territory decides detection: through the API a rep can neither set it nor move the
+		address away from it; the city's mapping decides. A Dealer Manager may set it."""
+		settings = frappe.get_single("Dealer Relations Settings")
+		settings.set("diversion_territory_rules", [{"city": "DR DV Town", "territory": SUZHOU}])
+		settings.save()
+		dealer = make_diversion_dealer()
+		address = {
+			"doctype": "Address",
+			"address_title": dealer.customer,
+			"address_type": "Shipping",
+			"address_line1": "2 Test Road",
+			"city": "DR DV Town",
+			"country": frappe.db.get_value("Company", get_company(), "country"),
+			"links": [{"link_doctype": "Customer", "link_name": dealer.customer}],
+		}
+		frappe.set_user(REP)
+		with self.assertRaises(frappe.PermissionError):
+			frappe.client.insert({**address, "territory": NANJING})
+		name = frappe.client.insert(dict(address))["name"]
+		self.assertEqual(frappe.db.get_value("Address", name, "territory"), SUZHOU)
+		with self.assertRaises(frappe.PermissionError):
+			frappe.client.set_value("Address", name, "territory", NANJING)
+		frappe.client.set_value("Address", name, "city", "Far Away")
+		self.assertIsNone(frappe.db.get_value("Address", name, "territory"))
+		frappe.set_user(MANAGER)
+		frappe.client.set_value("Address", name, "territory", NANJING)
+		self.assertEqual(frappe.db.get_value("Address", name, "territory"), NANJING)
 
 
 class TestDetection(DiversionTestCase):

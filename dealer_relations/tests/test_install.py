@@ -6,12 +6,15 @@ import frappe
 
 from dealer_relations.engine.dealer import APP_ROLES
 from dealer_relations.setup.install import (
+	PREEXISTING_FIELDS_KEY,
+	PREEXISTING_PROFILES_KEY,
 	PREEXISTING_ROLES_KEY,
 	ROLE_PROFILES,
 	after_install,
+	before_install,
 	before_uninstall,
 )
-from dealer_relations.tests.utils import FrappeTestCase
+from dealer_relations.tests.utils import FrappeTestCase, make_territory
 
 
 class TestInstall(FrappeTestCase):
@@ -102,3 +105,57 @@ class TestInstall(FrappeTestCase):
 		finally:
 			frappe.db.set_default(PREEXISTING_ROLES_KEY, saved)
 			after_install()
+
+	def test_uninstall_keeps_an_address_territory_field_the_site_had_before(self):
+		"""A site that made its own Address.territory (by hand or another app) keeps the field, its
+		data and its own definition after our uninstall; our other fields go."""
+		saved = {key: frappe.db.get_default(key) for key in (PREEXISTING_ROLES_KEY, PREEXISTING_PROFILES_KEY)}
+		ours = frappe.db.get_value("Custom Field", {"dt": "Address", "fieldname": "territory"})
+		frappe.delete_doc("Custom Field", ours, ignore_permissions=True, force=True)
+		frappe.get_doc(
+			{
+				"doctype": "Custom Field",
+				"dt": "Address",
+				"fieldname": "territory",
+				"label": "Sales Territory",
+				"fieldtype": "Link",
+				"options": "Territory",
+				"insert_after": "city",
+			}
+		).insert(ignore_permissions=True)
+		address = frappe.get_doc(
+			{
+				"doctype": "Address",
+				"address_title": "DR Site Field",
+				"address_line1": "1 Road",
+				"city": "Wuhan",
+				"country": frappe.db.get_value("Country", {}, "name"),
+				"territory": make_territory("DR Site Field Territory"),
+			}
+		)
+		address.flags.ignore_mandatory = True
+		address.insert(ignore_permissions=True)
+		before_install()
+		# this site is installed already: on a fresh one only the site's own field was there
+		recorded = json.loads(frappe.db.get_default(PREEXISTING_FIELDS_KEY))
+		frappe.db.set_default(
+			PREEXISTING_FIELDS_KEY, json.dumps({"Address.territory": recorded["Address.territory"]})
+		)
+		after_install()
+		self.assertEqual(frappe.get_meta("Address").get_field("territory").label, "Territory")
+		try:
+			before_uninstall()
+			field = frappe.get_meta("Address").get_field("territory")
+			self.assertIsNotNone(field, "uninstall dropped a field the site had before install")
+			self.assertEqual((field.label, field.insert_after), ("Sales Territory", "city"))
+			self.assertEqual(
+				frappe.db.get_value("Address", address.name, "territory"), "DR Site Field Territory"
+			)
+			self.assertFalse(frappe.db.has_column("Customer", "dealer"))
+			self.assertIsNone(frappe.db.get_default(PREEXISTING_FIELDS_KEY))
+		finally:
+			for key, value in saved.items():
+				frappe.db.set_default(key, value)
+			after_install()
+			frappe.delete_doc("Address", address.name, ignore_permissions=True, force=True)
+		self.assertEqual(frappe.get_meta("Address").get_field("territory").label, "Territory")

@@ -108,7 +108,7 @@ class TestSettingsAccountsBelongToFinance(FrappeTestCase):
 			)
 
 		row = change_to(MANAGER, second, "Warn only")
-		# the channel rule changes, the account stays as finance set it
-		self.assertEqual((row.credit_enforcement, row.rebate_expense_account), ("Warn only", first))
+		# the account stays as finance set it (and credit enforcement as the Credit Controller did)
+		self.assertEqual((row.credit_enforcement, row.rebate_expense_account), ("Enforce", first))
 		row = change_to(finance, second, "Warn only")
-		self.assertEqual(row.rebate_expense_account, second)
+		self.assertEqual((row.credit_enforcement, row.rebate_expense_account), ("Warn only", second))

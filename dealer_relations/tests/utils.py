@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import frappe
+from frappe.tests.test_api import FrappeAPITestCase
 from frappe.tests.utils import FrappeTestCase  # v16 renames this IntegrationTestCase
 
 from dealer_relations.utils import ensure_user
 
 __all__ = [
 	"FrappeTestCase",
+	"RepAPITestCase",
 	"backdate_dealer",
 	"get_company",
 	"make_customer",
 	"make_dealer",
+	"make_item",
 	"make_territory",
 	"make_user",
 	"make_visit",
@@ -48,6 +51,24 @@ def make_territory(name: str, parent: str | None = None, is_group: int = 0) -> s
 			{"doctype": "Territory", "territory_name": name, "parent_territory": root, "is_group": is_group}
 		).insert(ignore_permissions=True)
 	return name
+
+
+def make_item(item_code: str, **values) -> str:
+	"""An item in the first leaf item group, counted in Nos; a non-stock item unless ``values``
+	say otherwise."""
+	if not frappe.db.exists("Item", item_code):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": item_code,
+				"item_name": item_code,
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+				**values,
+			}
+		).insert(ignore_permissions=True)
+	return item_code
 
 
 def make_customer(name: str, **kwargs) -> str:
@@ -139,3 +160,44 @@ def run_in_own_connections(targets: list, prepare, act, timeout: float = 120) ->
 	for thread in threads:
 		thread.join(timeout)
 	return outcome
+
+
+class RepAPITestCase(FrappeAPITestCase):
+	"""A rep calling the REST API with an API key, one dealer of theirs (``mine``) and one of
+	another rep (``theirs``). Requests run in another thread with their own database connection,
+	so fixtures are committed here and removed again in tearDownClass."""
+
+	rep, other_rep = "dr-api-rep1@example.com", "dr-api-rep2@example.com"
+	customers = ("DR API Mine Co", "DR API Theirs Co")
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		for user in (cls.rep, cls.other_rep):
+			make_user(user, ["Dealer Sales Rep", "Sales User"])
+		cls.mine = make_dealer(make_customer(cls.customers[0]), sales_rep=cls.rep).name
+		cls.theirs = make_dealer(make_customer(cls.customers[1]), sales_rep=cls.other_rep).name
+		cls.make_fixtures()
+		user = frappe.get_doc("User", cls.rep)
+		user.api_key, user.api_secret = frappe.generate_hash(length=15), frappe.generate_hash(length=15)
+		cls.auth = {"Authorization": f"token {user.api_key}:{user.api_secret}"}
+		user.save(ignore_permissions=True)
+		frappe.db.commit()
+
+	@classmethod
+	def make_fixtures(cls) -> None:
+		"""More records a subclass needs, committed with the dealers."""
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.set_user("Administrator")
+		for name in (cls.mine, cls.theirs):
+			frappe.delete_doc("Dealer", name, force=True, ignore_permissions=True)
+			frappe.delete_doc("Customer", name, force=True, ignore_permissions=True)
+		for user in (cls.rep, cls.other_rep):
+			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def headers(self) -> dict:
+		return self.auth

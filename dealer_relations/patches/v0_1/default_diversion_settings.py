@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dealer_relations.diversion import make_default_diversion_settings
+from dealer_relations.setup.install import make_default_diversion_settings
 
 
 def execute():

@@ -2,7 +2,7 @@ import json
 
 import frappe
 
-from dealer_relations.rebates import insert_rows
+from dealer_relations.db import insert_rows
 
 OLD_CHILD = "Rebate Settlement Month"
 

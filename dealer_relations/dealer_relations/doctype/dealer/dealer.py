@@ -15,6 +15,7 @@ from dealer_relations.engine.dealer import (
 	check_unique_customer,
 	is_row_restricted,
 )
+from dealer_relations.permissions import note_changes_above_permlevel
 from dealer_relations.utils import enforce, get_rep_info, get_territory_tree
 from dealer_relations.visits import refresh_dealer_visit_dates
 
@@ -83,6 +84,12 @@ class Dealer(Document):
 		# The form offers exactly the moves the engine allows from the current status.
 		self.set_onload("status_moves", sorted(ALLOWED_TRANSITIONS.get(self.status, ())))
 
+	def validate_higher_perm_levels(self):
+		# Status, tier, territories and rep are the Dealer Manager's (permlevel 1), credit figures
+		# the Credit Controller's (permlevel 2): Frappe puts a rep's change back, we say so.
+		note_changes_above_permlevel(self)
+		super().validate_higher_perm_levels()
+
 	def before_validate(self):
 		self.set_defaults_for_new_dealer()
 
@@ -97,7 +104,11 @@ class Dealer(Document):
 		before = self.get_doc_before_save()
 		if not before or before.tier != self.tier:
 			# A new dealer is due one interval after creation; a new tier changes the cadence.
-			refresh_dealer_visit_dates([self.name])
+			# The saved doc (what the form shows next) carries the dates, so its next save does
+			# not send stale ones for Frappe to put back.
+			dates = refresh_dealer_visit_dates([self.name])
+			if self.name in dates:
+				self.last_visit_date, self.next_visit_due = dates[self.name]
 
 	def on_trash(self):
 		frappe.db.set_value("Customer", {"dealer": self.name}, "dealer", None, update_modified=False)

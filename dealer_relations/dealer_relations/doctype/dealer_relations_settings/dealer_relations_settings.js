@@ -28,4 +28,17 @@ frappe.ui.form.on("Dealer Relations Settings", {
 			},
 		}));
 	},
+
+	refresh(frm) {
+		// The latest credit re-rating run: done or not, and a button to finish one a stopped
+		// worker left unfinished.
+		frappe
+			.call("dealer_relations.runs.get_latest_run", { run_type: "Credit Rating" })
+			.then(({ message: run }) =>
+				dealer_relations.show_background_run(frm, run, {
+					label: __("Resume Credit Rating"),
+					intro: run && __("Credit rating: {0}", [run.summary]),
+				})
+			);
+	},
 });

@@ -53,10 +53,32 @@ class DealerRelationsSettings(Document):
 	# end: auto-generated types
 
 	def validate(self):
+		self.validate_removed_company_rows()
 		self.validate_one_row_per_company()
 		self.validate_credit_settings()
 		self.validate_rebate_settings()
 		self.validate_diversion_settings()
+
+	def validate_removed_company_rows(self):
+		"""A company's row holds each owner's settings (accounts: finance, credit enforcement:
+		credit, diversion detection: the Dealer Manager): only a user who may edit them all
+		removes it, or removing it would reset the others' settings."""
+		before = self.get_doc_before_save()
+		if not before or self.flags.ignore_permissions or frappe.session.user == "Administrator":
+			return
+		kept = {row.name for row in self.company_settings}
+		removed = [row.company for row in before.company_settings if row.name not in kept]
+		levels = {
+			df.permlevel for df in frappe.get_meta("Dealer Company Settings").get_high_permlevel_fields()
+		}
+		if removed and levels - set(self.get_permlevel_access("write")):
+			frappe.throw(
+				_("Only a user who may edit all of a company's settings may remove its row: {0}").format(
+					", ".join(frappe.bold(company) for company in removed)
+				),
+				frappe.PermissionError,
+				title=_("Not Permitted"),
+			)
 
 	def validate_one_row_per_company(self):
 		seen = set()

@@ -7,6 +7,7 @@ import frappe
 from frappe.model.document import Document
 
 from dealer_relations.engine.dealer import TierValues, check_tier
+from dealer_relations.permissions import note_changes_above_permlevel
 from dealer_relations.utils import enforce
 
 
@@ -25,6 +26,12 @@ class DealerTier(Document):
 		tier_name: DF.Data
 		visit_interval_days: DF.Int
 	# end: auto-generated types
+
+	def validate_higher_perm_levels(self):
+		# The default credit limit is the Credit Controller's (permlevel 1), rank and cadence the
+		# Dealer Manager's (permlevel 2): Frappe puts back the other's change, we say so.
+		note_changes_above_permlevel(self)
+		super().validate_higher_perm_levels()
 
 	def validate(self):
 		rank_holder = frappe.db.get_value(

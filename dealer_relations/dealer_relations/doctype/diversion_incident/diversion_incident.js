@@ -3,7 +3,14 @@
 
 frappe.ui.form.on("Diversion Incident", {
 	refresh(frm) {
-		if (frm.doc.docstatus === 0 && frm.doc.source === "Field Report") {
+		// Once reported, only a Dealer Manager changes what decides the penalty (the server
+		// refuses it too): the form does not offer it to anyone else.
+		const manager = frappe.user.has_role(["Dealer Manager", "System Manager"]);
+		const basis_locked = !frm.is_new() && !manager;
+		["incident_date", "company", "dealer", "found_territory", "items"].forEach((fieldname) =>
+			frm.set_df_property(fieldname, "read_only", basis_locked ? 1 : 0),
+		);
+		if (frm.doc.docstatus === 0 && frm.doc.source === "Field Report" && !basis_locked) {
 			frm.add_custom_button(__("Trace Dealer"), () => trace_dealer(frm));
 		}
 		if (frm.doc.journal_entry) {

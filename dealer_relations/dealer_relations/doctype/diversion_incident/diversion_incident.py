@@ -16,9 +16,21 @@ from dealer_relations.diversion import (
 	reverse_penalty,
 	trace_incident,
 )
+from dealer_relations.engine.dealer import DEALER_MANAGER
 from dealer_relations.engine.diversion import FIELD_REPORT
+from dealer_relations.permissions import (
+	changed_fields,
+	check_workflow_allows_edit,
+	field_labels,
+	note_changes_above_permlevel,
+)
 from dealer_relations.postings import check_own_postings, keep_posting_links
 from dealer_relations.utils import lock_dealers
+
+# Roles that decide a penalty: after reporting, only they change what decides it.
+INCIDENT_MANAGERS = frozenset({DEALER_MANAGER, "System Manager", "Administrator"})
+# What decides the fine (quantities and rates), the offence number (date, dealer) and who pays.
+PENALTY_BASIS = ("incident_date", "company", "dealer", "found_territory", "items")
 
 # Written by the app when it applies the penalty (the fine's entry, the status it suspended).
 POSTING_FIELDS = ("journal_entry", "dealer_status_before")
@@ -75,8 +87,14 @@ class DiversionIncident(Document):
 			lock_dealers(sorted({dealer for dealer in (stored, self.dealer) if dealer}))
 		super().check_if_latest()
 
+	def validate_higher_perm_levels(self):
+		# The computed penalty, the source and the posting link are nobody's to type (permlevel 1).
+		note_changes_above_permlevel(self)
+		super().validate_higher_perm_levels()
+
 	def validate(self):
 		keep_posting_links(self, POSTING_FIELDS)
+		self.validate_edit_rights()
 		self.validate_date()
 		if self.source == FIELD_REPORT:
 			self.validate_field_report()  # tracing sets each serial row's quantity
@@ -101,6 +119,24 @@ class DiversionIncident(Document):
 	def on_cancel(self):
 		self.ignore_linked_doctypes = ("GL Entry", "Payment Ledger Entry", "Journal Entry")
 		reverse_penalty(self)
+
+	def validate_edit_rights(self):
+		"""Judged on the stored incident, before tracing sets the dealer: the workflow's editing
+		role per state, and after reporting only a Dealer Manager changes the penalty's basis
+		(an accused dealer's rep would otherwise lower the quantities, rates or move the date)."""
+		check_workflow_allows_edit(self, INCIDENT_MANAGERS)
+		if self.is_new() or self.flags.ignore_permissions or INCIDENT_MANAGERS & set(frappe.get_roles()):
+			return
+		basis = [self.meta.get_field(fieldname) for fieldname in PENALTY_BASIS]
+		changed = changed_fields(self, self.get_doc_before_save(), basis)
+		if changed:
+			frappe.throw(
+				_("Once an incident is reported, only a Dealer Manager may change {0}").format(
+					field_labels(self, changed)
+				),
+				frappe.PermissionError,
+				title=_("Not Permitted"),
+			)
 
 	def validate_date(self):
 		if self.incident_date and getdate(self.incident_date) > getdate(today()):

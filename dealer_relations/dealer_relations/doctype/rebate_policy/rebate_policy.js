@@ -38,6 +38,24 @@ frappe.ui.form.on("Rebate Policy", {
 			() => frappe.set_route("query-report", "Rebate Liability", { rebate_policy: frm.doc.name }),
 			__("View")
 		);
+		frm.trigger("show_settlement_run");
+	},
+
+	show_settlement_run(frm) {
+		// A run a stopped worker left unfinished says so (the date above is the last finished
+		// run's), with a button that queues its lost jobs again.
+		frappe
+			.call("dealer_relations.runs.get_latest_run", {
+				run_type: "Rebate Settlements",
+				reference_doctype: frm.doctype,
+				reference_name: frm.doc.name,
+			})
+			.then(({ message: run }) =>
+				dealer_relations.show_background_run(frm, run, {
+					label: __("Resume Settlement Run"),
+					unfinished_only: true,
+				})
+			);
 	},
 
 	create_settlements(frm) {
@@ -50,11 +68,14 @@ frappe.ui.form.on("Rebate Policy", {
 					.call("dealer_relations.rebates.create_settlements", { policy: frm.doc.name })
 					.then((r) => {
 						frappe.show_alert({
-							message: __("Creating settlements for {0} dealers in the background", [
-								r.message.dealers,
-							]),
+							message: r.message.resumed
+								? __("Finishing the unfinished run: {0} job(s) queued again", [r.message.queued])
+								: __("Creating settlements for {0} dealers in the background", [
+										r.message.dealers,
+								  ]),
 							indicator: "blue",
 						});
+						frm.reload_doc();
 					})
 		);
 	},

@@ -211,7 +211,9 @@ class TestRebatePolicy(FrappeTestCase):
 		policy = make_policy(dealers=[dealer], items=[{"item_code": PUMP}])
 		with self.set_user(REP), self.assertRaises(frappe.PermissionError):
 			create_settlements(policy.name)
-		self.assertEqual(create_settlements(policy.name), {"dealers": 1, "jobs": 1})
+		started = create_settlements(policy.name)
+		self.assertEqual((started["dealers"], started["jobs"], started["resumed"]), (1, 1, False))
+		self.assertEqual(frappe.db.get_value("Dealer Relations Run", started["run"], "jobs_expected"), 1)
 
 	def test_scheduled_run_after_the_period_ends_only_when_enabled(self):
 		dealer = make_rebate_dealer()

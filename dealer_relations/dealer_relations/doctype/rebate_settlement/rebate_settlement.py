@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from dealer_relations.engine.rebates import check_dealer_covered, check_unique_settlement
+from dealer_relations.permissions import check_workflow_allows_edit, note_changes_above_permlevel
 from dealer_relations.postings import check_own_postings, keep_posting_links
 from dealer_relations.rebates import (
 	covered_dealers,
@@ -69,8 +70,16 @@ class RebateSettlement(Document):
 		workflow_state: DF.Link | None
 	# end: auto-generated types
 
+	def validate_higher_perm_levels(self):
+		# The posted Journal Entry / credit note are the app's to set (permlevel 1, nobody writes
+		# it): cancelling the settlement cancels what they point to.
+		note_changes_above_permlevel(self)
+		super().validate_higher_perm_levels()
+
 	def validate(self):
 		keep_posting_links(self, POSTING_LINKS)
+		# Pending approval, only the approver edits (the workflow's rule, enforced here).
+		check_workflow_allows_edit(self, frozenset({"System Manager", "Administrator"}))
 		if not (self.dealer and self.rebate_policy):
 			return  # Frappe's mandatory check names the missing field next
 		self.validate_policy()

@@ -7,6 +7,7 @@ the approval workflow and who may do what."""
 import frappe
 from frappe.model.workflow import WorkflowTransitionError, apply_workflow
 
+from dealer_relations.demo.masters import ensure_fiscal_years
 from dealer_relations.rebates import load_forfeits
 from dealer_relations.tests.rebate_factories import (
 	BRANDED,
@@ -185,9 +186,7 @@ class TestRebateSettlement(FrappeTestCase):
 		self.assertEqual((settlement.slab_reached, settlement.net_rebate), (2, 800))
 
 	def test_growth_bonus_against_last_year(self):
-		from dealer_relations.demo import _ensure_fiscal_years
-
-		_ensure_fiscal_years(company_defaults().name, day(-365), day(0))
+		ensure_fiscal_years(company_defaults().name, day(-365), day(0))
 		dealer = make_rebate_dealer()
 		make_invoice(dealer.customer, [(PUMP, 10, 10_000)], day(-355))  # 100,000 last year
 		make_invoice(dealer.customer, [(PUMP, 11, 10_000)], day(9))  # 110,000: +10%

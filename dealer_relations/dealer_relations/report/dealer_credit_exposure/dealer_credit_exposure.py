@@ -17,7 +17,7 @@ from frappe.utils import flt, getdate, today
 
 from dealer_relations.credit import D, DateDiff, balances_not_against_invoices, open_amount
 from dealer_relations.engine.credit import effective_limit
-from dealer_relations.utils import dealers_in_territory, permitted_dealers
+from dealer_relations.utils import as_text, dealers_in_territory, permitted_dealers
 
 BUCKETS = (
 	("overdue_0_30", None, 30),
@@ -146,6 +146,7 @@ def load_rows(filters, as_of=None) -> list[frappe._dict]:
 	)
 	rows = query.run(as_dict=True)
 	for row in rows:
+		row.dealer_name = as_text(row.dealer_name)
 		limit = effective_limit(D(row.dealer_credit_limit), D(row.default_credit_limit))
 		exposure = D(row.outstanding) + D(row.unbilled_orders) - D(row.advances)
 		row.credit_limit = float(limit) if limit is not None else None

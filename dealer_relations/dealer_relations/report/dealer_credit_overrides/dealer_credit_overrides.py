@@ -10,6 +10,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, flt, getdate
 
+from dealer_relations.utils import as_text
+
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
@@ -54,6 +56,7 @@ def execute(filters=None):
 	# three reasons repeat over all rows: translate each once
 	reasons = {reason: _(reason) for reason in {row.block_reason for row in rows} if reason}
 	for row in rows:
+		row.dealer_name, row.override_reason = as_text(row.dealer_name), as_text(row.override_reason)
 		row.currency = currencies.get(row.company)
 		row.block_reason = reasons.get(row.block_reason, row.block_reason)
 	summary = [

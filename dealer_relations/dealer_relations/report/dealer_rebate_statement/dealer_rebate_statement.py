@@ -14,12 +14,11 @@ from decimal import Decimal
 import frappe
 from frappe import _
 
+from dealer_relations.engine.money import ZERO, dec
 from dealer_relations.engine.rebates import (
 	QUANTITY,
-	ZERO,
 	calculate_rebate,
 	check_dealer_covered,
-	dec,
 	next_slab,
 	slab_index,
 )

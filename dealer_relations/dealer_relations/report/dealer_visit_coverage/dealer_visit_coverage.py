@@ -6,6 +6,7 @@ against the tier mix of their dealers, so neglect of small (C-tier) dealers show
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import frappe
@@ -114,13 +115,27 @@ def row_for(rep, tiers):
 		"coverage": float(rep.coverage),
 		"dealers_overdue": rep.dealers_overdue,
 	}
-	for tier in tiers:
-		key = frappe.scrub(tier)
+	for tier, key in tier_keys(tiers).items():
 		attention = rep.attention(tier)
 		row[f"dealer_share_{key}"] = float(rep.dealer_share(tier))
 		row[f"visit_share_{key}"] = float(rep.visit_share(tier))
 		row[f"attention_{key}"] = float(attention) if attention is not None else None
 	return row
+
+
+def tier_keys(tiers) -> dict[str, str]:
+	"""Each tier's part of its columns' fieldnames: its name as a fieldname (letters, digits, "_"),
+	numbered when two names give the same one ("A-B" and "a b"), so no tier's figures overwrite
+	another's."""
+	keys: dict[str, str] = {}
+	for tier in tiers:
+		key = base = re.sub(r"\W", "_", frappe.scrub(tier))
+		number = 1
+		while key in keys.values():
+			number += 1
+			key = f"{base}_{number}"
+		keys[tier] = key
+	return keys
 
 
 def get_columns(tiers):
@@ -145,8 +160,7 @@ def get_columns(tiers):
 		},
 		{"label": _("Overdue"), "fieldname": "dealers_overdue", "fieldtype": "Int", "width": 90},
 	]
-	for tier in tiers:
-		key = frappe.scrub(tier)
+	for tier, key in tier_keys(tiers).items():
 		columns += [
 			{
 				"label": _("Tier {0} Dealers %").format(tier),

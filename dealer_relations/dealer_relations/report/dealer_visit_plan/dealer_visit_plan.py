@@ -20,7 +20,7 @@ from dealer_relations.engine.visits import (
 	PLAN_OVERDUE,
 	plan_bucket,
 )
-from dealer_relations.utils import dealers_in_territory, permitted_dealers
+from dealer_relations.utils import as_text, dealers_in_territory, permitted_dealers
 
 DEFAULT_HORIZON_DAYS = 14
 
@@ -41,6 +41,7 @@ def execute(filters=None):
 			continue
 		dealer.plan = bucket
 		dealer.days_to_due = (due - as_of).days
+		dealer.dealer_name = as_text(dealer.dealer_name)
 		rows.append(dealer)
 	rows.sort(key=lambda r: (r.next_visit_due, r.tier_rank or 99, r.dealer_name or ""))
 	return get_columns(), rows, None, get_chart(rows), get_summary(rows, horizon)

@@ -14,7 +14,7 @@ from frappe import _
 
 from dealer_relations.engine.territory import region_of
 from dealer_relations.summaries import amounts_by_currency
-from dealer_relations.utils import get_territory_tree, link_or_text
+from dealer_relations.utils import as_text, get_territory_tree, link_or_text
 
 
 def execute(filters=None):
@@ -39,6 +39,7 @@ def execute(filters=None):
 		row["status"] = states[row["workflow_state"], row["docstatus"]]
 		row["repeat_offender"] = int(confirmed[row["dealer"]] > 1)
 		row["currency"] = currencies[row["company"]]
+		row["dealer_name"] = as_text(row["dealer_name"])
 	if filters.repeat_offenders_only:
 		rows = [row for row in rows if row["repeat_offender"]]
 	return get_columns(), rows, None, get_chart(rows), get_summary(rows)

@@ -13,6 +13,7 @@ from frappe.utils import flt, getdate, today
 
 from dealer_relations.engine.rebates import QUANTITY, next_slab
 from dealer_relations.rebates import accrued_rebates, covered_dealers
+from dealer_relations.utils import as_text
 
 
 def execute(filters=None):
@@ -46,7 +47,7 @@ def execute(filters=None):
 		data.append(
 			{
 				"dealer": dealer.name,
-				"dealer_name": dealer.dealer_name,
+				"dealer_name": as_text(dealer.dealer_name),
 				"sales_rep": dealer.sales_rep,
 				"tier": dealer.tier,
 				"volume": float(result.volume),

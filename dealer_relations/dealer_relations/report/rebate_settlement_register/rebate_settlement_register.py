@@ -10,6 +10,7 @@ import frappe
 from frappe import _
 
 from dealer_relations.summaries import amounts_by_currency
+from dealer_relations.utils import as_text
 
 AMOUNTS = ("gross_rebate", "growth_bonus", "diversion_deduction", "net_rebate")
 
@@ -53,6 +54,7 @@ def execute(filters=None):
 			"Journal Entry" if row.journal_entry else ("Sales Invoice" if row.credit_note else None)
 		)
 		row.posted_entry = row.journal_entry or row.credit_note
+		row.dealer_name = as_text(row.dealer_name)
 	return get_columns(), rows, None, None, get_summary(rows)
 
 

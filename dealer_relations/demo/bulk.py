@@ -3,6 +3,7 @@ minutes, for benchmarks and for trying the app at a mid-size manufacturer's volu
 
     bench --site SITE execute dealer_relations.demo.make_demo_data --kwargs "{'size': 200000}"
     bench --site SITE execute dealer_relations.demo.make_demo_data --kwargs "{'size': 1000000, 'dealers': 2000}"
+    bench --site SITE execute dealer_relations.demo.bulk.clear_bulk_data
 
 How: inside a savepoint that is rolled back, ERPNext itself creates one template of each voucher
 the data needs (a dealer and its customer, a submitted Sales Invoice, a credit note against it, a
@@ -29,9 +30,18 @@ import time
 from decimal import Decimal
 
 import frappe
+from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
 from frappe import _
+from frappe.model.workflow import apply_workflow
 from frappe.query_builder.functions import Max
 from frappe.utils import add_days, flt, getdate, money_in_words, today
+
+from dealer_relations.db import insert_values
+from dealer_relations.demo import masters
+from dealer_relations.engine.territory import is_territory_authorised
+from dealer_relations.utils import get_territory_tree
+from dealer_relations.visits import refresh_dealer_visit_dates
 
 BULK_MARK = "Dealer Relations bulk data"
 # every bulk row's name starts with this, so the loader can tell its rows and clear them
@@ -44,12 +54,9 @@ RETURN_QTY = -1
 TIER_SHARES = (("A", 0.1), ("B", 0.3), ("C", 0.6))
 # tier -> typical line quantity
 TIER_QTY = {"A": 40, "B": 15, "C": 5}
-# days paid after the due date (low, high), months at the end left unpaid; share of dealers
-PAYMENT_HABITS = (
-	("punctual", 0.5, (-10, 0), 0),
-	("slow", 0.25, (3, 25), 0),
-	("late", 0.15, (20, 55), 1),
-	("defaulting", 0.1, (30, 80), 3),
+# (habit, share of dealers, days paid after the due date (low, high), months at the end left unpaid)
+PAYMENT_HABITS = tuple(
+	(habit, share, days, unpaid) for habit, (share, days, unpaid) in masters.PAYMENT_HABITS.items()
 )
 BULK_ITEM_GROUPS = {"经销产品": 40, "配件": 10}
 INSERT_ROWS = 1000
@@ -69,26 +76,24 @@ def make_bulk_data(
 ) -> dict:
 	"""Load ``dealers`` dealers and about ``lines`` submitted Sales Invoice lines over the last
 	``months`` months. Refuses when bulk data is already there (clear_bulk_data() removes it)."""
-	from dealer_relations import demo
-
 	started = time.monotonic()
 	dealers, lines = int(dealers), int(lines)
-	company = company or demo._default_company()
+	company = company or masters.default_company()
 	if frappe.db.exists("Customer", {"customer_details": BULK_MARK}) or frappe.db.exists(
 		"Sales Invoice", {"name": ("like", f"{PREFIX}%")}
 	):
 		frappe.throw(
-			_("Bulk demo data is already loaded: run dealer_relations.demo_bulk.clear_bulk_data first."),
+			_("Bulk demo data is already loaded: run dealer_relations.demo.bulk.clear_bulk_data first."),
 			title=_("Bulk Data Exists"),
 		)
 	frappe.flags.mute_emails = True
 	rng = random.Random(int(seed))
 	end = getdate(today())
 	start = getdate(add_days(frappe.utils.add_months(end, -int(months)), 1))
-	demo._ensure_fiscal_years(company, start, end)
-	cities = demo._make_territories()
-	reps = demo._make_users()
-	demo._make_items()
+	masters.ensure_fiscal_years(company, start, end)
+	cities = masters.make_territories()
+	reps = masters.make_users()
+	masters.make_items()
 	items = make_bulk_items()
 	frappe.db.commit()  # nosemgrep: bulk loader runs from `bench execute`
 
@@ -217,11 +222,6 @@ def make_bulk_items() -> list[tuple[str, float, str, str]]:
 def capture_templates(company: str, item_code: str, start) -> dict:
 	"""Make one dealer, invoice, credit note and payment with ERPNext's own code, read every row
 	they wrote, then roll them back. Returns {kind: {doctype: [row, ...]}} plus the dates used."""
-	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
-	from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
-
-	from dealer_relations import demo
-
 	posting = getdate(start)
 	dates = {
 		"posting": posting,
@@ -229,20 +229,15 @@ def capture_templates(company: str, item_code: str, start) -> dict:
 		"return": getdate(add_days(posting, 5)),
 		"paid": getdate(add_days(posting, 11)),
 	}
-	region = next(iter(demo.TERRITORY_TREE))
-	province, cities = next(iter(demo.TERRITORY_TREE[region].items()))
-	rep = f"{demo.REPS[region][0]}@{demo.EMAIL_DOMAIN}"
+	region = next(iter(masters.TERRITORY_TREE))
+	province, cities = next(iter(masters.TERRITORY_TREE[region].items()))
+	rep = f"{masters.REPS[region][0]}@{masters.EMAIL_DOMAIN}"
 	frappe.db.savepoint("bulk_templates")
 	try:
 		name = f"{PREFIX}模板经销商"
-		dealer = demo._make_dealer(name, company, "A", "Active", rep, province, cities[0])
+		dealer = masters.make_dealer(name, company, "A", "Active", rep, province, cities[0])
 		frappe.db.set_value("Dealer", dealer.name, {"credit_limit": 10**10, "credit_order_policy": "Allow"})
-		defaults = frappe.get_cached_value(
-			"Company",
-			company,
-			["default_receivable_account", "default_income_account", "cost_center", "default_currency"],
-			as_dict=True,
-		)
+		defaults = masters.company_defaults(company)
 		invoice = frappe.get_doc(
 			{
 				"doctype": "Sales Invoice",
@@ -462,13 +457,7 @@ class Loader:
 			if not rows:
 				continue
 			doctype = name.split("|", 1)[0]
-			columns = self.columns[name]
-			placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-			frappe.db.sql(
-				f"insert into `tab{doctype}` ({', '.join(f'`{c}`' for c in columns)}) values "  # nosemgrep
-				+ ", ".join([placeholders] * len(rows)),
-				[value for row in rows for value in row],
-			)
+			insert_values(doctype, self.columns[name], rows, chunk_size=len(rows))
 			self.written[doctype] = self.written.get(doctype, 0) + len(rows)
 			rows.clear()
 
@@ -479,15 +468,13 @@ class Loader:
 def make_dealer_rows(loader: Loader, count: int, company: str, cities, reps, rng) -> list[frappe._dict]:
 	"""``count`` dealers (and their customers) ranked by size: the first tenth are A dealers with
 	most of the volume, then B, then C. Returns their profiles, biggest first."""
-	from dealer_relations import demo
-
 	templates, _names = loader.templates, loader.templates["names"]
 	territories = {
 		row.name: row for row in frappe.get_all("Territory", fields=["name", "is_group", "parent_territory"])
 	}
 	city_region = {
 		city: (region, province)
-		for region, provinces in demo.TERRITORY_TREE.items()
+		for region, provinces in masters.TERRITORY_TREE.items()
 		for province, province_cities in provinces.items()
 		for city in province_cities
 	}
@@ -551,8 +538,8 @@ def make_dealer_rows(loader: Loader, count: int, company: str, cities, reps, rng
 		share = (rank + 0.5) / count
 		tier = next((t for t, cumulative in _cumulative(TIER_SHARES) if share <= cumulative), "C")
 		name = (
-			f"{city}{demo.NAME_PARTS[rank % len(demo.NAME_PARTS)]}{rank + 1:04d}"
-			f"{demo.BUSINESS[rank % len(demo.BUSINESS)]}"
+			f"{city}{masters.NAME_PARTS[rank % len(masters.NAME_PARTS)]}{rank + 1:04d}"
+			f"{masters.BUSINESS[rank % len(masters.BUSINESS)]}"
 		)
 		if name in existing:
 			continue
@@ -929,15 +916,9 @@ def make_incidents(profiles, items, company: str, start, end, rng) -> dict:
 	"""A year's diversion incidents of a channel this size, made with the app's own code: field
 	reports for a few dealers, most confirmed through the workflow, so fines post and forfeits count
 	against rebates and credit. Hundreds of documents, not thousands."""
-	from frappe.model.workflow import apply_workflow
-
-	from dealer_relations import demo
-	from dealer_relations.engine.territory import is_territory_authorised
-	from dealer_relations.utils import get_territory_tree
-
-	demo._make_diversion_settings(company)
+	masters.make_diversion_settings(company)
 	tree = get_territory_tree()
-	cities = [city for provinces in demo.TERRITORY_TREE.values() for c in provinces.values() for city in c]
+	cities = [city for provinces in masters.TERRITORY_TREE.values() for c in provinces.values() for city in c]
 	territory = frappe.qb.DocType("Dealer Territory")
 	authorised: dict[str, list[str]] = {}
 	for parent, name in (
@@ -981,8 +962,6 @@ def make_incidents(profiles, items, company: str, start, end, rng) -> dict:
 def make_overrides(profiles, company: str, start, end, rng) -> dict:
 	"""A year's credit overrides: a Credit Controller letting late payers' invoices through, with
 	the audit record the credit check writes."""
-	from dealer_relations import demo
-
 	days = (getdate(end) - getdate(start)).days
 	invoice = frappe.qb.DocType("Sales Invoice")
 	late = [p for p in profiles if p.habit[0] in ("late", "defaulting")]
@@ -996,7 +975,7 @@ def make_overrides(profiles, company: str, start, end, rng) -> dict:
 		.groupby(invoice.customer)
 		.run()
 	)
-	controller = f"{demo.STAFF[2][0]}@{demo.EMAIL_DOMAIN}"
+	controller = f"{masters.STAFF[2][0]}@{masters.EMAIL_DOMAIN}"
 	limits = dict(
 		frappe.get_all(
 			"Dealer",
@@ -1049,9 +1028,6 @@ def make_overrides(profiles, company: str, start, end, rng) -> dict:
 def make_visit_rows(loader, profiles, start, end, rng) -> int:
 	"""A year of visit logs per dealer in the reps' habits (A dealers often, C dealers rarely),
 	then each dealer's last visit and next due date recomputed from them as a visit would."""
-	from dealer_relations import demo
-	from dealer_relations.visits import refresh_dealer_visit_dates
-
 	rows = loader.templates["visit"]["Dealer Visit Log"]
 	visit_t = loader.template(
 		("visit",),
@@ -1076,7 +1052,7 @@ def make_visit_rows(loader, profiles, start, end, rng) -> int:
 	made = 0
 	outcomes = ("补货意向明确", "提出价格支持需求", "陈列需改进", "回款计划已确认", "反馈竞品降价")
 	for dealer in profiles:
-		mean, spread = demo.VISIT_HABIT.get(dealer.tier, demo.VISIT_HABIT["C"])
+		mean, spread = masters.VISIT_HABIT.get(dealer.tier, masters.VISIT_HABIT["C"])
 		day = getdate(start)
 		subst = {}
 		while True:
@@ -1094,7 +1070,7 @@ def make_visit_rows(loader, profiles, start, end, rng) -> int:
 					"creation": stamp,
 					"modified": stamp,
 					"visit_date": stamp,
-					"visit_type": rng.choice(demo.VISIT_TYPES),
+					"visit_type": rng.choice(masters.VISIT_TYPES),
 					"outcome": rng.choice(outcomes),
 					"tier": dealer.tier,
 					"stock_level": rng.choice(("Adequate", "Adequate", "Low", "Overstocked")),

@@ -1,123 +1,59 @@
-"""Demo data: a realistic dealer channel on a site that has a company.
+"""Demo documents on the demo masters: visits in each rep's habits, invoices, credit notes and
+payments in each dealer's habits (an invoice the credit check refuses stays a draft), ratings, a
+year-end rebate policy with its settlements, and diversion incidents with a fine posted.
 
-    bench --site SITE execute dealer_relations.demo.make_demo_data
-    bench --site SITE execute dealer_relations.demo.make_demo_data --kwargs "{'dealers': 40, 'months': 12}"
-    bench --site SITE execute dealer_relations.demo.make_demo_data --kwargs "{'size': 200000}"
-
-With ``size`` (submitted invoice lines) it loads bulk data instead: ``dealers`` (default 2,000)
-dealers and ``size`` lines over the last ``months`` months in minutes (dealer_relations.demo_bulk),
-then rates every dealer and runs a year-end rebate policy over the period.
-
-Idempotent: masters are looked up by name and a dealer that already has demo invoices gets no
-more, so running it twice changes nothing. Later features and the benchmarks reuse this dataset.
-"""
+Idempotent: a dealer that already has demo visits or invoices gets no more."""
 
 from __future__ import annotations
 
 import random
 
 import frappe
-from frappe import _
-from frappe.utils import add_days, add_months, get_first_day, getdate, today
+from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
+from frappe.model.workflow import apply_workflow
+from frappe.utils import add_days, add_months, get_datetime, get_first_day, getdate, today
 
-from dealer_relations.utils import ensure_user
-
-DEMO_MARK = "Dealer Relations demo data"
-EMAIL_DOMAIN = "demo.dealer-relations.test"
-
-# region -> province -> cities
-TERRITORY_TREE = {
-	"华东大区": {
-		"江苏省": ["南京市", "苏州市", "无锡市"],
-		"浙江省": ["杭州市", "宁波市", "温州市"],
-		"上海市区": ["浦东新区", "闵行区"],
-	},
-	"华南大区": {"广东省": ["广州市", "深圳市", "佛山市"], "福建省": ["福州市", "厦门市"]},
-	"华北大区": {"河北省": ["石家庄市", "保定市"], "山东省": ["济南市", "青岛市", "烟台市"]},
-	"西南大区": {"四川省": ["成都市", "绵阳市"], "重庆市区": ["渝中区", "江北区"]},
-}
-
-REPS = {
-	"华东大区": ("zhang.wei", "张伟"),
-	"华南大区": ("li.na", "李娜"),
-	"华北大区": ("wang.qiang", "王强"),
-	"西南大区": ("liu.yang", "刘洋"),
-}
-# login, name, Role Profile (the app role plus the ERPNext roles its work needs)
-STAFF = (
-	("chen.jing", "陈静", "Dealer Manager"),
-	("zhao.min", "赵敏", "Rebate Accountant"),
-	("sun.li", "孙丽", "Credit Controller"),
+from dealer_relations.credit import run_rating
+from dealer_relations.demo.masters import (
+	BUSINESS,
+	DEMO_MARK,
+	NAME_PARTS,
+	PAYMENT_HABITS,
+	TERRITORY_TREE,
+	TIER_PROFILE,
+	VISIT_HABIT,
+	VISIT_TYPES,
+	company_defaults,
+	default_company,
+	ensure_fiscal_years,
+	make_dealer,
+	make_diversion_settings,
+	make_items,
+	make_rebate_settings,
+	make_territories,
+	make_users,
 )
-
-ITEMS = (
-	("DR-PUMP-100", "家用增压泵 100W", 680),
-	("DR-PUMP-250", "家用增压泵 250W", 1180),
-	("DR-PUMP-750", "工业离心泵 750W", 3650),
-	("DR-VALVE-20", "铜球阀 DN20", 58),
-	("DR-VALVE-50", "铜球阀 DN50", 165),
-	("DR-FILTER", "前置过滤器", 890),
-)
-
-NAME_PARTS = (
-	"恒通",
-	"宏达",
-	"鑫源",
-	"永盛",
-	"金泰",
-	"华联",
-	"瑞丰",
-	"中信达",
-	"广源",
-	"百川",
-	"汇通",
-	"天成",
-	"东升",
-	"嘉禾",
-	"利民",
-	"长江",
-)
-BUSINESS = ("商贸有限公司", "机电设备有限公司", "水暖器材有限公司", "贸易有限公司")
-
-# tier -> (share of dealers, invoices a month, typical line quantity)
-TIER_PROFILE = {"A": (0.2, 3, 40), "B": (0.4, 2, 15), "C": (0.4, 1, 5)}
-# tier -> (mean days between visits, spread): reps favour big dealers and neglect small ones,
-# the pattern the coverage report exists to expose.
-VISIT_HABIT = {"A": (5, 1), "B": (11, 3), "C": (45, 15)}
-VISIT_TYPES = (
-	"Routine",
-	"Routine",
-	"Routine",
-	"Promotion Support",
-	"Collection",
-	"Training",
-	"Complaint Handling",
-)
+from dealer_relations.engine.territory import is_territory_authorised
+from dealer_relations.overrides.sales_documents import DealerCreditError
+from dealer_relations.rebates import run_year_end
+from dealer_relations.utils import get_territory_tree
 
 
-def make_demo_data(
-	dealers: int | None = None,
-	months: int = 12,
-	company: str | None = None,
-	return_rate: float = 0.06,
-	seed: int = 2026,
-	size: int | None = None,
+def make_demo_documents(
+	dealers: int, months: int, company: str | None, return_rate: float, seed: int
 ) -> dict:
-	"""Create (or complete) the demo dataset and return counts of what exists afterwards.
-	``size``: bulk mode with that many invoice lines (see dealer_relations.demo_bulk)."""
-	if size:
-		return make_bulk_demo_data(int(size), int(dealers or 2000), months, company, seed)
-	dealers, months = int(dealers or 24), int(months)
+	"""Create (or complete) the demo dataset and return counts of what exists afterwards."""
 	rng = random.Random(int(seed))
-	company = company or _default_company()
+	company = company or default_company()
 	frappe.flags.mute_emails = True
 
-	cities = _make_territories()
-	reps = _make_users()
-	items = _make_items()
+	cities = make_territories()
+	reps = make_users()
+	items = make_items()
 	end = getdate(today())
 	start = get_first_day(add_months(end, -(months - 1)))
-	_ensure_fiscal_years(company, start, end)
+	ensure_fiscal_years(company, start, end)
 
 	regions = list(TERRITORY_TREE)
 	made = []
@@ -130,7 +66,7 @@ def make_demo_data(
 			name = f"{city}{NAME_PARTS[index % len(NAME_PARTS)]}{index}{BUSINESS[index % len(BUSINESS)]}"
 		status = "Prospect" if index % 11 == 10 else ("Suspended" if index % 17 == 16 else "Active")
 		made.append(
-			_make_dealer(name, company, tier, status, reps[region], province if tier == "A" else city, city)
+			make_dealer(name, company, tier, status, reps[region], province if tier == "A" else city, city)
 		)
 		frappe.db.commit()  # nosemgrep: demo data runs from `bench execute`, keep progress per dealer
 
@@ -173,112 +109,6 @@ def make_demo_data(
 	return summary
 
 
-def make_bulk_demo_data(lines: int, dealers: int, months: int, company: str | None, seed: int) -> dict:
-	"""Bulk dealers and invoice lines, then what the app derives from them: ratings and a
-	year-end rebate policy over the period with its draft settlements."""
-	from dealer_relations.credit import run_rating
-	from dealer_relations.demo_bulk import make_bulk_data
-
-	company = company or _default_company()
-	summary = make_bulk_data(dealers=dealers, lines=lines, company=company, months=int(months), seed=seed)
-	summary["rated_dealers"] = run_rating(None, company)["rated"]
-	frappe.db.commit()  # nosemgrep: bulk data runs from `bench execute`
-	start, end = summary["period"].split(" .. ")
-	summary.update(make_demo_rebates(company, getdate(start), getdate(end)))
-	print(summary)
-	return summary
-
-
-def _default_company() -> str:
-	company = frappe.db.get_single_value("Global Defaults", "default_company") or frappe.db.get_value(
-		"Company", {}, "name"
-	)
-	if not company:
-		frappe.throw(
-			_("Demo data needs a Company: finish the ERPNext setup wizard first."), title=_("No Company")
-		)
-	return company
-
-
-def _make_territories() -> list[str]:
-	root = frappe.db.get_value("Territory", {"parent_territory": ("in", ("", None)), "is_group": 1}, "name")
-	cities = []
-	for region, provinces in TERRITORY_TREE.items():
-		_territory(region, root, 1)
-		for province, province_cities in provinces.items():
-			_territory(province, region, 1)
-			for city in province_cities:
-				_territory(city, province, 0)
-				cities.append(city)
-	return cities
-
-
-def _territory(name: str, parent: str, is_group: int) -> None:
-	if not frappe.db.exists("Territory", name):
-		frappe.get_doc(
-			{"doctype": "Territory", "territory_name": name, "parent_territory": parent, "is_group": is_group}
-		).insert(ignore_permissions=True)
-
-
-def _make_users() -> dict[str, str]:
-	reps = {}
-	for region, (login, full_name) in REPS.items():
-		reps[region] = _user(login, full_name, "Dealer Sales Rep")
-	for login, full_name, profile in STAFF:
-		_user(login, full_name, profile)
-	return reps
-
-
-def _user(login: str, full_name: str, role_profile: str) -> str:
-	"""A zh desk user whose roles come from the app's Role Profile, as a real site would set it."""
-	email = ensure_user(f"{login}@{EMAIL_DOMAIN}", full_name, language="zh")
-	if frappe.db.get_value("User", email, "role_profile_name") != role_profile:
-		user = frappe.get_doc("User", email)
-		user.role_profile_name = role_profile
-		user.save(ignore_permissions=True)
-	return email
-
-
-def _make_items() -> list[tuple[str, float]]:
-	group = "经销产品"
-	if not frappe.db.exists("Item Group", group):
-		root = frappe.db.get_value("Item Group", {"parent_item_group": ("in", ("", None))}, "name")
-		frappe.get_doc(
-			{"doctype": "Item Group", "item_group_name": group, "parent_item_group": root, "is_group": 0}
-		).insert(ignore_permissions=True)
-	for code, name, rate in ITEMS:
-		if not frappe.db.exists("Item", code):
-			frappe.get_doc(
-				{
-					"doctype": "Item",
-					"item_code": code,
-					"item_name": name,
-					"item_group": group,
-					"stock_uom": "Nos",
-					"is_stock_item": 0,
-					"standard_rate": rate,
-				}
-			).insert(ignore_permissions=True)
-	return [(code, rate) for code, _name, rate in ITEMS]
-
-
-def _ensure_fiscal_years(company: str, start, end) -> None:
-	from erpnext.accounts.utils import FiscalYearError, get_fiscal_year
-
-	for year in range(start.year, end.year + 1):
-		try:
-			get_fiscal_year(f"{year}-06-30", company=company)
-		except FiscalYearError:
-			frappe.get_doc(
-				{
-					"doctype": "Fiscal Year",
-					"year": str(year),
-					"year_start_date": f"{year}-01-01",
-					"year_end_date": f"{year}-12-31",
-				}
-			).insert(ignore_permissions=True)
-
-
 def _pick_city(region: str, index: int, rng: random.Random) -> tuple[str, str]:
 	provinces = TERRITORY_TREE[region]
 	province = list(provinces)[(index // len(TERRITORY_TREE)) % len(provinces)]
@@ -296,45 +126,8 @@ def _tier_for(index: int, total: int) -> str:
 	return "C"
 
 
-def _make_dealer(name, company, tier, status, rep, authorised, city):
-	customer_group = frappe.db.get_value("Customer Group", {"is_group": 0}, "name")
-	if not frappe.db.exists("Customer", name):
-		frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": name,
-				"customer_type": "Company",
-				"customer_group": customer_group,
-				"territory": city,
-			}
-		).insert(ignore_permissions=True)
-	if frappe.db.exists("Dealer", name):
-		dealer = frappe.get_doc("Dealer", name)
-		dealer.demo_status = status
-		return dealer
-	dealer = frappe.get_doc(
-		{
-			"doctype": "Dealer",
-			"customer": name,
-			"company": company,
-			"tier": tier,
-			"status": "Active" if status != "Prospect" else "Prospect",
-			"sales_rep": rep,
-			"territories": [{"territory": authorised}],
-			"business_type": "Distributor" if tier == "A" else "Wholesaler",
-			"product_lines": "增压泵、阀门、过滤器",
-			"key_people": [{"person_name": f"{name[:2]}总", "designation": "总经理", "is_decision_maker": 1}],
-		}
-	).insert(ignore_permissions=True)
-	# Suspended only after its history is in (_apply_demo_statuses): suspended dealers cannot buy.
-	dealer.demo_status = status
-	return dealer
-
-
 def _make_visits(dealer, start, end, rng) -> int:
 	"""A year of visits in the rep's habits: frequent for A dealers, rare for C dealers."""
-	from frappe.utils import get_datetime
-
 	# The demo pretends the dealer was signed when its history starts.
 	onboarded = get_datetime(add_days(start, -1))
 	if get_datetime(dealer.creation) > onboarded:
@@ -370,12 +163,7 @@ def _make_visits(dealer, start, end, rng) -> int:
 
 
 def _make_invoices(dealer, company, items, start, end, rng, return_rate) -> tuple[int, int]:
-	defaults = frappe.get_cached_value(
-		"Company",
-		company,
-		["default_receivable_account", "default_income_account", "cost_center", "default_currency"],
-		as_dict=True,
-	)
+	defaults = company_defaults(company)
 	_share, per_month, typical_qty = TIER_PROFILE.get(dealer.tier, TIER_PROFILE["C"])
 	habit = _payment_habit(dealer, rng)
 	invoices = returns = 0
@@ -422,8 +210,6 @@ def _make_invoices(dealer, company, items, start, end, rng, return_rate) -> tupl
 
 
 def _make_return(invoice, rng) -> None:
-	from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
-
 	credit_note = make_sales_return(invoice.name)
 	credit_note.set_posting_time = 1
 	credit_note.posting_date = add_days(invoice.posting_date, rng.randint(3, 20))
@@ -434,31 +220,6 @@ def _make_return(invoice, rng) -> None:
 		row.qty = min(-1, int(row.qty / 2))  # return part of each line
 	credit_note.insert(ignore_permissions=True)
 	credit_note.submit()
-
-
-# ---------------------------------------------------------------- make demo (tools/demo.py)
-
-
-def set_demo_passwords(password: str) -> list[str]:
-	"""Give every demo user the same known password, so make demo can print the logins."""
-	from frappe.utils.password import update_password
-
-	users = frappe.get_all("User", filters={"name": ("like", f"%@{EMAIL_DOMAIN}")}, pluck="name")
-	for user in users:
-		update_password(user, password)
-	frappe.db.commit()  # nosemgrep: a CLI step (bench execute), not a request
-	return users
-
-
-# -- credit: payments in each dealer's habit, statuses, ratings --------------------------------------
-
-# habit -> (share of dealers, days paid after the due date (low, high), months at the end left unpaid)
-PAYMENT_HABITS = {
-	"punctual": (0.5, (-10, 0), 0),
-	"slow": (0.25, (3, 25), 0),
-	"late": (0.15, (20, 55), 1),
-	"defaulting": (0.1, (30, 80), 3),
-}
 
 
 def _payment_habit(dealer, rng) -> tuple[str, random.Random]:
@@ -474,8 +235,6 @@ def _payment_habit(dealer, rng) -> tuple[str, random.Random]:
 
 def _submit_within_credit(invoice) -> bool:
 	"""Submit as a user would: an invoice the dealer credit check refuses stays a draft."""
-	from dealer_relations.overrides.sales_documents import DealerCreditError
-
 	frappe.db.savepoint("demo_invoice")
 	try:
 		invoice.submit()
@@ -488,8 +247,6 @@ def _submit_within_credit(invoice) -> bool:
 
 def _pay_demo_invoice(invoice, habit, end) -> None:
 	"""Pay the invoice on the day the dealer's habit says, unless that day has not come yet."""
-	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
-
 	name, habit_rng = habit
 	_share, (early, late), unpaid_months = PAYMENT_HABITS[name]
 	if unpaid_months and getdate(invoice.posting_date) > getdate(add_months(end, -unpaid_months)):
@@ -517,8 +274,6 @@ def _apply_demo_statuses(dealers) -> None:
 
 
 def _rate_demo_dealers(dealers) -> int:
-	from dealer_relations.credit import run_rating
-
 	return run_rating([dealer.name for dealer in dealers])["rated"]
 
 
@@ -531,9 +286,7 @@ DEMO_REBATE_SLABS = ((100_000, 1), (500_000, 2), (1_000_000, 3), (3_000_000, 4))
 def make_demo_rebates(company: str, start, end) -> dict:
 	"""A submitted year-end rebate policy over the demo period covering every tier, the company's
 	rebate expense account in settings, and the policy's draft settlements (year-end run)."""
-	from dealer_relations.rebates import run_year_end
-
-	_make_rebate_settings(company)
+	make_rebate_settings(company)
 	name = f"年度返利政策 {getdate(start).year}-{getdate(end).year}"
 	if not frappe.db.exists("Rebate Policy", name):
 		policy = frappe.get_doc(
@@ -566,44 +319,6 @@ def make_demo_rebates(company: str, start, end) -> dict:
 	}
 
 
-def _demo_account(company: str, account_name: str, parent_name: str, root_type: str) -> str:
-	"""A ledger account under the chart's indirect expenses / income group, made once."""
-	account = f"{account_name} - {frappe.get_cached_value('Company', company, 'abbr')}"
-	if not frappe.db.exists("Account", account):
-		parent = frappe.db.get_value(
-			"Account", {"company": company, "account_name": parent_name, "is_group": 1}, "name"
-		) or frappe.db.get_value(
-			"Account", {"company": company, "root_type": root_type, "is_group": 1}, "name"
-		)
-		frappe.get_doc(
-			{
-				"doctype": "Account",
-				"account_name": account_name,
-				"parent_account": parent,
-				"company": company,
-				"account_type": f"{root_type} Account",
-			}
-		).insert(ignore_permissions=True)
-	return account
-
-
-def _company_row(settings, company: str):
-	"""The company's row of Dealer Relations Settings, added when it has none."""
-	row = next((r for r in settings.company_settings if r.company == company), None)
-	return row or settings.append("company_settings", {"company": company})
-
-
-def _make_rebate_settings(company: str) -> None:
-	"""A 返利费用 expense account for the company and its row in Dealer Relations Settings."""
-	account = _demo_account(company, "经销商返利", "Indirect Expenses", "Expense")
-	settings = frappe.get_single("Dealer Relations Settings")
-	row = _company_row(settings, company)
-	if not row.rebate_expense_account:
-		row.rebate_expense_account = account
-		row.rebate_posting_method = row.rebate_posting_method or "Journal Entry"
-		settings.save(ignore_permissions=True)
-
-
 # -- diversion (串货) -------------------------------------------------------------------------------
 
 SERIAL_ITEM = ("DR-PUMP-750S", "工业离心泵 750W（带序列号）", 3650)
@@ -614,9 +329,7 @@ def make_demo_diversion(company: str, dealers) -> dict:
 	"""A serial-numbered pump in stock, ship-to addresses whose territory comes from the city
 	mapping, a delivery into another dealer's region caught as an incident, field reports traced
 	by serial number, and a dealer's confirmed second offence with its fine posted."""
-	from frappe.model.workflow import apply_workflow
-
-	_make_diversion_settings(company)
+	make_diversion_settings(company)
 	if frappe.db.exists("Diversion Incident", {"description": DEMO_MARK}):
 		return {"diversion_incidents": frappe.db.count("Diversion Incident", {"description": DEMO_MARK})}
 	active = [d for d in dealers if frappe.db.get_value("Dealer", d.name, "status") == "Active"]
@@ -625,9 +338,6 @@ def make_demo_diversion(company: str, dealers) -> dict:
 		return {"diversion_incidents": 0}
 	offender.reload()
 	home = _city_within(offender.territories[0].territory)
-	from dealer_relations.engine.territory import is_territory_authorised
-	from dealer_relations.utils import get_territory_tree
-
 	tree = get_territory_tree()
 	authorised = [row.territory for row in offender.territories]
 	elsewhere = [
@@ -685,24 +395,6 @@ def _city_within(territory: str) -> str:
 			if territory in cities:
 				return territory
 	return territory
-
-
-def _make_diversion_settings(company: str) -> None:
-	"""A 串货罚款收入 income account, detection "Open Incident" and city → territory mapping rows."""
-	account = _demo_account(company, "串货罚款收入", "Indirect Income", "Income")
-	settings = frappe.get_single("Dealer Relations Settings")
-	row = _company_row(settings, company)
-	row.diversion_penalty_account = row.diversion_penalty_account or account
-	row.diversion_detection = row.diversion_detection or "Open Incident"
-	mapped = {rule.city for rule in settings.diversion_territory_rules}
-	for provinces in TERRITORY_TREE.values():
-		for province, cities in provinces.items():
-			for city in cities:
-				if city not in mapped:
-					settings.append(
-						"diversion_territory_rules", {"city": city, "state": province, "territory": city}
-					)
-	settings.save(ignore_permissions=True)
 
 
 def _receive_serials(company: str) -> None:
