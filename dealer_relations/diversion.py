@@ -41,10 +41,12 @@ from dealer_relations.engine.diversion import (
 )
 from dealer_relations.engine.errors import RuleViolation
 from dealer_relations.engine.territory import TerritoryTree
+from dealer_relations.postings import cancel_own_postings, make_party_journal_entry
 from dealer_relations.utils import (
 	enforce,
 	get_company_settings,
 	get_territory_tree,
+	lock_dealers,
 	validate_company_accounts,
 )
 
@@ -519,6 +521,8 @@ def earlier_confirmed_dates(dealer: str, incident_date, creation, exclude: str |
 		.where(incident.docstatus == 1)
 		.where(incident.incident_date[window_start(day, get_window_months()) : day])
 		.where((incident.incident_date < day) | (incident.creation < creation))
+		# a locking read: under the dealer's lock it sees a confirmation committed meanwhile
+		.for_update()
 	)
 	if exclude:
 		query = query.where(incident.name != exclude)
@@ -527,7 +531,9 @@ def earlier_confirmed_dates(dealer: str, incident_date, creation, exclude: str |
 
 def apply_penalty(incident) -> None:
 	"""before_submit: the offence number and the ladder step's penalty; refuses before anything is
-	posted when the fine has no account to go to."""
+	posted when the fine has no account to go to. Under the dealer's row lock: two confirmations
+	for one dealer at once take turns, and the second counts the first."""
+	lock_dealers([incident.dealer])
 	number = offence_number(
 		getdate(incident.incident_date),
 		earlier_confirmed_dates(incident.dealer, incident.incident_date, incident.creation, incident.name),
@@ -591,37 +597,24 @@ def penalty_summary(incident) -> str:
 	return ", ".join(parts)
 
 
-def make_penalty_entry(incident, setup) -> str:
-	amount = flt(incident.penalty_amount)
-	entry = frappe.get_doc(
-		{
-			"doctype": "Journal Entry",
-			"voucher_type": "Debit Note",
-			"company": incident.company,
-			"posting_date": frappe.utils.today(),
-			"user_remark": _("Diversion fine for Dealer {0}, Diversion Incident {1} (offence #{2})").format(
-				incident.dealer_name or incident.dealer, incident.name, incident.offence_number
-			),
-			"accounts": [
-				{
-					"account": setup.receivable,
-					"party_type": "Customer",
-					"party": setup.customer,
-					"debit_in_account_currency": amount,
-					"cost_center": setup.cost_center,
-				},
-				{
-					"account": setup.account,
-					"credit_in_account_currency": amount,
-					"cost_center": setup.cost_center,
-				},
-			],
-		}
+def make_penalty_entry(incident, setup) -> str | None:
+	"""Debit the dealer's receivable (in its currency at the day's rate), credit the penalty
+	account; the Dealer Manager's confirmation is the authorisation."""
+	return make_party_journal_entry(
+		incident,
+		company=incident.company,
+		posting_date=frappe.utils.today(),
+		voucher_type="Debit Note",
+		remark=_("Diversion fine for Dealer {0}, Diversion Incident {1} (offence #{2})").format(
+			incident.dealer_name or incident.dealer, incident.name, incident.offence_number
+		),
+		customer=setup.customer,
+		party_account=setup.receivable,
+		party_side="debit",
+		amount=flt(incident.penalty_amount),
+		other_account=setup.account,
+		cost_center=setup.cost_center,
 	)
-	entry.flags.ignore_permissions = True  # the Dealer Manager's confirmation is the authorisation
-	entry.insert()
-	entry.submit()
-	return entry.name
 
 
 def set_dealer_status(dealer: str, status: str) -> None:
@@ -635,16 +628,16 @@ def note_on_dealer(incident, text: str) -> None:
 	frappe.get_doc("Dealer", incident.dealer).add_comment("Info", text)
 
 
+def penalty_postings(incident) -> list[tuple[str, str | None]]:
+	return [("Journal Entry", incident.journal_entry)]
+
+
 def reverse_penalty(incident) -> None:
-	"""on_cancel: cancel the fine, restore the dealer's status if this incident suspended it and
-	nothing moved it since, recount the offence numbers of the dealer's later incidents."""
-	if (
-		incident.journal_entry
-		and frappe.db.get_value("Journal Entry", incident.journal_entry, "docstatus") == 1
-	):
-		entry = frappe.get_doc("Journal Entry", incident.journal_entry)
-		entry.flags.ignore_permissions = True
-		entry.cancel()
+	"""on_cancel: cancel the fine this incident posted, restore the dealer's status if this incident suspended it and
+	nothing moved it since, recount the offence numbers of the dealer's later incidents (under
+	the dealer's row lock, as confirmations count them)."""
+	lock_dealers([incident.dealer])
+	cancel_own_postings(incident, penalty_postings(incident))
 	if (
 		incident.dealer_status_before
 		and frappe.db.get_value("Dealer", incident.dealer, "status") == SUSPENDED
@@ -675,6 +668,7 @@ def recount_offences(dealer: str, since) -> list[tuple[str, int]]:
 		.where(incident.incident_date >= window_start(since, months))
 		.orderby(incident.incident_date)
 		.orderby(incident.creation)
+		.for_update()
 		.run(as_dict=True)
 	)
 	changed = []

@@ -11,7 +11,7 @@ import frappe
 from frappe import _
 from frappe.query_builder import Case, Criterion
 from frappe.query_builder.functions import Concat, DateFormat, GroupConcat, IfNull, Max, Min, Round, Sum
-from frappe.utils import add_days, add_years, flt, getdate, now_datetime, today
+from frappe.utils import add_days, add_years, flt, fmt_money, getdate, now_datetime, today
 from pypika import CustomFunction
 from pypika.terms import ValueWrapper
 
@@ -22,6 +22,7 @@ from dealer_relations.engine.rebates import (
 	CREDIT_NOTE,
 	QUANTITY,
 	ZERO,
+	CatalogueItem,
 	DealerVolume,
 	PolicyScope,
 	RebateResult,
@@ -32,6 +33,8 @@ from dealer_relations.engine.rebates import (
 	dec,
 	year_end_due,
 )
+from dealer_relations.engine.territory import TerritoryTree
+from dealer_relations.postings import cancel_own_postings, make_party_journal_entry, party_amount, posted_for
 from dealer_relations.runs import finish_job, start_run
 from dealer_relations.setup.workflow import PENDING as PENDING_APPROVAL
 from dealer_relations.utils import (
@@ -97,6 +100,28 @@ def get_policy_scope(policy) -> PolicyScope:
 		items=frozenset(row.item_code for row in policy.items),
 		excluded_items=frozenset(row.item_code for row in policy.excluded_items),
 	)
+
+
+def load_scope_catalogue(scopes: list[PolicyScope]) -> tuple[TerritoryTree, dict[str, CatalogueItem]]:
+	"""The Item Group tree and the catalogue entries the scopes' overlap depends on: the items they
+	name and the items of the brands they name (two queries)."""
+	groups = TerritoryTree(
+		dict(frappe.get_all("Item Group", fields=["name", "parent_item_group"], as_list=True))
+	)
+	items = sorted({code for scope in scopes for code in scope.items})
+	brands = sorted({brand for scope in scopes for brand in scope.brands})
+	if not (items or brands):
+		return groups, {}
+	item = frappe.qb.DocType("Item")
+	named = []
+	if items:
+		named.append(item.name.isin(items))
+	if brands:
+		named.append(item.brand.isin(brands))
+	rows = (
+		frappe.qb.from_(item).select(item.name, item.item_group, item.brand).where(Criterion.any(named)).run()
+	)
+	return groups, {code: CatalogueItem(group, brand) for code, group, brand in rows}
 
 
 def covered_dealers(policy, only: Iterable[str] | None = None) -> dict[str, str]:
@@ -270,7 +295,9 @@ def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> l
 	invoice and the ledger per invoice, joined and grouped), so no invoice row reaches Python.
 
 	What the app itself posted for rebates (settlement Journal Entries and credit notes) is not
-	cash collected, even when reconciled against an invoice."""
+	cash collected, even when reconciled against an invoice: neither the posting itself nor the
+	part of a voucher's allocations that it funded (a reconciled credit note's Journal Entry, a
+	Payment Entry taking a rebate credit note among its references)."""
 	cutoff = getdate(cutoff or to_date)
 	invoice = frappe.qb.DocType("Sales Invoice")
 	line = frappe.qb.DocType("Sales Invoice Item")
@@ -317,17 +344,42 @@ def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> l
 		.where(settlement.customer.isin(customers))
 		.where(IfNull(settlement.journal_entry, settlement.credit_note).isnotnull())
 	)
-	is_invoice = ledger.voucher_type == "Sales Invoice"
-	paid = (
-		Case()
-		.when(
-			~is_invoice & (ledger.posting_date <= cutoff) & ledger.voucher_no.notin(rebate_postings),
-			ledger.amount,
-		)
-		.else_(0)
+	# A voucher that allocates a rebate posting as well as invoices paid them partly with the rebate
+	# (ERPNext's Payment Reconciliation of a rebate credit note writes a Journal Entry doing just
+	# that, and a Payment Entry may take a credit note among its references): only its cash share
+	# of what it allocates to invoices is collected.
+	allocation = frappe.qb.DocType("Payment Ledger Entry").as_("allocation")
+	to_rebate = allocation.against_voucher_no.isin(rebate_postings)
+	to_invoice = (allocation.against_voucher_type == "Sales Invoice") & ~to_rebate & (allocation.amount < 0)
+	allocating = (
+		frappe.qb.from_(allocation)
+		.select(allocation.voucher_no)
+		.where(allocation.delinked == 0)
+		.where(to_rebate)
+		.where(allocation.voucher_no.notin(rebate_postings))
 	)
+	rebate_paid = Sum(Case().when(to_rebate, allocation.amount).else_(0))
+	invoices_paid = ValueWrapper(0) - Sum(Case().when(to_invoice, allocation.amount).else_(0))
+	cash_shares = (
+		frappe.qb.from_(allocation)
+		.select(
+			allocation.voucher_no,
+			Case()
+			.when(invoices_paid > 0, ValueWrapper(1) - Least(ValueWrapper(1), rebate_paid / invoices_paid))
+			.else_(0)
+			.as_("cash_share"),
+		)
+		.where(allocation.delinked == 0)
+		.where(allocation.voucher_no.isin(allocating))
+		.groupby(allocation.voucher_no)
+	).as_("cash_shares")
+	is_invoice = ledger.voucher_type == "Sales Invoice"
+	is_paid = ~is_invoice & (ledger.posting_date <= cutoff) & ledger.voucher_no.notin(rebate_postings)
+	paid = Case().when(is_paid, ledger.amount * IfNull(cash_shares.cash_share, 1)).else_(0)
 	shares = (
 		frappe.qb.from_(ledger)
+		.left_join(cash_shares)
+		.on(cash_shares.voucher_no == ledger.voucher_no)
 		.select(
 			ledger.against_voucher_no.as_("invoice"),
 			Sum(Case().when(is_invoice, ledger.amount).else_(0)).as_("receivable"),
@@ -774,7 +826,8 @@ def get_posting_setup(company: str, customer: str) -> frappe._dict:
 
 def post_settlement(settlement) -> None:
 	"""Post a submitted settlement's net rebate: a Journal Entry (debit rebate expense, credit the
-	dealer's receivable) or a credit note, as the company's settings say."""
+	dealer's receivable) or a credit note, as the company's settings say, in the receivable's
+	currency at the day's rate."""
 	setup = get_posting_setup(settlement.company, settlement.customer)
 	amount = settlement.net_rebate
 	if amount <= 0:
@@ -792,39 +845,30 @@ def post_settlement(settlement) -> None:
 		settlement.db_set("journal_entry", make_journal_entry(settlement, setup, amount, remark))
 
 
-def make_journal_entry(settlement, setup, amount, remark) -> str:
-	entry = frappe.get_doc(
-		{
-			"doctype": "Journal Entry",
-			"voucher_type": "Credit Note",
-			"company": settlement.company,
-			"posting_date": settlement.posting_date,
-			"user_remark": remark,
-			"accounts": [
-				{
-					"account": setup.expense_account,
-					"debit_in_account_currency": amount,
-					"cost_center": setup.cost_center,
-				},
-				{
-					"account": setup.receivable_account,
-					"party_type": "Customer",
-					"party": settlement.customer,
-					"credit_in_account_currency": amount,
-					"cost_center": setup.cost_center,
-					# An unallocated credit the dealer's next invoices can use (冲抵货款).
-					"is_advance": "Yes",
-				},
-			],
-		}
+def make_journal_entry(settlement, setup, amount, remark) -> str | None:
+	return make_party_journal_entry(
+		settlement,
+		company=settlement.company,
+		posting_date=settlement.posting_date,
+		voucher_type="Credit Note",
+		remark=remark,
+		customer=settlement.customer,
+		party_account=setup.receivable_account,
+		party_side="credit",
+		amount=amount,
+		other_account=setup.expense_account,
+		cost_center=setup.cost_center,
+		# An unallocated credit the dealer's next invoices can use (冲抵货款).
+		is_advance=True,
 	)
-	entry.flags.ignore_permissions = True  # approval of the settlement is the authorisation
-	entry.insert()
-	entry.submit()
-	return entry.name
 
 
-def make_credit_note(settlement, setup, amount, remark) -> str:
+def make_credit_note(settlement, setup, amount, remark) -> str | None:
+	"""A return Sales Invoice of one Rebate Item line, in the receivable's currency at the day's
+	rate (a USD dealer of a CNY company is credited the rebate's worth in USD)."""
+	credit = party_amount(settlement.company, setup.receivable_account, amount, settlement.posting_date)
+	if credit.amount <= 0:
+		return None  # less than a cent of the dealer's currency: nothing to credit
 	note = frappe.get_doc(
 		{
 			"doctype": "Sales Invoice",
@@ -834,6 +878,8 @@ def make_credit_note(settlement, setup, amount, remark) -> str:
 			"set_posting_time": 1,
 			"posting_date": settlement.posting_date,
 			"debit_to": setup.receivable_account,
+			"currency": credit.currency,
+			"conversion_rate": float(credit.rate),
 			"ignore_pricing_rule": 1,
 			# the credit is the net rebate to the cent: no rounding, no tax template
 			"disable_rounded_total": 1,
@@ -844,24 +890,25 @@ def make_credit_note(settlement, setup, amount, remark) -> str:
 				{
 					"item_code": setup.item,
 					"qty": -1,
-					"rate": amount,
+					"rate": float(credit.amount),
 					"income_account": setup.expense_account,
 					"cost_center": setup.cost_center,
 				}
 			],
+			**posted_for(settlement),
 		}
 	)
 	note.flags.ignore_permissions = True
 	note.insert()
-	if flt(-note.grand_total, 2) != flt(amount, 2):
+	if flt(-note.grand_total, 2) != flt(credit.amount, 2) or note.currency != credit.currency:
 		# a Tax Rule or the item's tax template added taxes: the dealer would be credited more
 		frappe.throw(
 			_(
 				"The rebate credit note would credit {0} instead of the net rebate {1}: taxes were added "
 				"to Rebate Item {2}. Remove its tax template or tax rule, or post rebates as a Journal Entry."
 			).format(
-				frappe.format(-note.grand_total, "Currency"),
-				frappe.format(amount, "Currency"),
+				fmt_money(-note.grand_total, currency=note.currency),
+				fmt_money(credit.amount, currency=credit.currency),
 				frappe.bold(setup.item),
 			),
 			title=_("Rebate Credit Note"),
@@ -870,16 +917,13 @@ def make_credit_note(settlement, setup, amount, remark) -> str:
 	return note.name
 
 
+def settlement_postings(settlement) -> list[tuple[str, str | None]]:
+	return [("Journal Entry", settlement.journal_entry), ("Sales Invoice", settlement.credit_note)]
+
+
 def reverse_settlement(settlement) -> None:
-	"""Cancel what the settlement posted."""
-	for doctype, name in (
-		("Journal Entry", settlement.journal_entry),
-		("Sales Invoice", settlement.credit_note),
-	):
-		if name and frappe.db.get_value(doctype, name, "docstatus") == 1:
-			posted = frappe.get_doc(doctype, name)
-			posted.flags.ignore_permissions = True
-			posted.cancel()
+	"""Cancel what the app posted for the settlement (never what a changed link points to)."""
+	cancel_own_postings(settlement, settlement_postings(settlement))
 
 
 # -- running policies (liability) -------------------------------------------------------------------
@@ -902,17 +946,20 @@ def accrued_rebates(policy, as_of=None, dealers: dict[str, str] | None = None):
 
 @frappe.whitelist()
 def get_total_rebate_liability(filters=None) -> dict:
-	"""Number card: net rebate accrued so far, and not yet posted, under every submitted policy
-	that has started (running policies, and ended ones awaiting settlement). Reps get the total
-	of their own dealers."""
+	"""Number card: net rebate accrued so far, and not yet posted, under every submitted policy of
+	one company that has started (running policies, and ended ones awaiting settlement), in that
+	company's currency: the card's Company filter, else the user's default company (amounts of
+	companies in different currencies are never added). Reps get the total of their own dealers."""
 	frappe.has_permission("Rebate Policy", "read", throw=True)
+	company = liability_company(filters)
 	policies = frappe.get_list(
-		"Rebate Policy", filters={"docstatus": 1, "from_date": ("<=", today())}, pluck="name"
+		"Rebate Policy",
+		filters={"docstatus": 1, "from_date": ("<=", today()), "company": company},
+		pluck="name",
 	)
-	total, currency = ZERO, None
+	total = ZERO
 	for name in policies:
 		policy = frappe.get_doc("Rebate Policy", name)
-		currency = currency or frappe.get_cached_value("Company", policy.company, "default_currency")
 		settled = set(
 			frappe.get_all(
 				"Rebate Settlement", filters={"rebate_policy": name, "docstatus": 1}, pluck="dealer"
@@ -928,4 +975,23 @@ def get_total_rebate_liability(filters=None) -> dict:
 		dealers = {d: c for d, c in covered.items() if d not in settled and d in permitted}
 		_terms, accrued = accrued_rebates(policy, dealers=dealers)
 		total += sum((result.net_rebate for _volume, result in accrued.values()), ZERO)
+	currency = frappe.get_cached_value("Company", company, "default_currency") if company else None
 	return {"value": float(total), "fieldtype": "Currency", "options": currency}
+
+
+def liability_company(filters) -> str | None:
+	"""The company a number card's filters name ({"company": ...} or [[doctype, "company", "=",
+	...]]), else the user's default company, else the site's."""
+	filters = frappe.parse_json(filters) if isinstance(filters, str) else filters
+	company = None
+	if isinstance(filters, dict):
+		company = filters.get("company")
+	elif isinstance(filters, list):
+		company = next(
+			(row[-1] for row in filters if isinstance(row, list | tuple) and "company" in row[:2]), None
+		)
+	return (
+		company
+		or frappe.defaults.get_user_default("Company")
+		or frappe.db.get_single_value("Global Defaults", "default_company")
+	)

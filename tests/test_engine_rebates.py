@@ -13,6 +13,7 @@ from dealer_relations.engine.rebates import (
 	INCREMENTAL,
 	JOURNAL_ENTRY,
 	RETROACTIVE,
+	CatalogueItem,
 	DealerVolume,
 	PolicyScope,
 	RebateTerms,
@@ -28,9 +29,12 @@ from dealer_relations.engine.rebates import (
 	check_terms,
 	check_unique_settlement,
 	growth_percent,
+	in_scope,
 	next_slab,
+	scopes_share_items,
 	year_end_due,
 )
+from dealer_relations.engine.territory import TerritoryTree
 
 D = Decimal
 
@@ -269,15 +273,97 @@ def test_bad_terms_and_period():
 def test_overlapping_policies_covering_the_same_dealer_are_refused():
 	year = PolicyScope("P-2026", "Co", date(2026, 1, 1), date(2026, 12, 31))
 	h2 = PolicyScope("P-H2", "Co", date(2026, 7, 1), date(2026, 12, 31))
-	valves = PolicyScope("P-Valves", "Co", date(2026, 1, 1), date(2026, 12, 31), item_groups=frozenset({"V"}))
 	next_year = PolicyScope("P-2027", "Co", date(2027, 1, 1), date(2027, 12, 31))
 	other_company = PolicyScope("P-Other", "Other", date(2026, 1, 1), date(2026, 12, 31))
 	err = violation(check_no_overlapping_policy, h2, {"D1", "D2"}, [(year, {"D2", "D3"})])
 	assert "D2" in str(err) and "P-2026" in str(err)
-	for other in (valves, next_year, other_company):
+	for other in (next_year, other_company):
 		check_no_overlapping_policy(h2, {"D2"}, [(other, {"D2"})])
 	check_no_overlapping_policy(h2, {"D1"}, [(year, {"D2"})])
 	check_no_overlapping_policy(year, {"D1"}, [(year, {"D1"})])  # itself
+
+
+# Products -> Pumps, Valves; Spares (outside Products)
+GROUPS = TerritoryTree(
+	{"All": None, "Products": "All", "Pumps": "Products", "Valves": "Products", "Spares": "All"}
+)
+CATALOGUE = {
+	"PUMP-1": CatalogueItem("Pumps", "Acme"),
+	"PUMP-2": CatalogueItem("Pumps", None),
+	"VALVE-1": CatalogueItem("Valves", "Acme"),
+	"SPARE-1": CatalogueItem("Spares", "Bolt"),
+}
+
+
+def scope(name, **kwargs):
+	return PolicyScope(
+		name,
+		"Co",
+		date(2026, 1, 1),
+		date(2026, 12, 31),
+		**{key: frozenset(value) for key, value in kwargs.items()},
+	)
+
+
+def overlap(first, second):
+	return scopes_share_items(first, second, GROUPS, CATALOGUE)
+
+
+@pytest.mark.parametrize(
+	"first, second, shared",
+	[
+		(scope("all"), scope("pumps", item_groups={"Pumps"}), True),  # a line of a pump earns both
+		(scope("all"), scope("all-too"), True),
+		(scope("products", item_groups={"Products"}), scope("pumps", item_groups={"Pumps"}), True),
+		(scope("pumps", item_groups={"Pumps"}), scope("valves", item_groups={"Valves"}), False),
+		(scope("pumps", item_groups={"Pumps"}), scope("one", items={"PUMP-1"}), True),
+		(scope("pumps", item_groups={"Pumps"}), scope("spare", items={"SPARE-1"}), False),
+		(scope("acme", brands={"Acme"}), scope("valves", item_groups={"Valves"}), True),  # VALVE-1
+		(scope("bolt", brands={"Bolt"}), scope("products", item_groups={"Products"}), False),
+		(scope("acme", brands={"Acme"}), scope("bolt", brands={"Bolt"}), False),
+		(scope("acme", brands={"Acme"}), scope("two", items={"PUMP-2"}), False),
+		# the narrow policy's item carved out of the broad one: they run side by side
+		(scope("all-but", excluded_items={"PUMP-1"}), scope("one", items={"PUMP-1"}), False),
+		(
+			scope("pumps-but", item_groups={"Pumps"}, excluded_items={"PUMP-1"}),
+			scope("one", items={"PUMP-1"}),
+			False,
+		),
+		(scope("one", items={"PUMP-1"}), scope("one-again", items={"PUMP-1"}), True),
+		(scope("brand-only", brands={"Nobody"}), scope("all"), False),  # no item of that brand exists
+	],
+)
+def test_an_invoice_line_counts_toward_at_most_one_policy(first, second, shared):
+	assert overlap(first, second) is shared
+	assert overlap(second, first) is shared  # the rule is symmetric
+	covered = {"D1"}
+	if shared:
+		err = violation(check_no_overlapping_policy, first, covered, [(second, covered)], GROUPS, CATALOGUE)
+		assert second.name in str(err) and err.title == "Overlapping Policy"
+	else:
+		check_no_overlapping_policy(first, covered, [(second, covered)], GROUPS, CATALOGUE)
+
+
+def test_a_line_in_both_scopes_is_what_the_overlap_rule_finds():
+	"""Property: whenever some catalogue item counts toward both scopes, they are refused."""
+	scopes = [
+		scope("all"),
+		scope("products", item_groups={"Products"}),
+		scope("pumps", item_groups={"Pumps"}),
+		scope("valves", item_groups={"Valves"}),
+		scope("acme", brands={"Acme"}),
+		scope("one", items={"PUMP-1"}),
+		scope("all-but", excluded_items={"PUMP-1"}),
+	]
+	for first in scopes:
+		for second in scopes:
+			both = [
+				code
+				for code, facts in CATALOGUE.items()
+				if in_scope(first, code, facts, GROUPS) and in_scope(second, code, facts, GROUPS)
+			]
+			if both:
+				assert overlap(first, second), (first.name, second.name, both)
 
 
 def test_settlement_checks():

@@ -23,6 +23,8 @@ LAYER_OF = {
 	"dealer_relations.db": "helper",
 	"dealer_relations.utils": "helper",
 	"dealer_relations.runs": "helper",
+	"dealer_relations.postings": "helper",
+	"dealer_relations.summaries": "helper",
 	"dealer_relations.setup": "helper",
 	"dealer_relations.setup.install": "install",
 	"dealer_relations.credit": "service",

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from dealer_relations.engine.errors import RuleViolation, _
 from dealer_relations.engine.money import HUNDRED, ZERO, cents, dec, round_half_up
+from dealer_relations.engine.territory import TerritoryTree
 
 RETROACTIVE = "Retroactive"
 INCREMENTAL = "Incremental"
@@ -174,7 +175,8 @@ def check_coverage(tiers: Iterable[str], dealers: Iterable[str]) -> None:
 
 @dataclass(frozen=True)
 class PolicyScope:
-	"""What makes two policies pay twice for the same purchase: company, dates, item scope."""
+	"""What makes two policies pay twice for the same purchase: company, dates, item scope. No
+	item group, brand or item included means every item."""
 
 	name: str
 	company: str
@@ -186,33 +188,86 @@ class PolicyScope:
 	excluded_items: frozenset = frozenset()
 
 	@property
-	def scope_key(self) -> tuple:
-		return (self.item_groups, self.brands, self.items, self.excluded_items)
+	def every_item(self) -> bool:
+		return not (self.item_groups or self.brands or self.items)
 
-	def overlaps(self, other: PolicyScope) -> bool:
+	def runs_alongside(self, other: PolicyScope) -> bool:
+		"""Same company, periods that share at least a day."""
 		return (
 			self.company == other.company
 			and self.from_date <= other.to_date
 			and other.from_date <= self.to_date
-			and self.scope_key == other.scope_key
 		)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueItem:
+	"""An item's place in the catalogue, as far as policy scopes go."""
+
+	item_group: str | None = None
+	brand: str | None = None
+
+
+def in_scope(scope: PolicyScope, item: str, facts: CatalogueItem, groups: TerritoryTree) -> bool:
+	"""Whether an invoice line of ``item`` counts toward ``scope`` (the volume query's rule)."""
+	if item in scope.excluded_items:
+		return False
+	if scope.every_item or item in scope.items or (facts.brand and facts.brand in scope.brands):
+		return True
+	return bool(facts.item_group) and any(
+		group in scope.item_groups for group in groups.ancestors(facts.item_group)
+	)
+
+
+def scopes_share_items(
+	first: PolicyScope,
+	second: PolicyScope,
+	groups: TerritoryTree,
+	catalogue: Mapping[str, CatalogueItem],
+) -> bool:
+	"""Whether an invoice line could count toward both scopes. ``groups`` is the Item Group tree;
+	``catalogue`` holds at least the items either scope names and the items of the brands either
+	names. Item groups are judged on the tree (two groups share items when one contains the
+	other), named items and brands on the catalogue; a scope of every item shares with any scope
+	that can include something it does not exclude."""
+	named = set(first.items) | set(second.items)
+	branded = [code for code, facts in catalogue.items() if facts.brand in (first.brands | second.brands)]
+	# A named or branded item decides by itself: it counts toward both, or it does not.
+	for code in named | set(branded):
+		facts = catalogue.get(code, CatalogueItem())
+		if in_scope(first, code, facts, groups) and in_scope(second, code, facts, groups):
+			return True
+	# What is left: item groups against item groups, or against every item.
+	if first.every_item or second.every_item:
+		other = second if first.every_item else first
+		return other.every_item or bool(other.item_groups)
+	return any(
+		group in groups.ancestors(other_group) or other_group in groups.ancestors(group)
+		for group in first.item_groups
+		for other_group in second.item_groups
+	)
 
 
 def check_no_overlapping_policy(
 	policy: PolicyScope,
 	covered: set[str],
 	others: Iterable[tuple[PolicyScope, set[str]]],
+	groups: TerritoryTree | None = None,
+	catalogue: Mapping[str, CatalogueItem] | None = None,
 ) -> None:
-	"""Two submitted policies with the same item scope and overlapping periods cannot cover the
-	same dealer: the dealer would be paid twice for the same purchases."""
+	"""An invoice line counts toward at most one policy of a dealer: two submitted policies of a
+	company whose periods overlap and whose item scopes share an item cannot cover the same dealer
+	(the dealer would be paid twice for the same purchase). Different items may run side by side."""
+	groups = groups or TerritoryTree()
+	catalogue = catalogue or {}
 	for other, other_covered in others:
-		if other.name == policy.name or not policy.overlaps(other):
+		if other.name == policy.name or not policy.runs_alongside(other):
 			continue
 		shared = sorted(covered & other_covered)
-		if shared:
+		if shared and scopes_share_items(policy, other, groups, catalogue):
 			raise RuleViolation(
 				_(
-					"Dealer {0} is already covered by Rebate Policy {1} for an overlapping period ({2} to {3}) with the same item scope"
+					"Dealer {0} is already covered by Rebate Policy {1} for an overlapping period ({2} to {3}) with items in common: an invoice line would earn both rebates. Exclude the shared items from one policy or cover the dealer in only one"
 				),
 				(shared[0], other.name, other.from_date, other.to_date),
 				"tiers",

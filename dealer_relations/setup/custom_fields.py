@@ -65,9 +65,43 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			},
 		],
 		"Sales Order": credit_check_fields(),
-		"Sales Invoice": credit_check_fields(),
+		"Sales Invoice": [*credit_check_fields(), *posted_for_fields("remarks")],
 		"Delivery Note": credit_check_fields(),
+		"Journal Entry": posted_for_fields("user_remark"),
 	}
+
+
+def posted_for_fields(insert_after: str) -> list[dict]:
+	"""The record a posting was made for (a rebate settlement, a diversion incident): written by
+	the app when it posts, and checked before it reverses a posting (dealer_relations.postings)."""
+	return [
+		{
+			"fieldname": "dr_posted_for_doctype",
+			"label": "Posted for Document Type",
+			# Select, not a Link to DocType: only System Managers may read DocType
+			"fieldtype": "Select",
+			"options": "\nRebate Settlement\nDiversion Incident",
+			"insert_after": insert_after,
+			"read_only": 1,
+			"no_copy": 1,
+			"print_hide": 1,
+			"depends_on": "dr_posted_for",
+			"translatable": 0,
+		},
+		{
+			"fieldname": "dr_posted_for",
+			"label": "Posted for",
+			"fieldtype": "Dynamic Link",
+			"options": "dr_posted_for_doctype",
+			"insert_after": "dr_posted_for_doctype",
+			"read_only": 1,
+			"no_copy": 1,
+			"print_hide": 1,
+			"search_index": 1,
+			"depends_on": "dr_posted_for",
+			"description": "Set by Dealer Relations on what it posts for a rebate settlement or a diversion incident.",
+		},
+	]
 
 
 def credit_check_fields() -> list[dict]:

@@ -269,3 +269,139 @@ def make_settlement(dealer: str, policy: str, do_not_save: bool = False, **kwarg
 	if not do_not_save:
 		settlement.insert()
 	return settlement
+
+
+FOREIGN_COMPANY = "DR Postings CNY Co"
+
+
+def make_foreign_currency_dealer(rate: float, **kwargs) -> frappe._dict:
+	"""A CNY company (made once) and an Active dealer in it whose customer is billed in USD (a USD
+	receivable account), with ``rate`` CNY per USD as today's selling rate. Returns the company's
+	defaults plus ``dealer`` and ``usd_receivable``."""
+	from dealer_relations.tests.utils import make_territory
+
+	if not frappe.db.exists("Company", FOREIGN_COMPANY):
+		frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": FOREIGN_COMPANY,
+				"abbr": "DRCNY",
+				"default_currency": "CNY",
+				"country": frappe.db.get_value("Company", get_company(), "country"),
+				"create_chart_of_accounts_based_on": "Standard Template",
+				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	company = company_defaults(FOREIGN_COMPANY)
+	usd_receivable = f"DR Debtors USD - {company.abbr}"
+	if not frappe.db.exists("Account", usd_receivable):
+		frappe.get_doc(
+			{
+				"doctype": "Account",
+				"account_name": "DR Debtors USD",
+				"parent_account": frappe.db.get_value(
+					"Account", company.default_receivable_account, "parent_account"
+				),
+				"company": company.name,
+				"account_type": "Receivable",
+				"account_currency": "USD",
+				"is_group": 0,
+			}
+		).insert(ignore_permissions=True)
+	frappe.get_doc(
+		{
+			"doctype": "Currency Exchange",
+			"date": today(),
+			"from_currency": "USD",
+			"to_currency": "CNY",
+			"exchange_rate": rate,
+			"for_selling": 1,
+			"for_buying": 1,
+		}
+	).insert(ignore_permissions=True, ignore_if_duplicate=True)
+	frappe.db.set_value(
+		"Currency Exchange",
+		{"date": today(), "from_currency": "USD", "to_currency": "CNY"},
+		"exchange_rate",
+		rate,
+	)
+	customer = frappe.get_doc(
+		{
+			"doctype": "Customer",
+			"customer_name": f"DR USD Dealer {frappe.generate_hash(length=6)}",
+			"customer_type": "Company",
+			"default_currency": "USD",
+			"accounts": [{"company": company.name, "account": usd_receivable}],
+		}
+	).insert(ignore_permissions=True)
+	make_territory("DR RB City")
+	dealer = make_dealer(
+		customer=customer.name, company=company.name, status="Active", territories=["DR RB City"], **kwargs
+	)
+	frappe.db.set_value("Dealer", dealer.name, "credit_limit", 1_000_000_000)
+	return frappe._dict(company, dealer=dealer, usd_receivable=usd_receivable)
+
+
+def make_usd_invoice(foreign: frappe._dict, lines, posting_date, rate: float):
+	"""A submitted USD invoice of the foreign-currency dealer at ``rate`` CNY per USD."""
+	invoice = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"company": foreign.name,
+			"customer": foreign.dealer.customer,
+			"set_posting_time": 1,
+			"posting_date": posting_date,
+			"due_date": posting_date,
+			"currency": "USD",
+			"conversion_rate": rate,
+			"debit_to": foreign.usd_receivable,
+			"items": [
+				{
+					"item_code": code,
+					"qty": qty,
+					"rate": price,
+					"income_account": foreign.default_income_account,
+					"cost_center": foreign.cost_center,
+				}
+				for code, qty, price in lines
+			],
+		}
+	)
+	invoice.insert(ignore_permissions=True)
+	invoice.submit()
+	return invoice
+
+
+def make_customer_credit(
+	customer: str, amount: float, posting_date, debit_account: str, against_invoice: str | None = None
+):
+	"""A submitted Journal Entry crediting ``customer``'s receivable (a payment when
+	``debit_account`` is cash, a rebate when it is an expense), optionally against an invoice."""
+	company = company_defaults()
+	party_row = {
+		"account": company.default_receivable_account,
+		"party_type": "Customer",
+		"party": customer,
+		"credit_in_account_currency": amount,
+		"cost_center": company.cost_center,
+	}
+	if against_invoice:
+		party_row.update(reference_type="Sales Invoice", reference_name=against_invoice)
+	entry = frappe.get_doc(
+		{
+			"doctype": "Journal Entry",
+			"voucher_type": "Journal Entry",
+			"company": company.name,
+			"posting_date": posting_date,
+			"accounts": [
+				{
+					"account": debit_account,
+					"debit_in_account_currency": amount,
+					"cost_center": company.cost_center,
+				},
+				party_row,
+			],
+		}
+	).insert(ignore_permissions=True)
+	entry.submit()
+	return entry

@@ -20,7 +20,7 @@ from dealer_relations.tests.credit_utils import (
 	remove_committed,
 	set_credit_mode,
 )
-from dealer_relations.tests.utils import FrappeTestCase
+from dealer_relations.tests.utils import FrappeTestCase, run_in_own_connections
 
 
 class TestCreditRace(FrappeTestCase):
@@ -29,10 +29,6 @@ class TestCreditRace(FrappeTestCase):
 		dealer = make_credit_dealer(make_tier("DR Race Tier", limit=10000, rank=92))
 		orders = [make_sales_order(dealer.customer, 6000, submit=False).name for _ in range(2)]
 		frappe.db.commit()  # nosemgrep: the other connections must see the drafts
-		site, sites_path = frappe.local.site, frappe.local.sites_path
-		barrier = threading.Barrier(2, timeout=30)
-		outcome = {}
-
 		original_decide = credit_check.decide
 
 		def slow_decide(*args, **kwargs):
@@ -41,34 +37,19 @@ class TestCreditRace(FrappeTestCase):
 			time.sleep(1)
 			return decision
 
-		def submit(name):
-			frappe.init(site=site, sites_path=sites_path)
-			frappe.connect()
-			frappe.flags.in_test = True
-			frappe.set_user("Administrator")
-			try:
-				order = frappe.get_doc("Sales Order", name)
-				barrier.wait()
-				order.submit()
-				frappe.db.commit()  # nosemgrep: each connection is its own request
-				outcome[name] = "submitted"
-			except frappe.ValidationError as error:
-				frappe.db.rollback()
-				outcome[name] = "blocked" if "credit limit" in str(error) else f"error: {error}"
-			except Exception as error:
-				frappe.db.rollback()
-				outcome[name] = f"error: {error!r}"
-			finally:
-				frappe.db.close()  # release the connection (and any metadata locks) now, not at GC
-				frappe.destroy()
+		def describe(error) -> str:
+			if error is None:
+				return "submitted"
+			if isinstance(error, frappe.ValidationError):
+				return "blocked" if "credit limit" in str(error) else f"error: {error}"
+			return f"error: {error!r}"
 
 		try:
 			with patch.object(credit_check, "decide", slow_decide):
-				threads = [threading.Thread(target=submit, args=(name,)) for name in orders]
-				for thread in threads:
-					thread.start()
-				for thread in threads:
-					thread.join(120)
+				errors = run_in_own_connections(
+					orders, lambda name: frappe.get_doc("Sales Order", name), lambda order: order.submit()
+				)
+			outcome = {name: describe(error) for name, error in errors.items()}
 			self.assertEqual(sorted(outcome.values()), ["blocked", "submitted"], outcome)
 			submitted = [name for name, result in outcome.items() if result == "submitted"]
 			self.assertEqual(frappe.db.get_value("Sales Order", submitted[0], "docstatus"), 1)

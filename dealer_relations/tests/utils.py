@@ -125,6 +125,43 @@ def make_visit(dealer: str, visit_date=None, do_not_save: bool = False, **kwargs
 	return visit
 
 
+def run_in_own_connections(targets: list, prepare, act, timeout: float = 120) -> dict:
+	"""For each target at the same moment, in its own thread and database connection (as two
+	requests would be): ``prepared = prepare(target)``, then, once every thread is ready,
+	``act(prepared)`` and commit. Returns {target: None, or the exception that rolled it back}.
+	What they must see has to be committed first."""
+	import threading
+
+	site, sites_path = frappe.local.site, frappe.local.sites_path
+	barrier = threading.Barrier(len(targets), timeout=30)
+	outcome = {}
+
+	def run(target):
+		frappe.init(site=site, sites_path=sites_path)
+		frappe.connect()
+		frappe.flags.in_test = True
+		frappe.set_user("Administrator")
+		try:
+			prepared = prepare(target)
+			barrier.wait()
+			act(prepared)
+			frappe.db.commit()  # nosemgrep: each connection is its own request
+			outcome[target] = None
+		except Exception as error:
+			frappe.db.rollback()
+			outcome[target] = error
+		finally:
+			frappe.db.close()  # release the connection (and any metadata locks) now, not at GC
+			frappe.destroy()
+
+	threads = [threading.Thread(target=run, args=(target,)) for target in targets]
+	for thread in threads:
+		thread.start()
+	for thread in threads:
+		thread.join(timeout)
+	return outcome
+
+
 class RepAPITestCase(FrappeAPITestCase):
 	"""A rep calling the REST API with an API key, one dealer of theirs (``mine``) and one of
 	another rep (``theirs``). Requests run in another thread with their own database connection,

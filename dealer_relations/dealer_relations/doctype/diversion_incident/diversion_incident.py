@@ -11,6 +11,7 @@ from dealer_relations.diversion import (
 	check_found_territory,
 	check_not_confirmed_twice,
 	check_reviewer,
+	penalty_postings,
 	post_penalty,
 	reverse_penalty,
 	trace_incident,
@@ -23,11 +24,16 @@ from dealer_relations.permissions import (
 	field_labels,
 	note_changes_above_permlevel,
 )
+from dealer_relations.postings import check_own_postings, keep_posting_links
+from dealer_relations.utils import lock_dealers
 
 # Roles that decide a penalty: after reporting, only they change what decides it.
 INCIDENT_MANAGERS = frozenset({DEALER_MANAGER, "System Manager", "Administrator"})
 # What decides the fine (quantities and rates), the offence number (date, dealer) and who pays.
 PENALTY_BASIS = ("incident_date", "company", "dealer", "found_territory", "items")
+
+# Written by the app when it applies the penalty (the fine's entry, the status it suspended).
+POSTING_FIELDS = ("journal_entry", "dealer_status_before")
 
 
 class DiversionIncident(Document):
@@ -71,12 +77,23 @@ class DiversionIncident(Document):
 		workflow_state: DF.Link | None
 	# end: auto-generated types
 
+	def check_if_latest(self):
+		"""Confirming or cancelling counts the dealer's offences under the dealer's row lock. It is
+		taken here, before Frappe locks this incident's row, so every path locks the dealer first:
+		two confirmations of one dealer take turns (the second counts the first) and never
+		deadlock on each other's incident rows."""
+		if self.docstatus.is_submitted() or self.docstatus.is_cancelled():
+			stored = frappe.db.get_value(self.doctype, self.name, "dealer")
+			lock_dealers(sorted({dealer for dealer in (stored, self.dealer) if dealer}))
+		super().check_if_latest()
+
 	def validate_higher_perm_levels(self):
 		# The computed penalty, the source and the posting link are nobody's to type (permlevel 1).
 		note_changes_above_permlevel(self)
 		super().validate_higher_perm_levels()
 
 	def validate(self):
+		keep_posting_links(self, POSTING_FIELDS)
 		self.validate_edit_rights()
 		self.validate_date()
 		if self.source == FIELD_REPORT:
@@ -92,6 +109,12 @@ class DiversionIncident(Document):
 
 	def on_submit(self):
 		post_penalty(self)
+
+	def before_update_after_submit(self):
+		keep_posting_links(self, POSTING_FIELDS)
+
+	def before_cancel(self):
+		check_own_postings(self, penalty_postings(self))  # refused before any write
 
 	def on_cancel(self):
 		self.ignore_linked_doctypes = ("GL Entry", "Payment Ledger Entry", "Journal Entry")

@@ -12,7 +12,7 @@ from dealer_relations.engine.rebates import (
 	check_period,
 	check_terms,
 )
-from dealer_relations.rebates import covered_dealers, get_policy_scope, get_terms
+from dealer_relations.rebates import covered_dealers, get_policy_scope, get_terms, load_scope_catalogue
 from dealer_relations.utils import enforce
 
 
@@ -142,7 +142,9 @@ class RebatePolicy(Document):
 
 	def validate_no_overlapping_policy(self):
 		"""Set-based: the other submitted policies of the company overlapping this period, then
-		each one's covered dealers (a company has a few policies a year, not thousands)."""
+		each one's covered dealers (a company has a few policies a year, not thousands), then
+		whether their items and this policy's share an item (an invoice line counts toward at
+		most one policy of a dealer)."""
 		others = frappe.get_all(
 			"Rebate Policy",
 			filters={
@@ -161,4 +163,6 @@ class RebatePolicy(Document):
 		for name in others:
 			other = frappe.get_doc("Rebate Policy", name)
 			candidates.append((get_policy_scope(other), set(covered_dealers(other, only=covered))))
-		enforce(check_no_overlapping_policy, get_policy_scope(self), covered, candidates)
+		scope = get_policy_scope(self)
+		groups, catalogue = load_scope_catalogue([scope, *(other for other, _dealers in candidates)])
+		enforce(check_no_overlapping_policy, scope, covered, candidates, groups, catalogue)

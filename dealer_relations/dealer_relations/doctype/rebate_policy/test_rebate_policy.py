@@ -84,10 +84,10 @@ class TestRebatePolicy(FrappeTestCase):
 		with self.assertRaisesRegex(frappe.ValidationError, "already covered by Rebate Policy"):
 			second.submit()
 		self.assertEqual(frappe.db.get_value("Rebate Policy", second.name, "docstatus"), 0)
-		# A different item scope is a different deal: both may run.
+		# Pumps are among the first policy's items: a pump line would earn both rebates.
 		third = make_policy(dealers=[dealer], submit=False, items=[{"item_code": PUMP}])
-		third.submit()
-		self.assertEqual(third.docstatus, 1)
+		with self.assertRaisesRegex(frappe.ValidationError, "items in common"):
+			third.submit()
 
 	def test_year_end_run_is_idempotent_and_leaves_submitted_settlements_alone(self):
 		tier = make_tier("DR RB Run Tier")

@@ -7,6 +7,7 @@ from frappe.model.document import Document
 
 from dealer_relations.engine.rebates import check_dealer_covered, check_unique_settlement
 from dealer_relations.permissions import check_workflow_allows_edit, note_changes_above_permlevel
+from dealer_relations.postings import check_own_postings, keep_posting_links
 from dealer_relations.rebates import (
 	covered_dealers,
 	get_posting_setup,
@@ -15,9 +16,12 @@ from dealer_relations.rebates import (
 	monthly_volume_rows,
 	post_settlement,
 	reverse_settlement,
+	settlement_postings,
 	settlement_values,
 )
 from dealer_relations.utils import enforce, lock_dealers
+
+POSTING_LINKS = ("journal_entry", "credit_note")
 
 
 class RebateSettlement(Document):
@@ -73,6 +77,7 @@ class RebateSettlement(Document):
 		super().validate_higher_perm_levels()
 
 	def validate(self):
+		keep_posting_links(self, POSTING_LINKS)
 		# Pending approval, only the approver edits (the workflow's rule, enforced here).
 		check_workflow_allows_edit(self, frozenset({"System Manager", "Administrator"}))
 		if not (self.dealer and self.rebate_policy):
@@ -83,12 +88,18 @@ class RebateSettlement(Document):
 	def before_save(self):
 		self.compute_rebate()
 
+	def before_update_after_submit(self):
+		keep_posting_links(self, POSTING_LINKS)
+
 	def before_submit(self):
 		# Refuse before anything is posted when an account is missing.
 		get_posting_setup(self.company, self.customer)
 
 	def on_submit(self):
 		post_settlement(self)
+
+	def before_cancel(self):
+		check_own_postings(self, settlement_postings(self))  # refused before anything is written
 
 	def on_cancel(self):
 		self.ignore_linked_doctypes = ("GL Entry", "Payment Ledger Entry", "Journal Entry", "Sales Invoice")

@@ -19,6 +19,7 @@ from dealer_relations.tests.rebate_factories import (
 	company_defaults,
 	day,
 	make_account,
+	make_customer_credit,
 	make_invoice,
 	make_items,
 	make_payment,
@@ -137,31 +138,9 @@ class TestRebateSettlement(FrappeTestCase):
 		company = company_defaults()
 		invoice = make_invoice(dealer.customer, [(PUMP, 10, 10_000)], day(9))  # 100,000
 		make_payment(invoice, 40_000, day(20))
-		entry = frappe.get_doc(
-			{
-				"doctype": "Journal Entry",
-				"voucher_type": "Credit Note",
-				"company": company.name,
-				"posting_date": day(25),
-				"accounts": [
-					{
-						"account": self.expense,
-						"debit_in_account_currency": 10_000,
-						"cost_center": company.cost_center,
-					},
-					{
-						"account": company.default_receivable_account,
-						"party_type": "Customer",
-						"party": dealer.customer,
-						"credit_in_account_currency": 10_000,
-						"cost_center": company.cost_center,
-						"reference_type": "Sales Invoice",
-						"reference_name": invoice.name,
-					},
-				],
-			}
-		).insert(ignore_permissions=True)
-		entry.submit()
+		entry = make_customer_credit(
+			dealer.customer, 10_000, day(25), self.expense, against_invoice=invoice.name
+		)
 		policy = make_policy(dealers=[dealer.name], basis="Collected Amount", collection_cutoff_date=day(60))
 		before = make_settlement(dealer.name, policy.name, do_not_save=True)
 		before.compute_rebate()

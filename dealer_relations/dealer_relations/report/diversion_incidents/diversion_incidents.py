@@ -11,9 +11,9 @@ from collections import Counter, defaultdict
 
 import frappe
 from frappe import _
-from frappe.utils import flt
 
 from dealer_relations.engine.territory import region_of
+from dealer_relations.summaries import amounts_by_currency
 from dealer_relations.utils import as_text, get_territory_tree, link_or_text
 
 
@@ -42,10 +42,7 @@ def execute(filters=None):
 		row["dealer_name"] = as_text(row["dealer_name"])
 	if filters.repeat_offenders_only:
 		rows = [row for row in rows if row["repeat_offender"]]
-	currency = (
-		frappe.get_cached_value("Company", filters.company, "default_currency") if filters.company else None
-	)
-	return get_columns(), rows, None, get_chart(rows), get_summary(rows, currency)
+	return get_columns(), rows, None, get_chart(rows), get_summary(rows)
 
 
 def get_rows(filters) -> list:
@@ -155,33 +152,26 @@ def get_chart(rows):
 	}
 
 
-def get_summary(rows, currency):
+def get_summary(rows):
+	"""Counts, then the diverted value and the fines per currency (incidents of companies in
+	different currencies are never added together)."""
 	precision = frappe.get_precision("Diversion Incident", "penalty_amount") or 2
-	confirmed = diverted = fines = 0
-	offenders = set()
-	for row in rows:
-		diverted += float(row["diverted_value"] or 0)
-		if row["docstatus"] == 1:
-			confirmed += 1
-			fines += float(row["penalty_amount"] or 0)
-		if row["repeat_offender"]:
-			offenders.add(row["dealer"])
+	confirmed = sum(1 for row in rows if row["docstatus"] == 1)
+	offenders = {row["dealer"] for row in rows if row["repeat_offender"]}
 	return [
 		{"label": _("Incidents"), "value": len(rows), "datatype": "Int", "indicator": "Blue"},
 		{"label": _("Confirmed"), "value": confirmed, "datatype": "Int", "indicator": "Red"},
-		{
-			"label": _("Diverted Value"),
-			"value": flt(diverted, precision),
-			"datatype": "Currency",
-			"currency": currency,
-			"indicator": "Orange",
-		},
-		{
-			"label": _("Fines Levied"),
-			"value": flt(fines, precision),
-			"datatype": "Currency",
-			"currency": currency,
-			"indicator": "Red",
-		},
+		*amounts_by_currency(
+			rows,
+			(
+				(_("Diverted Value"), lambda row: row["diverted_value"], "Orange"),
+				(
+					_("Fines Levied"),
+					lambda row: row["penalty_amount"] if row["docstatus"] == 1 else 0,
+					"Red",
+				),
+			),
+			precision,
+		),
 		{"label": _("Repeat Offenders"), "value": len(offenders), "datatype": "Int", "indicator": "Red"},
 	]

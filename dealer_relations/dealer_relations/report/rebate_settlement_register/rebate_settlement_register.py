@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import flt
 
+from dealer_relations.summaries import amounts_by_currency
 from dealer_relations.utils import as_text
 
 AMOUNTS = ("gross_rebate", "growth_bonus", "diversion_deduction", "net_rebate")
@@ -55,8 +55,7 @@ def execute(filters=None):
 		)
 		row.posted_entry = row.journal_entry or row.credit_note
 		row.dealer_name = as_text(row.dealer_name)
-	currency = rows[0].currency if rows else None
-	return get_columns(), rows, None, None, get_summary(rows, currency)
+	return get_columns(), rows, None, None, get_summary(rows)
 
 
 def get_columns():
@@ -106,32 +105,24 @@ def get_columns():
 	]
 
 
-def get_summary(rows, currency):
+def get_summary(rows):
+	"""The count, then the amounts per currency (settlements of companies in different currencies
+	are never added together)."""
 	precision = frappe.get_precision("Rebate Settlement", "net_rebate")
 	live = [row for row in rows if row.docstatus < 2]
-	posted = flt(sum(row.net_rebate for row in live if row.docstatus == 1), precision)
-	pending = flt(sum(row.net_rebate for row in live if row.docstatus == 0), precision)
 	return [
 		{"label": _("Settlements"), "value": len(live), "datatype": "Int", "indicator": "Blue"},
-		{
-			"label": _("Net Rebate Posted"),
-			"value": posted,
-			"datatype": "Currency",
-			"currency": currency,
-			"indicator": "Green",
-		},
-		{
-			"label": _("Net Rebate Awaiting Approval"),
-			"value": pending,
-			"datatype": "Currency",
-			"currency": currency,
-			"indicator": "Orange",
-		},
-		{
-			"label": _("Diversion Deductions"),
-			"value": flt(sum(row.diversion_deduction for row in live), precision),
-			"datatype": "Currency",
-			"currency": currency,
-			"indicator": "Red",
-		},
+		*amounts_by_currency(
+			live,
+			(
+				(_("Net Rebate Posted"), lambda row: row.net_rebate if row.docstatus == 1 else 0, "Green"),
+				(
+					_("Net Rebate Awaiting Approval"),
+					lambda row: row.net_rebate if row.docstatus == 0 else 0,
+					"Orange",
+				),
+				(_("Diversion Deductions"), lambda row: row.diversion_deduction, "Red"),
+			),
+			precision,
+		),
 	]
