@@ -53,6 +53,21 @@ class TestRunSecurity(FrappeTestCase):
 		frappe.set_user("Administrator")
 		self.assertEqual(frappe.db.get_value(runs.RUN, self.run, "status"), "Running")
 
+	def test_settlements_created_on_is_written_by_the_run_only(self):
+		"""The daily job runs a policy that has fallen due and has no run yet: an approver who
+		could stamp the date on a submitted policy would switch its year-end run off."""
+		approver = make_user("dr-runs-approver@example.com", ["Accounts Manager"])
+		frappe.set_user(approver)
+		try:  # refused after submit, or dropped above the approver's permlevel: either holds
+			set_value("Rebate Policy", self.policy.name, "settlements_created_on", "2026-01-01 00:00:00")
+		except frappe.ValidationError:
+			pass
+		frappe.set_user("Administrator")
+		stamped = frappe.db.get_value(
+			"Rebate Policy", self.policy.name, ["docstatus", "settlements_created_on"]
+		)
+		self.assertEqual(stamped, (1, None))
+
 	def test_log_settings_clears_old_finished_runs_and_keeps_unfinished_ones(self):
 		from frappe.core.doctype.log_settings.log_settings import _supports_log_clearing
 
