@@ -29,6 +29,7 @@ LAYER_OF = {
 	"dealer_relations.setup.install": "install",
 	"dealer_relations.credit": "service",
 	"dealer_relations.credit_check": "service",
+	"dealer_relations.dealer": "service",
 	"dealer_relations.rebates": "service",
 	"dealer_relations.diversion": "service",
 	"dealer_relations.visits": "service",
