@@ -259,9 +259,26 @@ class TestPortalUserDeskAPIs(PortalAPITestCase):
 				},
 			)
 			self.assertIn(response.status_code, (403,), doctype)
+			# the website list endpoint any page may call (open to Guest)
+			listed = make_request(
+				target=self.TEST_CLIENT.get,
+				args=(self.method("frappe.www.list.get"),),
+				kwargs={"query_string": {"doctype": doctype}, "headers": self.auth[DEALER_USER_A]},
+			)
+			self.assertNotIn(self.b.name, listed.get_data(as_text=True), doctype)
+			self.assertNotIn(other.name, listed.get_data(as_text=True), doctype)
 		for path in (self.resource("Dealer", self.b.name), self.resource(CONFIRMATION, other.name)):
 			response = self.get(path, headers=self.auth[DEALER_USER_A])
 			self.assertEqual(response.status_code, 403, path)
+		for doctype, name in (("Dealer", self.b.name), (CONFIRMATION, other.name)):
+			printed = self.page(f"/printview?doctype={doctype}&name={name}", DEALER_USER_A)
+			self.assertNotIn(self.b.customer, printed.get_data(as_text=True), doctype)
+			pdf = make_request(
+				target=self.TEST_CLIENT.get,
+				args=("/api/method/frappe.utils.print_format.download_pdf",),
+				kwargs={"query_string": {"doctype": doctype, "name": name}, "headers": self.auth[DEALER_USER_A]},
+			)
+			self.assertEqual(pdf.status_code, 403, doctype)
 
 	def test_erpnext_portal_lists_own_orders_only(self):
 		"""Regression test of ERPNext's own rules: /orders and frappe.www.list.get."""
@@ -276,3 +293,5 @@ class TestPortalUserDeskAPIs(PortalAPITestCase):
 		self.assertNotIn(self.order_a.name, body)
 		self.assertEqual(self.page(f"/orders/{self.order_a.name}", DEALER_USER_B).status_code, 403)
 		self.assertEqual(self.page(f"/orders/{self.order_b.name}", DEALER_USER_B).status_code, 200)
+		printed = self.page(f"/printview?doctype=Sales Order&name={self.order_a.name}", DEALER_USER_B)
+		self.assertNotIn(self.a.customer, printed.get_data(as_text=True))
