@@ -276,7 +276,10 @@ class TestPortalUserDeskAPIs(PortalAPITestCase):
 			pdf = make_request(
 				target=self.TEST_CLIENT.get,
 				args=("/api/method/frappe.utils.print_format.download_pdf",),
-				kwargs={"query_string": {"doctype": doctype, "name": name}, "headers": self.auth[DEALER_USER_A]},
+				kwargs={
+					"query_string": {"doctype": doctype, "name": name},
+					"headers": self.auth[DEALER_USER_A],
+				},
 			)
 			self.assertEqual(pdf.status_code, 403, doctype)
 
