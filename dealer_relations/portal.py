@@ -13,8 +13,18 @@ from dealer_relations.credit import get_exposure
 from dealer_relations.credit_check import STANDING_FIELDS, dealer_limit, with_tier_default
 from dealer_relations.engine.credit import ALLOW, BLOCK, REQUIRE_APPROVAL
 from dealer_relations.engine.dealer import SUSPENDED, TERMINATED
+from dealer_relations.engine.diversion import CANCELLED as CANCELLED_STAGE
+from dealer_relations.engine.diversion import REPLY_OPEN_STAGES, check_dealer_reply
+from dealer_relations.engine.diversion import REPORTED as REPORTED_STAGE
+from dealer_relations.utils import enforce
 
 PORTAL_ROLE = "Customer"
+EVIDENCE_TYPES = (".pdf", ".jpg", ".jpeg", ".png")
+EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+DIVERSION_INCIDENT = "Diversion Incident"
+CONFIRMATION = "Dealer Statement Confirmation"
+# the portal's own records: evidence attached to them is served by download_evidence
+EVIDENCE_DOCTYPES = (DIVERSION_INCIDENT, CONFIRMATION)
 OPEN_ORDERS_SHOWN = 20
 DEALER_FIELDS = (*STANDING_FIELDS, "customer")
 
@@ -228,3 +238,183 @@ def disable_portal_user(dealer: str, user: str) -> None:
 	if not frappe.db.exists("Portal User", {"user": user}):
 		frappe.db.set_value("User", user, "enabled", 0)
 		frappe.sessions.clear_sessions(user, keep_current=False, force=True)
+
+
+# -- evidence files ----------------------------------------------------------------------------------
+
+
+def uploaded_evidence() -> tuple[str, bytes] | None:
+	"""The request's evidence file (``file``), refused when it is not a PDF or image or too large."""
+	upload = frappe.request and frappe.request.files.get("file")
+	if not upload:
+		return None
+	name = upload.filename or ""
+	if not name.lower().endswith(EVIDENCE_TYPES):
+		frappe.throw(
+			_("Evidence must be a PDF or an image (JPG, PNG), not {0}").format(name),
+			title=_("Wrong File Type"),
+		)
+	content = upload.stream.read(EVIDENCE_MAX_BYTES + 1)
+	if len(content) > EVIDENCE_MAX_BYTES:
+		frappe.throw(_("Evidence files may be 5 MB at most"), title=_("File Too Large"))
+	return name, content
+
+
+def attach_evidence(evidence: tuple[str, bytes], doctype: str, name: str, field: str | None = None):
+	"""Keep the dealer's evidence as a private file on the record (the desk's file permission: the
+	record's readers; the dealer reaches it through download_evidence)."""
+	file_name, content = evidence
+	return frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": file_name,
+			"content": content,
+			"is_private": 1,
+			"attached_to_doctype": doctype,
+			"attached_to_name": name,
+			"attached_to_field": field,
+		}
+	).insert(ignore_permissions=True)
+
+
+def dealer_evidence(doctype: str, names: list[str], customer: str) -> list[frappe._dict]:
+	"""The files the dealer's own portal users attached to these records (never the staff's)."""
+	if not names:
+		return []
+	file = frappe.qb.DocType("File")
+	portal_user = frappe.qb.DocType("Portal User")
+	return (
+		frappe.qb.from_(file)
+		.join(portal_user)
+		.on((portal_user.user == file.owner) & (portal_user.parenttype == "Customer"))
+		.select(file.name, file.file_name, file.attached_to_name, file.creation)
+		.where(portal_user.parent == customer)
+		.where(file.attached_to_doctype == doctype)
+		.where(file.attached_to_name.isin(names))
+		.orderby(file.creation)
+	).run(as_dict=True)
+
+
+@frappe.whitelist()
+def download_evidence(file: str) -> None:
+	"""Serve a dealer its own evidence: a file its portal users attached to a record of one of the
+	user's dealers. Anything else, also a file that exists, is refused the same way."""
+	row = frappe.db.get_value(
+		"File", file, ["name", "attached_to_doctype", "attached_to_name", "owner"], as_dict=True
+	)
+	dealers = {d.name: d for d in require_portal_dealers()}
+	dealer = (
+		frappe.db.get_value(row.attached_to_doctype, row.attached_to_name, "dealer")
+		if row and row.attached_to_doctype in EVIDENCE_DOCTYPES
+		else None
+	)
+	if (
+		not dealer
+		or dealer not in dealers
+		or not frappe.db.exists(
+			"Portal User", {"parenttype": "Customer", "parent": dealers[dealer].customer, "user": row.owner}
+		)
+	):
+		frappe.throw(_("You may only see your own dealer."), frappe.PermissionError, title=_("Not Permitted"))
+	document = frappe.get_doc("File", row.name)
+	frappe.local.response.filename = document.file_name
+	frappe.local.response.filecontent = document.get_content()
+	frappe.local.response.type = "download"
+
+
+# -- incidents ---------------------------------------------------------------------------------------
+
+# What a dealer sees of an incident: never who reported it, where or from whom it was found, the
+# staff's description and evidence, nor the source document (that may be another customer's).
+INCIDENT_FIELDS = (
+	"name",
+	"incident_date",
+	"workflow_state",
+	"docstatus",
+	"found_territory",
+	"diverted_value",
+	"offence_number",
+	"penalty",
+	"penalty_amount",
+	"rebate_forfeit_percent",
+	"suspend_dealer",
+	"company",
+)
+INCIDENTS_SHOWN = 50
+
+
+def dealer_incidents(dealer: frappe._dict) -> list[frappe._dict]:
+	"""The dealer's incidents (not cancelled ones), newest first, with their item lines, the
+	dealer's replies and evidence: four queries whatever the history."""
+	incident = frappe.qb.DocType(DIVERSION_INCIDENT)
+	incidents = (
+		frappe.qb.from_(incident)
+		.select(*(incident[field] for field in INCIDENT_FIELDS))
+		.where(incident.dealer == dealer.name)
+		.where(incident.docstatus < 2)
+		.orderby(incident.incident_date, order=frappe.qb.desc)
+		.limit(INCIDENTS_SHOWN)
+	).run(as_dict=True)
+	names = [row.name for row in incidents]
+	if not names:
+		return []
+	line = frappe.qb.DocType("Diversion Incident Item")
+	lines = (
+		frappe.qb.from_(line)
+		.select(line.parent, line.item_code, line.item_name, line.qty)
+		.where(line.parent.isin(names))
+		.where(line.parenttype == DIVERSION_INCIDENT)
+		.orderby(line.idx)
+	).run(as_dict=True)
+	comment = frappe.qb.DocType("Comment")
+	portal_user = frappe.qb.DocType("Portal User")
+	replies = (
+		frappe.qb.from_(comment)
+		.join(portal_user)
+		.on((portal_user.user == comment.owner) & (portal_user.parenttype == "Customer"))
+		.select(comment.reference_name, comment.content, comment.creation, comment.comment_by)
+		.where(portal_user.parent == dealer.customer)
+		.where(comment.reference_doctype == DIVERSION_INCIDENT)
+		.where(comment.reference_name.isin(names))
+		.where(comment.comment_type == "Comment")
+		.orderby(comment.creation)
+	).run(as_dict=True)
+	files = dealer_evidence(DIVERSION_INCIDENT, names, dealer.customer)
+	for row in incidents:
+		row.stage = row.workflow_state or REPORTED_STAGE
+		row.open = row.stage in REPLY_OPEN_STAGES
+		row.lines = [item for item in lines if item.parent == row.name]
+		row.replies = [reply for reply in replies if reply.reference_name == row.name]
+		row.files = [f for f in files if f.attached_to_name == row.name]
+		row.currency = frappe.get_cached_value("Company", row.company, "default_currency")
+	return incidents
+
+
+@frappe.whitelist(methods=["POST"])
+def reply_to_incident(incident: str, statement: str) -> dict:
+	"""The dealer user answers an incident of their own dealer while it is under review: the
+	statement lands on the incident's timeline for the manager, an evidence file (``file``) on the
+	incident as a private file."""
+	dealers = {d.name for d in require_portal_dealers()}
+	stored = frappe.db.get_value(
+		DIVERSION_INCIDENT, incident, ["name", "dealer", "workflow_state", "docstatus"], as_dict=True
+	)
+	if not stored or stored.dealer not in dealers:
+		frappe.throw(_("You may only see your own dealer."), frappe.PermissionError, title=_("Not Permitted"))
+	stage = CANCELLED_STAGE if stored.docstatus == 2 else stored.workflow_state
+	enforce(check_dealer_reply, stored.name, stage, statement)
+	evidence = uploaded_evidence()
+	comment = frappe.get_doc(
+		{
+			"doctype": "Comment",
+			"comment_type": "Comment",
+			"reference_doctype": DIVERSION_INCIDENT,
+			"reference_name": stored.name,
+			"comment_email": frappe.session.user,
+			"comment_by": frappe.utils.get_fullname(frappe.session.user),
+			"content": _("Dealer's statement: {0}").format(frappe.utils.escape_html(statement.strip())),
+		}
+	).insert(ignore_permissions=True)  # the dealer's own incident, checked above
+	if evidence:
+		attach_evidence(evidence, DIVERSION_INCIDENT, stored.name)
+	return {"comment": comment.name}

@@ -6,7 +6,6 @@ in the desk (Dealer Statement Confirmation)."""
 from __future__ import annotations
 
 import frappe
-from frappe import _
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Max, Min, Sum
 from frappe.utils import getdate, now_datetime, today
@@ -28,12 +27,15 @@ from dealer_relations.engine.statement import (
 	check_response,
 	parse_month,
 )
-from dealer_relations.portal import dealers_of_portal_user, portal_dealer, require_portal_dealers
+from dealer_relations.portal import (
+	CONFIRMATION,
+	attach_evidence,
+	dealers_of_portal_user,
+	portal_dealer,
+	require_portal_dealers,
+	uploaded_evidence,
+)
 from dealer_relations.utils import enforce
-
-CONFIRMATION = "Dealer Statement Confirmation"
-EVIDENCE_TYPES = (".pdf", ".jpg", ".jpeg", ".png")
-EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 
 
 def receivable_ledger(ple, customer: str, company: str):
@@ -149,37 +151,9 @@ def respond_to_statement(month: str, status: str, reason: str | None = None, dea
 	)
 	confirmation.insert(ignore_permissions=True)  # the dealer user's own statement, checked above
 	if evidence:
-		name, content = evidence
-		saved = frappe.get_doc(
-			{
-				"doctype": "File",
-				"file_name": name,
-				"content": content,
-				"is_private": 1,
-				"attached_to_doctype": CONFIRMATION,
-				"attached_to_name": confirmation.name,
-				"attached_to_field": "attachment",
-			}
-		).insert(ignore_permissions=True)
+		saved = attach_evidence(evidence, CONFIRMATION, confirmation.name, "attachment")
 		confirmation.db_set("attachment", saved.file_url)
 	return {"name": confirmation.name, "status": confirmation.status}
-
-
-def uploaded_evidence() -> tuple[str, bytes] | None:
-	"""The request's evidence file, refused when it is not a PDF or image or too large."""
-	upload = frappe.request and frappe.request.files.get("file")
-	if not upload:
-		return None
-	name = upload.filename or ""
-	if not name.lower().endswith(EVIDENCE_TYPES):
-		frappe.throw(
-			_("Evidence must be a PDF or an image (JPG, PNG), not {0}").format(name),
-			title=_("Wrong File Type"),
-		)
-	content = upload.stream.read(EVIDENCE_MAX_BYTES + 1)
-	if len(content) > EVIDENCE_MAX_BYTES:
-		frappe.throw(_("Evidence files may be 5 MB at most"), title=_("File Too Large"))
-	return name, content
 
 
 def confirmation_has_website_permission(doc, ptype, user, verbose=False) -> bool:

@@ -9,22 +9,27 @@ from decimal import Decimal
 
 import frappe
 from frappe.tests.test_api import make_request
-from frappe.utils import add_days, add_months, fmt_money, getdate, today
+from frappe.utils import add_days, add_months, fmt_money, get_test_client, getdate, today
 
 from dealer_relations.engine.statement import month_of
 from dealer_relations.portal import dealers_of_portal_user, invite_portal_user
 from dealer_relations.tests.credit_utils import (
-	make_credit_dealer,
 	make_payment,
 	make_sales_invoice,
 	make_sales_order,
 	remove_committed,
 )
-from dealer_relations.tests.utils import FrappeAPITestCase, make_customer
+from dealer_relations.tests.utils import FrappeAPITestCase, make_customer, make_dealer
 
 DEALER_USER_A, DEALER_USER_B = "dr-portal-a@example.com", "dr-portal-b@example.com"
 CONFIRMATION = "Dealer Statement Confirmation"
 RESPOND = "dealer_relations.statement.respond_to_statement"
+
+
+def make_active_dealer(customer: str):
+	dealer = make_dealer(make_customer(customer), tier="B", territories=["All Territories"])
+	frappe.db.set_value("Dealer", dealer.name, "status", "Active")
+	return frappe.get_doc("Dealer", dealer.name)
 
 
 class PortalAPITestCase(FrappeAPITestCase):
@@ -38,8 +43,9 @@ class PortalAPITestCase(FrappeAPITestCase):
 		frappe.set_user("Administrator")
 		cls.last_month = month_of(getdate(add_months(today(), -1)))
 		day = add_days(cls.last_month.start, 2)
-		cls.a = make_credit_dealer(customer=make_customer("DR Portal Dealer A"))
-		cls.b = make_credit_dealer(customer=make_customer("DR Portal Dealer B"))
+		# the installed tier B: a tier made here would be committed and stay behind
+		cls.a = make_active_dealer("DR Portal Dealer A")
+		cls.b = make_active_dealer("DR Portal Dealer B")
 		invoice_a = make_sales_invoice(cls.a.customer, 1000, posting_date=day)
 		payment_a = make_payment(invoice_a, 400, posting_date=day)
 		invoice_b = make_sales_invoice(cls.b.customer, 2000, posting_date=day)
@@ -86,15 +92,11 @@ class PortalAPITestCase(FrappeAPITestCase):
 	def page(self, path: str, user: str | None):
 		"""GET a website page as ``user`` (None: Guest, from a client without cookies)."""
 		if user is None:
-			from frappe.utils import get_test_client
-
 			return make_request(target=get_test_client().get, args=(path,))
 		return make_request(target=self.TEST_CLIENT.get, args=(path,), kwargs={"headers": self.auth[user]})
 
 	def call(self, method: str, data: dict, user: str | None, files: dict | None = None):
 		"""POST a whitelisted method as form data (files as multipart) as ``user`` (None: Guest)."""
-		from frappe.utils import get_test_client
-
 		client = self.TEST_CLIENT if user else get_test_client()
 		headers = self.auth[user] if user else {}
 		return make_request(
@@ -125,7 +127,8 @@ class TestDealerPortalPages(PortalAPITestCase):
 		self.assertIn(self.order_a.name, html)
 		# the credit check's figures: the tier's limit, the open invoice and the unbilled order
 		currency = frappe.get_cached_value("Company", self.a.company, "default_currency")
-		self.assertIn(fmt_money(10000 - 600 - 300, currency=currency), html)
+		limit = frappe.db.get_value("Dealer Tier", "B", "default_credit_limit")
+		self.assertIn(fmt_money(limit - 600 - 300, currency=currency), html)
 		self.assertNotIn(self.b.name, html)
 		self.assertNotIn(self.order_b.name, html)
 
@@ -298,3 +301,140 @@ class TestPortalUserDeskAPIs(PortalAPITestCase):
 		self.assertEqual(self.page(f"/orders/{self.order_b.name}", DEALER_USER_B).status_code, 200)
 		printed = self.page(f"/printview?doctype=Sales Order&name={self.order_a.name}", DEALER_USER_B)
 		self.assertNotIn(self.a.customer, printed.get_data(as_text=True))
+
+
+REPLY = "dealer_relations.portal.reply_to_incident"
+DOWNLOAD = "dealer_relations.portal.download_evidence"
+
+
+def stored_incident(dealer, stage: str, **values) -> str:
+	"""A Diversion Incident as the review left it (written directly: the page only reads it)."""
+	incident = frappe.get_doc(
+		{
+			"doctype": "Diversion Incident",
+			"source": "Field Report",
+			"company": dealer.company,
+			"incident_date": today(),
+			"dealer": dealer.name,
+			"dealer_name": dealer.dealer_name,
+			"found_location": "Rival Trading's shop, found by their manager",
+			"description": "internal: tip-off from Rival Trading",
+			"reported_by": "Administrator",
+			"workflow_state": stage,
+			"docstatus": 1 if stage == "Confirmed" else 0,
+			"items": [{"item_code": "DR-CREDIT-ITEM", "item_name": "DR-CREDIT-ITEM", "qty": 2, "rate": 55}],
+			**values,
+		}
+	)
+	incident.name = f"DIV-PORTAL-{frappe.generate_hash(length=8)}"
+	incident.db_insert()
+	for row in incident.items:
+		row.parent, row.parenttype, row.parentfield = incident.name, "Diversion Incident", "items"
+		row.db_insert()
+	return incident.name
+
+
+class TestIncidentsPortal(PortalAPITestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.open_a = stored_incident(cls.a, "Under Review")
+		cls.closed_a = stored_incident(cls.a, "Confirmed", penalty="Fine 10%", penalty_amount=11)
+		cls.open_b = stored_incident(cls.b, "Under Review")
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		names = (cls.open_a, cls.closed_a, cls.open_b)
+		frappe.db.delete(
+			"Comment", {"reference_doctype": "Diversion Incident", "reference_name": ("in", names)}
+		)
+		for name in frappe.get_all("File", {"attached_to_name": ("in", names)}, pluck="name"):
+			frappe.delete_doc("File", name, force=True, ignore_permissions=True)
+		frappe.db.delete("Diversion Incident Item", {"parent": ("in", names)})
+		frappe.db.delete("Diversion Incident", {"name": ("in", names)})
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def test_page_shows_own_incidents_without_internal_fields(self):
+		response = self.page("/dealer/incidents", DEALER_USER_A)
+		self.assertEqual(response.status_code, 200)
+		html = response.get_data(as_text=True)
+		self.assertIn(self.open_a, html)
+		self.assertIn(self.closed_a, html)
+		self.assertNotIn(self.open_b, html)
+		self.assertNotIn("Rival Trading", html)
+		currency = frappe.get_cached_value("Company", self.a.company, "default_currency")
+		for internal in (55, 110):  # the line's rate and amount (the stock value)
+			self.assertNotIn(fmt_money(internal, currency=currency), html)
+		self.assertIn(fmt_money(11, currency=currency), html)  # the fine
+		self.assertEqual(self.page("/dealer/incidents", None).status_code, 403)
+
+	def test_reply_lands_on_own_incident_with_evidence(self):
+		response = self.call(
+			REPLY,
+			{"incident": self.open_a, "statement": "Sold to a customer inside our region"},
+			DEALER_USER_A,
+			files={"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n photo"), "invoice.png")},
+		)
+		self.assertEqual(response.status_code, 200, response.data)
+		frappe.db.rollback()
+		comments = frappe.get_all(
+			"Comment", {"reference_name": self.open_a, "comment_type": "Comment"}, ["content", "owner"]
+		)
+		self.assertEqual([c.owner for c in comments], [DEALER_USER_A])
+		self.assertIn("Sold to a customer inside our region", comments[0].content)
+		[file] = frappe.get_all("File", {"attached_to_name": self.open_a}, ["name", "is_private", "file_url"])
+		self.assertTrue(file.is_private)
+		own = make_request(
+			target=self.TEST_CLIENT.get,
+			args=(self.method(DOWNLOAD),),
+			kwargs={"query_string": {"file": file.name}, "headers": self.auth[DEALER_USER_A]},
+		)
+		self.assertEqual(own.status_code, 200)
+		self.assertEqual(own.data, b"\x89PNG\r\n\x1a\n photo")
+		for user in (DEALER_USER_B, None):
+			other = make_request(
+				target=self.TEST_CLIENT.get if user else get_test_client().get,
+				args=(self.method(DOWNLOAD),),
+				kwargs={"query_string": {"file": file.name}, "headers": self.auth[user] if user else {}},
+			)
+			self.assertEqual(other.status_code, 403, user)
+			self.assertEqual(self.page(file.file_url, user).status_code, 403, user)
+
+	def test_staff_evidence_not_served_to_the_dealer(self):
+		frappe.set_user("Administrator")
+		staff_file = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": "tipoff.png",
+				"content": b"\x89PNG\r\n\x1a\n staff",
+				"is_private": 1,
+				"attached_to_doctype": "Diversion Incident",
+				"attached_to_name": self.open_a,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		response = make_request(
+			target=self.TEST_CLIENT.get,
+			args=(self.method(DOWNLOAD),),
+			kwargs={"query_string": {"file": staff_file.name}, "headers": self.auth[DEALER_USER_A]},
+		)
+		self.assertEqual(response.status_code, 403)
+		self.assertEqual(self.page(staff_file.file_url, DEALER_USER_A).status_code, 403)
+
+	def test_reply_refused_for_other_dealer_closed_incident_or_no_statement(self):
+		incidents = (self.open_a, self.open_b, self.closed_a)
+		comments = {"reference_name": ("in", incidents), "comment_type": "Comment"}
+		before = frappe.db.count("Comment", comments)
+		for data, status in (
+			({"incident": self.open_b, "statement": "not ours"}, 403),
+			({"incident": self.closed_a, "statement": "too late"}, 417),
+			({"incident": self.open_a, "statement": "  "}, 417),
+			({"incident": "DIV-NONE", "statement": "x"}, 403),
+		):
+			response = self.call(REPLY, data, DEALER_USER_A)
+			self.assertEqual(response.status_code, status, data)
+		self.assertEqual(self.call(REPLY, {"incident": self.open_a, "statement": "x"}, None).status_code, 403)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.count("Comment", comments), before)
