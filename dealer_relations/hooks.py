@@ -74,6 +74,7 @@ has_website_permission = {
 portal_menu_items = [
 	{"title": "Dealer Home", "route": "/dealer", "role": "Customer"},
 	{"title": "Statement", "route": "/dealer/statement", "role": "Customer"},
+	{"title": "Rebates", "route": "/dealer/rebates", "role": "Customer"},
 	{"title": "Diversion Incidents", "route": "/dealer/incidents", "role": "Customer"},
 ]
 

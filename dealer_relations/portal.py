@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _, _lt
-from frappe.utils import cint, validate_email_address
+from frappe.utils import cint, getdate, today, validate_email_address
 
 from dealer_relations.credit import get_exposure
 from dealer_relations.credit_check import STANDING_FIELDS, dealer_limit, with_tier_default
@@ -16,6 +16,8 @@ from dealer_relations.engine.dealer import SUSPENDED, TERMINATED
 from dealer_relations.engine.diversion import CANCELLED as CANCELLED_STAGE
 from dealer_relations.engine.diversion import REPLY_OPEN_STAGES, check_dealer_reply
 from dealer_relations.engine.diversion import REPORTED as REPORTED_STAGE
+from dealer_relations.engine.rebates import calculate_rebate, next_slab, projection_factor
+from dealer_relations.rebates import covered_dealers, get_terms, load_volumes
 from dealer_relations.utils import enforce
 
 PORTAL_ROLE = "Customer"
@@ -418,3 +420,69 @@ def reply_to_incident(incident: str, statement: str) -> dict:
 	if evidence:
 		attach_evidence(evidence, DIVERSION_INCIDENT, stored.name)
 	return {"comment": comment.name}
+
+
+# -- rebates -----------------------------------------------------------------------------------------
+
+SETTLEMENTS_SHOWN = 20
+
+
+def dealer_rebates(dealer: frappe._dict, as_of=None) -> frappe._dict:
+	"""Per running policy covering the dealer: volume to date, slab reached, the gap to the next slab
+	and the rebate it would add, the rebate earned so far and projected at this pace to the period's
+	end (the figures of the Dealer Rebate Statement); and the dealer's settlements. A handful of
+	queries per running policy, whatever the dealer's history."""
+	as_of = getdate(as_of or today())
+	policies = frappe.get_all(
+		"Rebate Policy",
+		filters={
+			"docstatus": 1,
+			"company": dealer.company,
+			"from_date": ("<=", as_of),
+			"to_date": (">=", as_of),
+		},
+		pluck="name",
+		order_by="to_date",
+	)
+	progress = []
+	for name in policies:
+		policy = frappe.get_doc("Rebate Policy", name)
+		covered = covered_dealers(policy, only=[dealer.name])
+		if not covered:
+			continue
+		terms = get_terms(policy)
+		volume = load_volumes(policy, covered, as_of=as_of)[dealer.name]
+		result = calculate_rebate(
+			terms, volume.volume, volume.base, volume.prior_volume, volume.forfeit_percent
+		)
+		pace = projection_factor(getdate(policy.from_date), getdate(policy.to_date), as_of)
+		projected = calculate_rebate(
+			terms,
+			volume.volume * pace,
+			volume.base * pace if volume.base is not None else None,
+			volume.prior_volume,
+			volume.forfeit_percent,
+		)
+		progress.append(
+			frappe._dict(
+				policy=policy.name,
+				from_date=policy.from_date,
+				to_date=policy.to_date,
+				basis=policy.basis,
+				result=result,
+				ahead=next_slab(terms, result, volume.prior_volume, volume.forfeit_percent),
+				projected=projected.net_rebate,
+			)
+		)
+	settlements = frappe.get_all(
+		"Rebate Settlement",
+		filters={"dealer": dealer.name, "docstatus": ("<", 2)},
+		fields=["name", "rebate_policy", "from_date", "to_date", "net_rebate", "workflow_state", "docstatus"],
+		order_by="to_date desc",
+		limit=SETTLEMENTS_SHOWN,
+	)
+	return frappe._dict(
+		policies=progress,
+		settlements=settlements,
+		currency=frappe.get_cached_value("Company", dealer.company, "default_currency"),
+	)

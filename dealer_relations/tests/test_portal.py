@@ -207,3 +207,40 @@ class TestStatement(FrappeTestCase):
 		finally:
 			frappe.set_user("Administrator")
 		self.assertEqual(listed, [self.dealer.name])
+
+
+class TestRebatesProgress(FrappeTestCase):
+	def test_progress_of_running_policy_and_settlements(self):
+		from dealer_relations.portal import dealer_rebates
+		from dealer_relations.tests.rebate_factories import (
+			PUMP,
+			day,
+			make_invoice,
+			make_items,
+			make_policy,
+			make_rebate_dealer,
+		)
+
+		make_items()
+		dealer = make_rebate_dealer(customer=make_customer("DR Portal Rebate Co"))
+		other = make_rebate_dealer(customer=make_customer("DR Portal Rebate Other Co"))
+		policy = make_policy(dealers=[dealer.name, other.name])
+		as_of = day(181)
+		make_invoice(dealer.customer, [(PUMP, 1, 60_000)], day(10))
+		make_invoice(other.customer, [(PUMP, 1, 150_000)], day(10))
+		row = frappe._dict(dealer.as_dict())
+		rebates = dealer_rebates(row, as_of=as_of)
+		[progress] = [p for p in rebates.policies if p.policy == policy.name]
+		self.assertEqual(progress.result.volume, Decimal(60_000))
+		self.assertEqual(progress.result.slab_reached, 1)
+		self.assertEqual(progress.result.net_rebate, Decimal(600))  # 1% of 60,000
+		self.assertEqual((progress.ahead.slab, progress.ahead.gap), (2, Decimal(40_000)))
+		self.assertEqual(progress.ahead.extra_rebate, Decimal(1400))  # 2% of 100,000 - 600
+		self.assertGreater(progress.projected, progress.result.net_rebate)
+		with count_queries() as few:
+			dealer_rebates(row, as_of=as_of)
+		for offset in (20, 30, 40):
+			make_invoice(dealer.customer, [(PUMP, 1, 10)], day(offset))
+		with count_queries() as more:
+			dealer_rebates(row, as_of=as_of)
+		self.assertEqual(len(more), len(few))

@@ -132,8 +132,15 @@ class TestDealerPortalPages(PortalAPITestCase):
 		self.assertNotIn(self.b.name, html)
 		self.assertNotIn(self.order_b.name, html)
 
+	def test_rebates_page_of_own_dealer(self):
+		response = self.page("/dealer/rebates", DEALER_USER_A)
+		self.assertEqual(response.status_code, 200)
+		html = response.get_data(as_text=True)
+		self.assertIn(f'data-dealer="{self.a.name}"', html)
+		self.assertNotIn(self.b.name, html)
+
 	def test_guest_and_desk_users_refused(self):
-		for path in ("/dealer", "/dealer/statement"):
+		for path in ("/dealer", "/dealer/statement", "/dealer/rebates", "/dealer/incidents"):
 			self.assertEqual(self.page(path, None).status_code, 403, path)
 
 	def test_statement_of_own_dealer(self):
