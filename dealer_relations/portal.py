@@ -161,16 +161,18 @@ def invite_portal_user(
 	dealer: str, email: str, first_name: str | None = None, send_email: int | str = 0
 ) -> dict:
 	"""Make ``email`` a portal user of the dealer: a website user with role Customer in the
-	dealer's Customer's Portal Users. Returns the set-password link (also mailed when asked).
+	dealer's Customer's Portal Users. For a new account, returns the set-password link (also
+	mailed when asked) for the inviter to pass on.
 
-	An existing account is taken only when it is a website user of no other customer or supplier:
-	inviting a desk user or another dealer's user would hand their set-password link to the
-	inviter."""
+	An existing account is taken only when it is a website user of no other customer or supplier,
+	and its set-password link goes to its own mailbox only: handing it to the inviter would let a
+	rep take over someone's account."""
 	row = check_may_manage_portal_users(dealer)
 	email = (email or "").strip().lower()
 	if not validate_email_address(email):
 		frappe.throw(_("{0} is not a valid email address").format(email), title=_("Invalid Email"))
-	if frappe.db.exists("User", email):
+	existing = bool(frappe.db.exists("User", email))
+	if existing:
 		check_user_may_be_invited(email, row.customer)
 		user = frappe.get_doc("User", email)
 		user.flags.ignore_permissions = True
@@ -196,8 +198,11 @@ def invite_portal_user(
 		customer.append("portal_users", {"user": email})
 		customer.flags.ignore_permissions = True
 		customer.save()
+	if existing:
+		user.reset_password(send_email=True)
+		return {"user": email, "link": None, "emailed": True}
 	link = user.reset_password(send_email=cint(send_email))
-	return {"user": email, "link": link}
+	return {"user": email, "link": link, "emailed": bool(cint(send_email))}
 
 
 def check_user_may_be_invited(email: str, customer: str) -> None:

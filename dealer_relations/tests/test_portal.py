@@ -96,6 +96,23 @@ class TestPortalUsers(FrappeTestCase):
 		self.assertEqual([d.name for d in dealers_of_portal_user("dr-pu-3@example.com")], [self.other.name])
 		self.assertRaises(frappe.ValidationError, invite_portal_user, self.dealer.name, "not an email")
 
+	def test_existing_website_user_gets_the_link_by_mail_only(self):
+		"""A rep inviting someone's existing account must not receive its set-password link."""
+		from unittest.mock import patch
+
+		from frappe.core.doctype.user.user import User
+
+		make_user("dr-pu-5@example.com")  # a website user of nothing (e.g. a newsletter reader)
+		frappe.set_user(REP)
+		with patch.object(User, "password_reset_mail", autospec=True) as mailed:
+			result = invite_portal_user(self.dealer.name, "dr-pu-5@example.com")
+		[(user, link), _kwargs] = mailed.call_args
+		self.assertEqual(user.name, "dr-pu-5@example.com")
+		self.assertIn("/update-password?key=", link)
+		self.assertIsNone(result["link"])
+		self.assertTrue(result["emailed"])
+		self.assertEqual([d.name for d in dealers_of_portal_user("dr-pu-5@example.com")], [self.dealer.name])
+
 	def test_disabled_portal_user_refused(self):
 		frappe.set_user(MANAGER)
 		invite_portal_user(self.dealer.name, "dr-pu-4@example.com")

@@ -264,10 +264,14 @@ function invite_portal_user(frm) {
 				callback: ({ message }) => {
 					frappe.msgprint({
 						title: __("Portal User Invited"),
-						message: __("Set-password link for {0}: {1}", [
-							frappe.utils.escape_html(message.user),
-							`<a href="${message.link}">${message.link}</a>`,
-						]),
+						message: message.link
+							? __("Set-password link for {0}: {1}", [
+									frappe.utils.escape_html(message.user),
+									`<a href="${message.link}">${message.link}</a>`,
+							  ])
+							: __("{0} already had an account: the set-password link was sent to its email.", [
+									frappe.utils.escape_html(message.user),
+							  ]),
 					});
 					render_portal_users(frm);
 				},
