@@ -71,6 +71,8 @@ has_permission = {
 has_website_permission = {
 	"Dealer Statement Confirmation": "dealer_relations.statement.confirmation_has_website_permission",
 }
+# Portal users print in the default format only (staff formats may show costs)
+before_request = ["dealer_relations.portal.restrict_portal_print_formats"]
 portal_menu_items = [
 	{"title": "Dealer Home", "route": "/dealer", "role": "Customer"},
 	{"title": "Statement", "route": "/dealer/statement", "role": "Customer"},

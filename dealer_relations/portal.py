@@ -491,3 +491,37 @@ def dealer_rebates(dealer: frappe._dict, as_of=None) -> frappe._dict:
 		settlements=settlements,
 		currency=frappe.get_cached_value("Company", dealer.company, "default_currency"),
 	)
+
+
+# -- printing ----------------------------------------------------------------------------------------
+
+# Where a website user may choose a print format for a document it may read
+PRINT_ROUTES = (
+	"/printview",
+	"frappe.utils.print_format.download_pdf",
+	"frappe.utils.print_format.download_multi_pdf",
+	"frappe.www.printview.get_html_and_style",
+)
+
+
+def restrict_portal_print_formats() -> None:
+	"""before_request: a website user prints its own documents (ERPNext's portal rules) in the
+	document type's default print format or Standard only; any other format (one made for staff,
+	with costs or margins) is refused. Website users log in with a session (they cannot make API
+	keys), so the session user is known here."""
+	user = frappe.session.user
+	request = frappe.request
+	if user == "Guest" or not request or not request.path.endswith(PRINT_ROUTES):
+		return
+	chosen = frappe.form_dict.get("format") or frappe.form_dict.get("print_format")
+	doctype = frappe.form_dict.get("doctype")
+	if not chosen or not isinstance(chosen, str) or not isinstance(doctype, str) or chosen == "Standard":
+		return
+	if frappe.get_cached_value("User", user, "user_type") != "Website User":
+		return
+	if chosen != frappe.get_meta(doctype).default_print_format:
+		frappe.throw(
+			_("Print format {0} is not available on the portal").format(chosen),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)

@@ -445,3 +445,66 @@ class TestIncidentsPortal(PortalAPITestCase):
 		self.assertEqual(self.call(REPLY, {"incident": self.open_a, "statement": "x"}, None).status_code, 403)
 		frappe.db.rollback()
 		self.assertEqual(frappe.db.count("Comment", comments), before)
+
+
+class TestPortalPrintFormats(PortalAPITestCase):
+	"""A dealer user prints its own orders in the default format only: a staff format is refused."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		from frappe.utils.password import update_password
+
+		update_password(DEALER_USER_B, "Portal@Test-2026")
+		cls.staff_format = frappe.get_doc(
+			{
+				"doctype": "Print Format",
+				"name": "DR Portal Staff Order",
+				"doc_type": "Sales Order",
+				"module": "Dealer Relations",
+				"custom_format": 1,
+				"print_format_type": "Jinja",
+				"standard": "No",
+				"html": "STAFF-ONLY {{ doc.customer }}",
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.delete_doc("Print Format", cls.staff_format.name, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def test_staff_format_refused_default_allowed(self):
+		client = get_test_client()
+		login = make_request(
+			target=client.post,
+			args=("/api/method/login",),
+			kwargs={"data": {"usr": DEALER_USER_B, "pwd": "Portal@Test-2026"}},
+		)
+		self.assertEqual(login.status_code, 200, login.data)
+		own = f"/printview?doctype=Sales%20Order&name={self.order_b.name}"
+		response = make_request(target=client.get, args=(own,))
+		self.assertEqual(response.status_code, 200)
+		response = make_request(target=client.get, args=(own + "&format=DR%20Portal%20Staff%20Order",))
+		self.assertEqual(response.status_code, 403)
+		self.assertNotIn("STAFF-ONLY", response.get_data(as_text=True))
+		pdf = make_request(
+			target=client.get,
+			args=("/api/method/frappe.utils.print_format.download_pdf",),
+			kwargs={
+				"query_string": {
+					"doctype": "Sales Order",
+					"name": self.order_b.name,
+					"format": "DR Portal Staff Order",
+				}
+			},
+		)
+		self.assertEqual(pdf.status_code, 403)
+		# staff keep every format
+		admin = make_request(  # a client of its own: the sid would stay in the shared one's cookies
+			target=get_test_client().get,
+			args=(own + f"&format=DR%20Portal%20Staff%20Order&sid={self.sid}",),
+		)
+		self.assertIn("STAFF-ONLY", admin.get_data(as_text=True))
