@@ -24,6 +24,7 @@ from dealer_relations.tests.utils import FrappeAPITestCase, make_customer, make_
 DEALER_USER_A, DEALER_USER_B = "dr-portal-a@example.com", "dr-portal-b@example.com"
 CONFIRMATION = "Dealer Statement Confirmation"
 RESPOND = "dealer_relations.statement.respond_to_statement"
+PASSWORD = "Portal@Test-2026"
 
 
 def make_active_dealer(customer: str):
@@ -105,6 +106,19 @@ class PortalAPITestCase(FrappeAPITestCase):
 			kwargs={"data": {**data, **(files or {})}, "headers": headers},
 		)
 
+	def session_client(self, user: str):
+		"""A client of its own logged in as ``user`` with a password, as a browser would be."""
+		from frappe.utils.password import update_password
+
+		update_password(user, PASSWORD)
+		frappe.db.commit()
+		client = get_test_client()
+		login = make_request(
+			target=client.post, args=("/api/method/login",), kwargs={"data": {"usr": user, "pwd": PASSWORD}}
+		)
+		self.assertEqual(login.status_code, 200, login.data)
+		return client
+
 	def confirmations(self) -> list[dict]:
 		frappe.db.rollback()  # see what the requests committed
 		return frappe.get_all(
@@ -131,6 +145,23 @@ class TestDealerPortalPages(PortalAPITestCase):
 		self.assertIn(fmt_money(limit - 600 - 300, currency=currency), html)
 		self.assertNotIn(self.b.name, html)
 		self.assertNotIn(self.order_b.name, html)
+
+	def test_pages_speak_the_users_language(self):
+		frappe.db.set_value("User", DEALER_USER_A, "language", "zh")
+		frappe.db.commit()
+		frappe.cache.hdel("lang", DEALER_USER_A)
+		try:
+			# a browser's session: the language is the session user's (an API key's request is
+			# answered in the site's)
+			client = self.session_client(DEALER_USER_A)
+			for path, title in (("/dealer", "经销商首页"), ("/dealer/statement", "月度对账单")):
+				response = make_request(target=client.get, args=(path,))
+				self.assertEqual(response.status_code, 200, path)
+				self.assertIn(title, response.get_data(as_text=True), path)
+		finally:
+			frappe.db.set_value("User", DEALER_USER_A, "language", None)
+			frappe.db.commit()
+			frappe.cache.hdel("lang", DEALER_USER_A)
 
 	def test_rebates_page_of_own_dealer(self):
 		response = self.page("/dealer/rebates", DEALER_USER_A)
@@ -453,9 +484,6 @@ class TestPortalPrintFormats(PortalAPITestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		from frappe.utils.password import update_password
-
-		update_password(DEALER_USER_B, "Portal@Test-2026")
 		cls.staff_format = frappe.get_doc(
 			{
 				"doctype": "Print Format",
@@ -477,13 +505,7 @@ class TestPortalPrintFormats(PortalAPITestCase):
 		super().tearDownClass()
 
 	def test_staff_format_refused_default_allowed(self):
-		client = get_test_client()
-		login = make_request(
-			target=client.post,
-			args=("/api/method/login",),
-			kwargs={"data": {"usr": DEALER_USER_B, "pwd": "Portal@Test-2026"}},
-		)
-		self.assertEqual(login.status_code, 200, login.data)
+		client = self.session_client(DEALER_USER_B)
 		own = f"/printview?doctype=Sales%20Order&name={self.order_b.name}"
 		response = make_request(target=client.get, args=(own,))
 		self.assertEqual(response.status_code, 200)
