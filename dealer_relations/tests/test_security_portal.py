@@ -324,6 +324,34 @@ class TestPortalUserDeskAPIs(PortalAPITestCase):
 			)
 			self.assertEqual(pdf.status_code, 403, doctype)
 
+	def test_erpnext_issues_of_another_dealer_refused(self):
+		"""Regression test of ERPNext's own rules for requests (投诉 / 咨询) raised as Issues."""
+		frappe.set_user("Administrator")
+		issue = frappe.get_doc(
+			{
+				"doctype": "Issue",
+				"subject": "DR portal: damaged pallet",
+				"raised_by": DEALER_USER_A,
+				"customer": self.a.customer,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		try:
+			listed = make_request(
+				target=self.TEST_CLIENT.get,
+				args=(self.method("frappe.www.list.get"),),
+				kwargs={
+					"query_string": {"doctype": "Issue", "raised_by": DEALER_USER_A},
+					"headers": self.auth[DEALER_USER_B],
+				},
+			)
+			self.assertNotIn(issue.name, listed.get_data(as_text=True))
+			self.assertEqual(self.page(f"/issues/{issue.name}", DEALER_USER_B).status_code, 403)
+			self.assertEqual(self.page(f"/issues/{issue.name}", DEALER_USER_A).status_code, 200)
+		finally:
+			frappe.delete_doc("Issue", issue.name, force=True, ignore_permissions=True)
+			frappe.db.commit()
+
 	def test_erpnext_portal_lists_own_orders_only(self):
 		"""Regression test of ERPNext's own rules: /orders and frappe.www.list.get."""
 		response = make_request(
