@@ -257,6 +257,19 @@ class TestStatementConfirmationAPI(PortalAPITestCase):
 		frappe.db.delete("File", {"attached_to_name": confirmation.name})
 		frappe.db.commit()
 
+	def test_oversized_evidence_refused(self):
+		from dealer_relations.portal import EVIDENCE_MAX_BYTES
+
+		response = self.call(
+			RESPOND,
+			{"month": self.last_month.key, "status": "Disputed", "reason": "see scan"},
+			DEALER_USER_A,
+			files={"file": (io.BytesIO(b"\x89PNG" + b"0" * EVIDENCE_MAX_BYTES), "scan.png")},
+		)
+		self.assertEqual(response.status_code, 417)
+		self.assertIn("5 MB", response.get_data(as_text=True))
+		self.assertEqual(self.confirmations(), [])
+
 	def test_wrong_evidence_type_refused(self):
 		response = self.call(
 			RESPOND,
