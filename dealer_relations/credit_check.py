@@ -116,6 +116,20 @@ def validate_override_author(doc) -> None:
 	enforce(check_override_reason_author, changed, reason, is_credit_controller())
 
 
+# What the check reads of a dealer (the portal shows the dealer the same)
+STANDING_FIELDS = (
+	"name",
+	"dealer_name",
+	"company",
+	"status",
+	"tier",
+	"credit_grade",
+	"credit_order_policy",
+	"credit_limit",
+	"pin_credit_limit",
+)
+
+
 def load_dealer(customer: str, lock: bool) -> frappe._dict | None:
 	"""The credit standing of the customer's dealer, None when the customer is not a dealer (one
 	lookup on Dealer's unique customer index); ``lock`` takes the dealer's row lock (held until the
@@ -123,26 +137,27 @@ def load_dealer(customer: str, lock: bool) -> frappe._dict | None:
 	row = frappe.db.get_value(
 		"Dealer",
 		{"customer": customer},
-		[
-			"name",
-			"dealer_name",
-			"company",
-			"status",
-			"tier",
-			"credit_grade",
-			"credit_order_policy",
-			"credit_limit",
-			"pin_credit_limit",
-		],
+		list(STANDING_FIELDS),
 		as_dict=True,
 		for_update=lock,
 	)
 	if not row:
 		return None
+	return with_tier_default(row)
+
+
+def with_tier_default(row: frappe._dict) -> frappe._dict:
 	row.tier_default = (
 		frappe.get_cached_value("Dealer Tier", row.tier, "default_credit_limit") if row.tier else 0
 	)
 	return row
+
+
+def dealer_limit(dealer: frappe._dict) -> Decimal | None:
+	"""The limit the check applies (None: unlimited) to a row of ``load_dealer``'s fields."""
+	return effective_limit(
+		D(dealer.credit_limit), D(dealer.tier_default), pinned=bool(dealer.pin_credit_limit)
+	)
 
 
 def decide(doc, dealer: frappe._dict, lock: bool, increase: Decimal | None = None) -> CreditDecision:
@@ -163,9 +178,7 @@ def decide(doc, dealer: frappe._dict, lock: bool, increase: Decimal | None = Non
 		dealer.status,
 		dealer.credit_grade,
 		dealer.credit_order_policy,
-		effective_limit(D(dealer.credit_limit), D(dealer.tier_default), pinned=bool(dealer.pin_credit_limit))
-		if in_own_company
-		else None,
+		dealer_limit(dealer) if in_own_company else None,
 		exposure,
 		doc.get(OVERRIDE_FIELD),
 		is_credit_controller(),

@@ -54,6 +54,7 @@ permission_query_conditions = {
 	"Dealer Credit Rating Factor": "dealer_relations.permissions.child_table_query_conditions",
 	"Diversion Incident Item": "dealer_relations.permissions.child_table_query_conditions",
 	"Rebate Settlement Slab": "dealer_relations.permissions.child_table_query_conditions",
+	"Dealer Statement Confirmation": "dealer_relations.permissions.statement_confirmation_query_conditions",
 }
 has_permission = {
 	"Dealer": "dealer_relations.permissions.dealer_has_permission",
@@ -62,7 +63,22 @@ has_permission = {
 	"Dealer Credit Override": "dealer_relations.permissions.dealer_record_has_permission",
 	"Rebate Settlement": "dealer_relations.permissions.dealer_record_has_permission",
 	"Diversion Incident": "dealer_relations.permissions.diversion_incident_has_permission",
+	"Dealer Statement Confirmation": "dealer_relations.permissions.dealer_record_has_permission",
 }
+
+# The dealer portal (经销商门户): dealer users are website users with role Customer linked to the
+# dealer's Customer (portal.py); they reach their own confirmations only.
+has_website_permission = {
+	"Dealer Statement Confirmation": "dealer_relations.statement.confirmation_has_website_permission",
+}
+# Portal users print in the default format only (staff formats may show costs)
+before_request = ["dealer_relations.portal.restrict_portal_print_formats"]
+portal_menu_items = [
+	{"title": "Dealer Home", "route": "/dealer", "role": "Customer"},
+	{"title": "Statement", "route": "/dealer/statement", "role": "Customer"},
+	{"title": "Rebates", "route": "/dealer/rebates", "role": "Customer"},
+	{"title": "Diversion Incidents", "route": "/dealer/incidents", "role": "Customer"},
+]
 
 # Frappe 15's frappe.client.get_count counts without a permission check: ours count what the user
 # may list.

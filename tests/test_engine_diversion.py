@@ -249,3 +249,24 @@ def test_window_is_rolling_months():
 	assert window_start(date(2026, 6, 15), 12) == date(2025, 6, 16)
 	assert window_start(date(2026, 3, 31), 1) == date(2026, 3, 1)
 	assert offence_number(date(2026, 6, 15), [date(2025, 6, 15), date(2025, 6, 16)], 12) == 2
+
+
+def test_dealer_reply_while_open_only_and_with_a_statement():
+	from dealer_relations.engine.diversion import (
+		CONFIRMED,
+		DISMISSED,
+		REPORTED,
+		UNDER_REVIEW,
+		check_dealer_reply,
+	)
+
+	check_dealer_reply("DIV-1", UNDER_REVIEW, "not ours: sold to a customer in our region")
+	check_dealer_reply("DIV-1", REPORTED, "x")
+	check_dealer_reply("DIV-1", None, "x")  # a draft before the workflow set its state
+	for stage in (CONFIRMED, DISMISSED, "Cancelled"):
+		with pytest.raises(RuleViolation) as raised:
+			check_dealer_reply("DIV-1", stage, "x")
+		assert raised.value.title == "Replies Closed"
+	with pytest.raises(RuleViolation) as raised:
+		check_dealer_reply("DIV-1", UNDER_REVIEW, "  ")
+	assert raised.value.field == "statement"

@@ -498,3 +498,15 @@ def test_year_end_runs_once_after_it_falls_due(to_date, cutoff_days, delay, offs
 		assert not year_end_due(to_date, cutoff, delay, day, day)  # run today: done
 	else:
 		assert day <= cutoff + timedelta(days=delay)
+
+
+def test_projection_factor_follows_the_pace():
+	from datetime import date
+
+	from dealer_relations.engine.rebates import projection_factor
+
+	start, end = date(2026, 1, 1), date(2026, 12, 31)
+	assert projection_factor(start, end, date(2027, 3, 1)) == 1
+	assert projection_factor(start, end, end) == 1
+	assert projection_factor(start, end, date(2026, 1, 1)) == 365
+	assert projection_factor(start, end, date(2026, 7, 2)) == Decimal(365) / Decimal(183)

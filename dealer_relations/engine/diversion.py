@@ -405,3 +405,24 @@ def check_penalty_account(company: str, fine: Decimal, account: str | None) -> N
 			"diversion_penalty_account",
 			_("Missing Account"),
 		)
+
+
+# -- the dealer's reply (portal) -------------------------------------------------------------------
+
+REPLY_OPEN_STAGES = (REPORTED, UNDER_REVIEW)
+
+
+def check_dealer_reply(incident: str, stage: str | None, statement: str | None) -> None:
+	"""A dealer answers an incident while it is reported or under review, with a statement."""
+	if (stage or REPORTED) not in REPLY_OPEN_STAGES:
+		raise RuleViolation(
+			_("Diversion Incident {0} is {1}: it no longer takes replies"),
+			(incident, stage),
+			"workflow_state",
+			_("Replies Closed"),
+			translate_args=True,
+		)
+	if not (statement or "").strip():
+		raise RuleViolation(
+			_("Please write your statement about the incident"), (), "statement", _("Statement Required")
+		)

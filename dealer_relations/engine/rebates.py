@@ -549,3 +549,10 @@ def year_end_due(
 	ended = max(to_date, cutoff or to_date)
 	due_on = ended + timedelta(days=int(delay_days or 0) + 1)
 	return today >= due_on and (last_run is None or last_run < due_on)
+
+
+def projection_factor(start: date, end: date, as_of: date) -> Decimal:
+	"""How much a period's volume so far grows by its end at the same daily pace (1 once it is
+	over; the whole period's days on its first day)."""
+	elapsed = (min(as_of, end) - start).days + 1
+	return Decimal((end - start).days + 1) / Decimal(max(elapsed, 1))

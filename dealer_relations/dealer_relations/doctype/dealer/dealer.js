@@ -29,6 +29,7 @@ frappe.ui.form.on("Dealer", {
 			return;
 		}
 		frappe.contacts.render_address_and_contact(frm);
+		render_portal_users(frm);
 
 		if (!["Terminated"].includes(frm.doc.status) && frappe.model.can_create("Dealer Visit Log")) {
 			frm.add_custom_button(__("Log Visit"), () =>
@@ -212,3 +213,70 @@ frappe.ui.form.on("Dealer", {
 			});
 	},
 });
+
+// Portal users: the server decides who may invite or disable (Dealer Manager, the dealer's rep).
+function render_portal_users(frm) {
+	const wrapper = frm.get_field("portal_users_html").$wrapper;
+	frappe.call({
+		method: "dealer_relations.portal.get_portal_users",
+		args: { dealer: frm.doc.name },
+		callback: ({ message: users }) => {
+			const rows = (users || [])
+				.map(
+					(u) => `<tr><td>${frappe.utils.escape_html(u.user)}</td>
+					<td>${frappe.utils.escape_html(u.full_name || "")}</td>
+					<td>${u.enabled ? __("Enabled") : __("Disabled")}</td>
+					<td>${u.enabled && frm.perm[0].write ? `<button class="btn btn-xs btn-default"
+						data-user="${frappe.utils.escape_html(u.user)}">${__("Disable")}</button>` : ""}</td></tr>`
+				)
+				.join("");
+			wrapper.html(`<table class="table table-sm">${rows}</table>`);
+			wrapper.find("button[data-user]").on("click", (e) => {
+				const user = e.currentTarget.dataset.user;
+				frappe.confirm(__("Disable portal user {0}?", [user]), () =>
+					frappe.call({
+						method: "dealer_relations.portal.disable_portal_user",
+						args: { dealer: frm.doc.name, user },
+						callback: () => render_portal_users(frm),
+					})
+				);
+			});
+			if (frm.perm[0].write) {
+				const invite = $(`<button class="btn btn-xs btn-default">${__("Invite Portal User")}</button>`);
+				invite.on("click", () => invite_portal_user(frm));
+				wrapper.append(invite);
+			}
+		},
+	});
+}
+
+function invite_portal_user(frm) {
+	frappe.prompt(
+		[
+			{ fieldname: "email", fieldtype: "Data", options: "Email", label: __("Email"), reqd: 1 },
+			{ fieldname: "first_name", fieldtype: "Data", label: __("First Name") },
+			{ fieldname: "send_email", fieldtype: "Check", label: __("Send the link by email"), default: 1 },
+		],
+		(values) =>
+			frappe.call({
+				method: "dealer_relations.portal.invite_portal_user",
+				args: { dealer: frm.doc.name, ...values },
+				callback: ({ message }) => {
+					frappe.msgprint({
+						title: __("Portal User Invited"),
+						message: message.link
+							? __("Set-password link for {0}: {1}", [
+									frappe.utils.escape_html(message.user),
+									`<a href="${message.link}">${message.link}</a>`,
+							  ])
+							: __("{0} already had an account: the set-password link was sent to its email.", [
+									frappe.utils.escape_html(message.user),
+							  ]),
+					});
+					render_portal_users(frm);
+				},
+			}),
+		__("Invite Portal User"),
+		__("Invite")
+	);
+}

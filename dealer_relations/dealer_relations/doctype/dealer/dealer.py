@@ -67,6 +67,7 @@ class Dealer(Document):
 		notes: DF.TextEditor | None
 		payment_terms: DF.Link | None
 		pin_credit_limit: DF.Check
+		portal_users_html: DF.HTML | None
 		product_lines: DF.SmallText | None
 		registered_capital: DF.Currency
 		sales_rep: DF.Link | None

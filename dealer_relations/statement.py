@@ -1,0 +1,162 @@
+"""Frappe side of the dealer's monthly statement (对账单): read from the Payment Ledger in two
+set-based queries (the opening balance, the month's movements per voucher), so it agrees with
+ERPNext's Accounts Receivable; the dealer confirms or disputes it from the portal, finance answers
+in the desk (Dealer Statement Confirmation)."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Max, Min, Sum
+from frappe.utils import getdate, now_datetime, today
+
+from dealer_relations.engine.money import flt_dec as D
+from dealer_relations.engine.statement import (
+	CREDIT_NOTE,
+	DISPUTED,
+	FINE,
+	INVOICE,
+	OTHER,
+	PAYMENT,
+	REBATE,
+	Month,
+	Movement,
+	Statement,
+	build_statement,
+	check_confirmable,
+	check_response,
+	parse_month,
+)
+from dealer_relations.portal import (
+	CONFIRMATION,
+	attach_evidence,
+	dealers_of_portal_user,
+	portal_dealer,
+	require_portal_dealers,
+	uploaded_evidence,
+)
+from dealer_relations.utils import enforce
+
+
+def receivable_ledger(ple, customer: str, company: str):
+	return (
+		frappe.qb.from_(ple)
+		.where(ple.party_type == "Customer")
+		.where(ple.party == customer)
+		.where(ple.company == company)
+		.where(ple.delinked == 0)
+		.where(ple.account_type == "Receivable")
+	)
+
+
+def get_statement(dealer: frappe._dict, month: Month) -> Statement:
+	"""The month's statement of the dealer's customer in the dealer's company, in the company's
+	currency: opening balance, each voucher's movement (classified by what posted it), closing."""
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	opening = (
+		receivable_ledger(ple, dealer.customer, dealer.company)
+		.select(Sum(ple.amount))
+		.where(ple.posting_date < month.start)
+	).run()[0][0]
+	invoice = frappe.qb.DocType("Sales Invoice")
+	settlement = frappe.qb.DocType("Rebate Settlement")
+	incident = frappe.qb.DocType("Diversion Incident")
+	rows = (
+		receivable_ledger(ple, dealer.customer, dealer.company)
+		.left_join(invoice)
+		.on((ple.voucher_type == "Sales Invoice") & (invoice.name == ple.voucher_no))
+		.left_join(settlement)
+		.on(
+			(settlement.dealer == dealer.name)
+			& ((settlement.journal_entry == ple.voucher_no) | (settlement.credit_note == ple.voucher_no))
+		)
+		.left_join(incident)
+		.on((incident.dealer == dealer.name) & (incident.journal_entry == ple.voucher_no))
+		.select(
+			ple.voucher_type,
+			ple.voucher_no,
+			Min(ple.posting_date),
+			Sum(ple.amount),
+			Max(
+				Case()
+				.when(settlement.name.notnull(), REBATE)
+				.when(incident.name.notnull(), FINE)
+				.when(invoice.is_return == 1, CREDIT_NOTE)
+				.when(ple.voucher_type == "Sales Invoice", INVOICE)
+				.when(ple.voucher_type == "Payment Entry", PAYMENT)
+				.else_(OTHER)
+			),
+		)
+		.where(ple.posting_date >= month.start)
+		.where(ple.posting_date <= month.end)
+		.groupby(ple.voucher_type, ple.voucher_no)
+	).run()
+	movements = [
+		Movement(kind, voucher_type, voucher_no, getdate(posting_date), D(amount))
+		for voucher_type, voucher_no, posting_date, amount, kind in rows
+		if D(amount)
+	]
+	return build_statement(month, D(opening), movements)
+
+
+def confirmation_of(dealer: str, month: str) -> frappe._dict | None:
+	return frappe.db.get_value(
+		CONFIRMATION,
+		{"dealer": dealer, "month": month},
+		["name", "status", "closing_balance", "reason", "answer", "answered_on", "confirmed_on"],
+		as_dict=True,
+	)
+
+
+def portal_statement(month_text: str | None, dealer: str | None = None) -> frappe._dict:
+	"""The statement page's context: one of the user's own dealers, the month, its confirmation."""
+	row = portal_dealer(dealer)
+	month = enforce(parse_month, month_text, getdate(today()))
+	return frappe._dict(
+		dealer=row,
+		dealers=require_portal_dealers(),
+		statement=get_statement(row, month),
+		confirmation=confirmation_of(row.name, month.key),
+		currency=frappe.get_cached_value("Company", row.company, "default_currency"),
+		confirmable=month.end < getdate(today()),
+	)
+
+
+@frappe.whitelist(methods=["POST"])
+def respond_to_statement(month: str, status: str, reason: str | None = None, dealer: str | None = None):
+	"""The dealer user confirms or disputes a finished month's statement of their own dealer, once.
+	An evidence file may come with the request (``file``, PDF or image, 5 MB at most); it is kept
+	private on the confirmation."""
+	row = portal_dealer(dealer)
+	parsed = enforce(parse_month, month, getdate(today()))
+	enforce(check_confirmable, parsed, getdate(today()))
+	# one answer per dealer and month, also when two requests race
+	frappe.db.get_value("Dealer", row.name, "name", for_update=True)
+	existing = confirmation_of(row.name, parsed.key)
+	enforce(check_response, status, reason, existing.status if existing else None)
+	evidence = uploaded_evidence()
+	confirmation = frappe.get_doc(
+		{
+			"doctype": CONFIRMATION,
+			"dealer": row.name,
+			"customer": row.customer,
+			"company": row.company,
+			"month": parsed.key,
+			"status": status,
+			"reason": (reason or "").strip() if status == DISPUTED else None,
+			"closing_balance": get_statement(row, parsed).closing,
+			"confirmed_by": frappe.session.user,
+			"confirmed_on": now_datetime(),
+		}
+	)
+	confirmation.insert(ignore_permissions=True)  # the dealer user's own statement, checked above
+	if evidence:
+		saved = attach_evidence(evidence, CONFIRMATION, confirmation.name, "attachment")
+		confirmation.db_set("attachment", saved.file_url)
+	return {"name": confirmation.name, "status": confirmation.status}
+
+
+def confirmation_has_website_permission(doc, ptype, user, verbose=False) -> bool:
+	"""A dealer user reaches the confirmations of their own dealers only (by the stored dealer)."""
+	dealer = frappe.db.get_value(CONFIRMATION, doc.name, "dealer")
+	return bool(dealer) and dealer in {row.name for row in dealers_of_portal_user(user)}

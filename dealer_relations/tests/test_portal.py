@@ -1,0 +1,263 @@
+"""Dealer portal services: who may invite or disable portal users, the statement agreeing with
+ERPNext's Accounts Receivable, the home page in a constant number of queries, finance's answer."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import frappe
+from frappe.utils import add_days, add_months, getdate, today
+
+from dealer_relations.engine.statement import CREDIT_NOTE, INVOICE, PAYMENT, month_of
+from dealer_relations.portal import (
+	dealer_standing,
+	dealers_of_portal_user,
+	disable_portal_user,
+	invite_portal_user,
+)
+from dealer_relations.statement import get_statement, respond_to_statement
+from dealer_relations.tests.credit_utils import (
+	ITEM,
+	count_queries,
+	make_credit_dealer,
+	make_payment,
+	make_sales_invoice,
+	make_sales_order,
+)
+from dealer_relations.tests.rebate_factories import make_return
+from dealer_relations.tests.utils import FrappeTestCase, make_customer, make_user
+
+MANAGER = "dr-portal-manager@example.com"
+REP, OTHER_REP = "dr-portal-rep@example.com", "dr-portal-rep2@example.com"
+ACCOUNTANT = "dr-portal-accounts@example.com"
+CONFIRMATION = "Dealer Statement Confirmation"
+
+
+def ar_outstanding(customer: str, company: str, report_date) -> Decimal:
+	"""ERPNext's Accounts Receivable for one customer: the sum of its rows' outstanding."""
+	from erpnext.accounts.report.accounts_receivable.accounts_receivable import execute
+
+	_columns, rows, *_rest = execute(
+		{
+			"company": company,
+			"report_date": report_date,
+			"party_type": "Customer",
+			"party": [customer],
+			"ageing_based_on": "Posting Date",
+			"range": "30, 60, 90, 120",
+		}
+	)
+	return sum(
+		(Decimal(str(row.get("outstanding") or 0)) for row in rows if row.get("voucher_no")), Decimal(0)
+	)
+
+
+class TestPortalUsers(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_user(MANAGER, ["Dealer Manager"])
+		make_user(REP, ["Dealer Sales Rep"])
+		make_user(OTHER_REP, ["Dealer Sales Rep"])
+		cls.dealer = make_credit_dealer(customer=make_customer("DR Portal Users Co"), sales_rep=REP)
+		cls.other = make_credit_dealer(
+			customer=make_customer("DR Portal Users Other Co"), sales_rep=OTHER_REP
+		)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def test_rep_invites_for_own_dealer_only(self):
+		frappe.set_user(OTHER_REP)
+		self.assertRaises(frappe.PermissionError, invite_portal_user, self.dealer.name, "dr-pu-1@example.com")
+		self.assertFalse(frappe.db.exists("User", "dr-pu-1@example.com"))
+		frappe.set_user(REP)
+		result = invite_portal_user(self.dealer.name, "DR-PU-1@example.com", "Li")
+		self.assertIn("/update-password?key=", result["link"])
+		frappe.set_user("Administrator")
+		user = frappe.get_doc("User", "dr-pu-1@example.com")
+		self.assertEqual(user.user_type, "Website User")
+		self.assertEqual({r.role for r in user.roles}, {"Customer"})
+		self.assertEqual([d.name for d in dealers_of_portal_user(user.name)], [self.dealer.name])
+
+	def test_manager_invites_any_dealer(self):
+		frappe.set_user(MANAGER)
+		invite_portal_user(self.other.name, "dr-pu-2@example.com")
+		self.assertEqual([d.name for d in dealers_of_portal_user("dr-pu-2@example.com")], [self.other.name])
+
+	def test_desk_user_or_other_dealers_user_not_taken(self):
+		"""Inviting them would hand their set-password link to the inviter."""
+		frappe.set_user(MANAGER)
+		for email in (OTHER_REP, "administrator@example.com"):
+			if frappe.db.exists("User", email):
+				self.assertRaises(frappe.ValidationError, invite_portal_user, self.dealer.name, email)
+		invite_portal_user(self.other.name, "dr-pu-3@example.com")
+		self.assertRaises(frappe.ValidationError, invite_portal_user, self.dealer.name, "dr-pu-3@example.com")
+		self.assertEqual([d.name for d in dealers_of_portal_user("dr-pu-3@example.com")], [self.other.name])
+		self.assertRaises(frappe.ValidationError, invite_portal_user, self.dealer.name, "not an email")
+
+	def test_existing_website_user_gets_the_link_by_mail_only(self):
+		"""A rep inviting someone's existing account must not receive its set-password link."""
+		from unittest.mock import patch
+
+		from frappe.core.doctype.user.user import User
+
+		make_user("dr-pu-5@example.com")  # a website user of nothing (e.g. a newsletter reader)
+		frappe.set_user(REP)
+		with patch.object(User, "password_reset_mail", autospec=True) as mailed:
+			result = invite_portal_user(self.dealer.name, "dr-pu-5@example.com")
+		[(user, link), _kwargs] = mailed.call_args
+		self.assertEqual(user.name, "dr-pu-5@example.com")
+		self.assertIn("/update-password?key=", link)
+		self.assertIsNone(result["link"])
+		self.assertTrue(result["emailed"])
+		self.assertEqual([d.name for d in dealers_of_portal_user("dr-pu-5@example.com")], [self.dealer.name])
+
+	def test_disabled_portal_user_refused(self):
+		frappe.set_user(MANAGER)
+		invite_portal_user(self.dealer.name, "dr-pu-4@example.com")
+		frappe.set_user(OTHER_REP)
+		self.assertRaises(
+			frappe.PermissionError, disable_portal_user, self.dealer.name, "dr-pu-4@example.com"
+		)
+		frappe.set_user(REP)
+		disable_portal_user(self.dealer.name, "dr-pu-4@example.com")
+		self.assertEqual(frappe.db.get_value("User", "dr-pu-4@example.com", "enabled"), 0)
+		self.assertEqual(dealers_of_portal_user("dr-pu-4@example.com"), [])
+		frappe.set_user("dr-pu-4@example.com")
+		last_month = month_of(getdate(add_months(today(), -1))).key
+		self.assertRaises(frappe.PermissionError, respond_to_statement, last_month, "Confirmed")
+		frappe.set_user("Administrator")
+		self.assertFalse(frappe.db.exists(CONFIRMATION, {"dealer": self.dealer.name}))
+
+
+class TestStatement(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_user(ACCOUNTANT, ["Accounts User"])
+		make_user(REP, ["Dealer Sales Rep"])
+		cls.dealer = make_credit_dealer(customer=make_customer("DR Statement Co"), sales_rep=REP)
+		cls.month = month_of(getdate(add_months(today(), -1)))
+		before = add_days(cls.month.start, -3)
+		day = add_days(cls.month.start, 4)
+		old = make_sales_invoice(cls.dealer.customer, 500, posting_date=before)
+		invoice = make_sales_invoice(cls.dealer.customer, 1000, posting_date=day)
+		make_payment(old, 200, posting_date=day)
+		make_return(invoice, {ITEM: 1}, day)  # the whole invoice returned
+		make_payment(None, 50, posting_date=day, customer=cls.dealer.customer)  # an advance
+
+	def test_statement_agrees_with_accounts_receivable(self):
+		statement = get_statement(frappe._dict(self.dealer.as_dict()), self.month)
+		self.assertEqual(statement.opening, Decimal(500))
+		self.assertEqual(statement.totals[INVOICE], Decimal(1000))
+		self.assertEqual(statement.totals[CREDIT_NOTE], Decimal(-1000))
+		self.assertEqual(statement.totals[PAYMENT], Decimal(-250))
+		self.assertEqual(statement.closing, Decimal(250))
+		company = self.dealer.company
+		self.assertEqual(statement.closing, ar_outstanding(self.dealer.customer, company, self.month.end))
+		self.assertEqual(
+			statement.opening,
+			ar_outstanding(self.dealer.customer, company, add_days(self.month.start, -1)),
+		)
+
+	def test_statement_and_home_in_constant_queries(self):
+		dealer = frappe._dict(self.dealer.as_dict())
+		with count_queries() as before_statement:
+			get_statement(dealer, self.month)
+		with count_queries() as before_home:
+			dealer_standing(frappe._dict(dealer))
+		for _i in range(3):
+			make_sales_invoice(self.dealer.customer, 10, posting_date=add_days(self.month.start, 6))
+			make_sales_order(self.dealer.customer, 10)
+		with count_queries() as after_statement:
+			get_statement(dealer, self.month)
+		with count_queries() as after_home:
+			dealer_standing(frappe._dict(dealer))
+		self.assertEqual(len(after_statement), len(before_statement))
+		self.assertLessEqual(len(after_statement), 2)
+		self.assertEqual(len(after_home), len(before_home))
+
+	def test_finance_answers_a_dispute_and_cannot_rewrite_it(self):
+		confirmation = frappe.get_doc(
+			{
+				"doctype": CONFIRMATION,
+				"dealer": self.dealer.name,
+				"customer": self.dealer.customer,
+				"company": self.dealer.company,
+				"month": self.month.key,
+				"status": "Disputed",
+				"reason": "missing payment",
+				"closing_balance": 250,
+			}
+		).insert(ignore_permissions=True)
+		frappe.set_user(ACCOUNTANT)
+		try:
+			doc = frappe.get_doc(CONFIRMATION, confirmation.name)
+			doc.answer = "received on the 3rd, posted on the 5th"
+			doc.closing_balance = 0
+			doc.reason = "nothing"
+			doc.save()
+		finally:
+			frappe.set_user("Administrator")
+		stored = frappe.db.get_value(CONFIRMATION, confirmation.name, ["*"], as_dict=True)
+		self.assertEqual((stored.status, stored.answered_by), ("Answered", ACCOUNTANT))
+		self.assertEqual((stored.closing_balance, stored.reason), (250, "missing payment"))
+
+	def test_rep_lists_confirmations_of_own_dealers_only(self):
+		make_user(OTHER_REP, ["Dealer Sales Rep"])
+		other = make_credit_dealer(customer=make_customer("DR Statement Other Co"), sales_rep=OTHER_REP)
+		for dealer in (self.dealer, other):
+			frappe.get_doc(
+				{
+					"doctype": CONFIRMATION,
+					"dealer": dealer.name,
+					"customer": dealer.customer,
+					"company": dealer.company,
+					"month": "2020-01",
+					"status": "Confirmed",
+				}
+			).insert(ignore_permissions=True)
+		frappe.set_user(REP)
+		try:
+			listed = frappe.get_list(CONFIRMATION, filters={"month": "2020-01"}, pluck="dealer")
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(listed, [self.dealer.name])
+
+
+class TestRebatesProgress(FrappeTestCase):
+	def test_progress_of_running_policy_and_settlements(self):
+		from dealer_relations.portal import dealer_rebates
+		from dealer_relations.tests.rebate_factories import (
+			PUMP,
+			day,
+			make_invoice,
+			make_items,
+			make_policy,
+			make_rebate_dealer,
+		)
+
+		make_items()
+		dealer = make_rebate_dealer(customer=make_customer("DR Portal Rebate Co"))
+		other = make_rebate_dealer(customer=make_customer("DR Portal Rebate Other Co"))
+		policy = make_policy(dealers=[dealer.name, other.name])
+		as_of = day(181)
+		make_invoice(dealer.customer, [(PUMP, 1, 60_000)], day(10))
+		make_invoice(other.customer, [(PUMP, 1, 150_000)], day(10))
+		row = frappe._dict(dealer.as_dict())
+		rebates = dealer_rebates(row, as_of=as_of)
+		[progress] = [p for p in rebates.policies if p.policy == policy.name]
+		self.assertEqual(progress.result.volume, Decimal(60_000))
+		self.assertEqual(progress.result.slab_reached, 1)
+		self.assertEqual(progress.result.net_rebate, Decimal(600))  # 1% of 60,000
+		self.assertEqual((progress.ahead.slab, progress.ahead.gap), (2, Decimal(40_000)))
+		self.assertEqual(progress.ahead.extra_rebate, Decimal(1400))  # 2% of 100,000 - 600
+		self.assertGreater(progress.projected, progress.result.net_rebate)
+		with count_queries() as few:
+			dealer_rebates(row, as_of=as_of)
+		for offset in (20, 30, 40):
+			make_invoice(dealer.customer, [(PUMP, 1, 10)], day(offset))
+		with count_queries() as more:
+			dealer_rebates(row, as_of=as_of)
+		self.assertEqual(len(more), len(few))
