@@ -15,12 +15,14 @@ from frappe.utils import add_days, add_years, flt, getdate, now_datetime, today
 from pypika import CustomFunction
 from pypika.terms import ValueWrapper
 
+from dealer_relations import rebate_account
 from dealer_relations.db import insert_rows, reserve_names, run_query
 from dealer_relations.engine.dealer import PROSPECT
 from dealer_relations.engine.rebates import (
 	COLLECTED_AMOUNT,
 	CREDIT_NOTE,
 	QUANTITY,
+	REBATE_ACCOUNT,
 	ZERO,
 	DealerVolume,
 	PolicyScope,
@@ -718,6 +720,7 @@ def validate_company_rebate_settings(settings) -> None:
 	take postings; the rebate item is a non-stock item. One query per kind, not per row."""
 	rows = [row for row in settings.company_settings if row.company]
 	validate_company_accounts(settings, "rebate_expense_account")
+	validate_company_accounts(settings, "rebate_liability_account")
 	centers = dict(
 		frappe.get_all(
 			"Cost Center",
@@ -757,6 +760,7 @@ def get_posting_setup(company: str, customer: str) -> frappe._dict:
 	setup = frappe._dict(
 		method=settings.rebate_posting_method or "Journal Entry",
 		expense_account=settings.rebate_expense_account,
+		liability_account=settings.rebate_liability_account,
 		cost_center=settings.rebate_cost_center or frappe.get_cached_value("Company", company, "cost_center"),
 		item=settings.rebate_item,
 		receivable_account=get_party_account("Customer", customer, company) if customer else None,
@@ -768,13 +772,15 @@ def get_posting_setup(company: str, customer: str) -> frappe._dict:
 		setup.expense_account,
 		setup.receivable_account,
 		setup.item,
+		setup.liability_account,
 	)
 	return setup
 
 
 def post_settlement(settlement) -> None:
 	"""Post a submitted settlement's net rebate: a Journal Entry (debit rebate expense, credit the
-	dealer's receivable) or a credit note, as the company's settings say."""
+	dealer's receivable), a credit note, or into the dealer's rebate account (debit rebate expense,
+	credit the rebate liability, and an Earned entry), as the company's settings say."""
 	setup = get_posting_setup(settlement.company, settlement.customer)
 	amount = settlement.net_rebate
 	if amount <= 0:
@@ -788,11 +794,25 @@ def post_settlement(settlement) -> None:
 	)
 	if setup.method == CREDIT_NOTE:
 		settlement.db_set("credit_note", make_credit_note(settlement, setup, amount, remark))
+	elif setup.method == REBATE_ACCOUNT:
+		remark = _("{0}, paid into the dealer's rebate account").format(remark)
+		liability = {"account": setup.liability_account, "credit_in_account_currency": amount}
+		settlement.db_set("journal_entry", make_journal_entry(settlement, setup, amount, remark, liability))
+		rebate_account.earn(settlement, amount)
 	else:
 		settlement.db_set("journal_entry", make_journal_entry(settlement, setup, amount, remark))
 
 
-def make_journal_entry(settlement, setup, amount, remark) -> str:
+def make_journal_entry(settlement, setup, amount, remark, credit: dict | None = None) -> str:
+	"""Debit rebate expense; credit the dealer's receivable as an advance, or the ``credit`` row."""
+	credit = credit or {
+		"account": setup.receivable_account,
+		"party_type": "Customer",
+		"party": settlement.customer,
+		"credit_in_account_currency": amount,
+		# An unallocated credit the dealer's next invoices can use (冲抵货款).
+		"is_advance": "Yes",
+	}
 	entry = frappe.get_doc(
 		{
 			"doctype": "Journal Entry",
@@ -806,15 +826,7 @@ def make_journal_entry(settlement, setup, amount, remark) -> str:
 					"debit_in_account_currency": amount,
 					"cost_center": setup.cost_center,
 				},
-				{
-					"account": setup.receivable_account,
-					"party_type": "Customer",
-					"party": settlement.customer,
-					"credit_in_account_currency": amount,
-					"cost_center": setup.cost_center,
-					# An unallocated credit the dealer's next invoices can use (冲抵货款).
-					"is_advance": "Yes",
-				},
+				{**credit, "cost_center": setup.cost_center},
 			],
 		}
 	)
@@ -871,7 +883,9 @@ def make_credit_note(settlement, setup, amount, remark) -> str:
 
 
 def reverse_settlement(settlement) -> None:
-	"""Cancel what the settlement posted."""
+	"""Cancel what the settlement posted (refused first when what it paid into the rebate account
+	was already reserved, spent or expired)."""
+	rebate_account.check_settlement_cancellable(settlement)
 	for doctype, name in (
 		("Journal Entry", settlement.journal_entry),
 		("Sales Invoice", settlement.credit_note),
@@ -880,6 +894,7 @@ def reverse_settlement(settlement) -> None:
 			posted = frappe.get_doc(doctype, name)
 			posted.flags.ignore_permissions = True
 			posted.cancel()
+	rebate_account.reverse_voucher("Rebate Settlement", settlement.name)
 
 
 # -- running policies (liability) -------------------------------------------------------------------

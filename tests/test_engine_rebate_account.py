@@ -17,11 +17,15 @@ from dealer_relations.engine.rebate_account import (
 	USED_ON_INVOICE,
 	Entry,
 	Lot,
+	Spend,
 	allocate,
 	build_lots,
+	check_account_terms,
 	check_deduction,
-	default_expiry,
+	check_lot_untouched,
+	expiry_date,
 	expiry_entries,
+	plan_invoice,
 	release,
 	reserve,
 	reserved_for,
@@ -66,7 +70,7 @@ def test_oldest_expiry_first_and_each_policy_its_cap():
 	spends = allocate(lots.values(), {"P2024": D(4000), "P2025": D(0)}, D(4000), TODAY)
 	assert [(s.lot, s.amount) for s in spends] == [("RBS-1", D(400))]
 	# never more than the net total
-	big = lots_with([Entry("RBS-2", EARNED, D(10_000))], terms=(Lot("RBS-2", "P", date(2030, 1, 1), D(0)),))
+	big = lots_with([Entry("RBS-2", EARNED, D(10_000))], terms=(Lot("RBS-2", "P", date(2030, 1, 1), D(100)),))
 	assert sum(s.amount for s in allocate(big.values(), {"P": D(900)}, D(900), TODAY)) == 900
 
 
@@ -138,8 +142,22 @@ def test_expiry_is_idempotent_and_honours_reservations():
 	assert lots_with(ledger)["RBS-0"].balance == 100  # the order's reservation is still honoured
 
 
-def test_default_expiry_is_end_of_next_year():
-	assert default_expiry(date(2026, 1, 15)) == date(2027, 12, 31)
+def test_expiry_and_policy_terms():
+	assert expiry_date(None, date(2026, 12, 31)) == date(2027, 12, 31)
+	assert expiry_date(date(2027, 6, 30), date(2026, 12, 31)) == date(2027, 6, 30)
+	check_account_terms(D(0), None, date(2026, 12, 31))
+	check_account_terms(D(100), date(2027, 1, 1), date(2026, 12, 31))
+	for percent, until in ((D(-1), None), (D("100.01"), None), (D(10), date(2026, 6, 30))):
+		with pytest.raises(RuleViolation):
+			check_account_terms(percent, until, date(2026, 12, 31))
+
+
+def test_cancel_of_an_earning_only_while_untouched():
+	check_lot_untouched(lots_with(EARNINGS)["RBS-1"], D(500))
+	spent = lots_with([*EARNINGS, Entry("RBS-1", RESERVED, D(-50), "SO-1")])["RBS-1"]
+	with pytest.raises(RuleViolation) as refused:
+		check_lot_untouched(spent, D(500))
+	assert refused.value.args[1:] == (D(50), D(500))
 
 
 # -- properties ------------------------------------------------------------------------------------
@@ -191,7 +209,11 @@ def test_balance_never_negative_spends_within_available_cancel_restores(terms, e
 			if order and order[0].entry_type == RESERVED:
 				held = reserved_for(ledger, order[0].sales_order)
 				part = min(amount, sum(held.values(), D(0)))
-				rows = use(part, held, lots, order[0].sales_order)
+				try:
+					rows = plan_invoice(part, lots, held, bases, amount * 3, TODAY, order[0].sales_order)
+				except RuleViolation:  # a cap of 0 %, or nothing held: refused, nothing written
+					rows = []
+				assert -sum((r.amount for r in rows if r.entry_type == USED_ON_INVOICE), D(0)) <= part
 				ledger += rows
 				vouchers.append(rows)
 		elif kind == "cancel" and vouchers:
@@ -223,3 +245,54 @@ def moved(rows):
 			balance += row.amount
 		out[row.lot] = (balance, reserved)
 	return out
+
+
+def test_invoice_of_an_order_uses_its_reservation_first_then_free_lots():
+	ledger = list(EARNINGS)
+	bases = {"P2024": D(10_000), "P2025": D(10_000)}
+	# the order reserved 600 of the newer lot; the older lot stays free
+	ledger += reserve([Spend("RBS-2", D(600))], "SO-1")
+	first = plan_invoice(
+		D(400), lots_with(ledger), reserved_for(ledger, "SO-1"), bases, D(4000), TODAY, "SO-1"
+	)
+	assert first == [Entry("RBS-2", RESERVED, D(400), "SO-1"), Entry("RBS-2", USED_ON_INVOICE, D(-400))]
+	ledger += first
+	# 500 on the next invoice: 200 still reserved, 300 from the free older lot (its 10 % cap of 4,000 = 400)
+	second = plan_invoice(
+		D(500), lots_with(ledger), reserved_for(ledger, "SO-1"), bases, D(4000), TODAY, "SO-1"
+	)
+	assert second == [
+		Entry("RBS-2", RESERVED, D(200), "SO-1"),
+		Entry("RBS-2", USED_ON_INVOICE, D(-200)),
+		Entry("RBS-1", USED_ON_INVOICE, D(-300)),
+	]
+	ledger += second
+	assert totals(lots_with(ledger), TODAY) == (D(900), D(0), D(600))
+	# the allowed figure on a refusal counts the order's reservation too
+	ledger2 = [*EARNINGS, *reserve([Spend("RBS-2", D(1000))], "SO-2")]
+	with pytest.raises(RuleViolation) as refused:
+		plan_invoice(
+			D(1600), lots_with(ledger2), reserved_for(ledger2, "SO-2"), bases, D(40_000), TODAY, "SO-2"
+		)
+	assert refused.value.args == (D(1600), D(1500))
+	with pytest.raises(RuleViolation):  # another order's reservation is not this invoice's
+		plan_invoice(
+			D(600), lots_with(ledger2), reserved_for(ledger2, "SO-1"), bases, D(40_000), TODAY, "SO-1"
+		)
+
+
+def test_reservation_is_honoured_after_the_lot_expired():
+	ledger = [*EARNINGS, Entry("RBS-0", RESERVED, D(-100), "SO-OLD")]
+	ledger += expiry_entries(lots_with(ledger).values(), TODAY)
+	entries = plan_invoice(
+		D(100),
+		lots_with(ledger),
+		reserved_for(ledger, "SO-OLD"),
+		{"P2023": D(5000)},
+		D(5000),
+		TODAY,
+		"SO-OLD",
+	)
+	assert entries == [Entry("RBS-0", RESERVED, D(100), "SO-OLD"), Entry("RBS-0", USED_ON_INVOICE, D(-100))]
+	ledger += entries
+	assert lots_with(ledger)["RBS-0"].balance == 0

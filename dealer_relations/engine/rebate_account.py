@@ -104,8 +104,6 @@ def spending_order(lots: Iterable[Lot]) -> list[Lot]:
 def policy_cap(percent: Decimal, base: Decimal, precision: int = 2) -> Decimal:
 	"""What a policy lets a document's in-scope ``base`` be paid from the account."""
 	base = max(dec(base), ZERO)
-	if not dec(percent):
-		return base
 	return round_half_up(base * dec(percent) / HUNDRED, cents(precision))
 
 
@@ -243,6 +241,47 @@ def reserved_for(entries: Iterable[Entry], sales_order: str) -> dict[str, Decima
 	return {lot: amount for lot, amount in left.items() if amount > 0}
 
 
+def plan_invoice(
+	requested: Decimal,
+	lots: Mapping[str, Lot],
+	reservation: Mapping[str, Decimal],
+	bases: Mapping[str, Decimal],
+	net_total: Decimal,
+	as_of: date,
+	sales_order: str | None = None,
+	is_return: bool = False,
+	currencies: tuple[str, str] | None = None,
+	precision: int = 2,
+) -> list[Entry]:
+	"""The entries of an invoice deducting ``requested``: first from what its order reserved
+	(``reservation`` {lot: amount}; each release is a positive Reserved row, so an order billed in
+	several invoices spends once in total), then from lots nobody reserved. Every cap holds over
+	both parts; a refusal names the figure allowed on this invoice."""
+	held = {name: dec(amount) for name, amount in reservation.items() if name in lots and dec(amount) > 0}
+	# what the order holds is this invoice's, also past the lot's expiry (the order was first)
+	held_lots = [
+		replace(lots[name], balance=amount, reserved=ZERO, expiry_date=date.max)
+		for name, amount in held.items()
+	]
+	# judged as if the order's reservation were free for this invoice (and only that, once expired)
+	judged = {
+		name: replace(lot, balance=held[name], reserved=ZERO, expiry_date=date.max)
+		if name in held and lot.expired(as_of)
+		else replace(lot, reserved=lot.reserved - held.get(name, ZERO))
+		for name, lot in lots.items()
+	}
+	check_deduction(requested, judged, bases, net_total, as_of, is_return, currencies, precision=precision)
+	from_order = allocate(held_lots, bases, net_total, as_of, requested, precision=precision)
+	taken = total(from_order)
+	already: dict[str, Decimal] = {}
+	for spend in from_order:
+		already[lots[spend.lot].policy] = already.get(lots[spend.lot].policy, ZERO) + spend.amount
+	free = allocate(
+		lots.values(), bases, dec(net_total) - taken, as_of, dec(requested) - taken, already, precision
+	)
+	return use(requested, {spend.lot: spend.amount for spend in from_order}, lots, sales_order, free)
+
+
 def use(
 	amount: Decimal,
 	reservation: Mapping[str, Decimal],
@@ -250,9 +289,8 @@ def use(
 	sales_order: str | None,
 	free: Iterable[Spend] = (),
 ) -> list[Entry]:
-	"""An invoice spending ``amount``: first from its order's ``reservation`` (oldest expiry first;
-	each release is a positive Reserved row, so the order spends once in total however many
-	invoices bill it), then the ``free`` spends (lots not reserved) for the rest."""
+	"""Entries spending ``amount``: first from an order's ``reservation`` (oldest expiry first),
+	then the ``free`` spends for the rest."""
 	amount = dec(amount)
 	entries = []
 	for lot in spending_order(lots[name] for name in reservation if name in lots):
@@ -309,6 +347,40 @@ def expiry_entries(lots: Iterable[Lot], as_of: date) -> list[Entry]:
 	]
 
 
-def default_expiry(earned_on: date) -> date:
-	"""Default validity of an earned rebate: to the end of the next year."""
-	return date(earned_on.year + 1, 12, 31)
+def expiry_date(valid_until: date | None, policy_to: date) -> date:
+	"""When what a policy earned expires: its own date, else the end of the year after its period."""
+	return valid_until or date(policy_to.year + 1, 12, 31)
+
+
+def check_account_terms(
+	max_deduction_percent: Decimal, valid_until: date | None, policy_to: date | None
+) -> None:
+	"""A policy's rebate-account terms: a percent from 0 to 100, a validity not before the period ends."""
+	if not ZERO <= dec(max_deduction_percent) <= HUNDRED:
+		raise RuleViolation(
+			_("Max Deduction % must be between 0 and 100, not {0}"),
+			(max_deduction_percent,),
+			"max_deduction_percent",
+			_("Invalid Policy"),
+		)
+	if valid_until and policy_to and valid_until < policy_to:
+		raise RuleViolation(
+			_("Balance Valid Until {0} is before the policy period ends on {1}"),
+			(valid_until, policy_to),
+			"balance_valid_until",
+			_("Invalid Policy"),
+		)
+
+
+def check_lot_untouched(lot: Lot, earned: Decimal) -> None:
+	"""A settlement paid into the account is cancelled only while nothing it earned was reserved,
+	spent or expired: its Earned entry is then reversed whole and the account stays consistent."""
+	if lot.balance != dec(earned) or lot.reserved:
+		raise RuleViolation(
+			_(
+				"Rebate Settlement {0} cannot be cancelled: {1} of the {2} it paid into the dealer's rebate account was already reserved, spent or expired"
+			),
+			(lot.name, dec(earned) - lot.balance + lot.reserved, dec(earned)),
+			None,
+			_("Rebate Account"),
+		)
