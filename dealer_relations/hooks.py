@@ -90,7 +90,10 @@ additional_timeline_content = {
 scheduler_events = {
 	"daily": ["dealer_relations.visits.create_overdue_todos"],
 	"monthly_long": ["dealer_relations.credit.rate_dealers_monthly"],
-	"daily_long": ["dealer_relations.rebates.create_due_settlements"],
+	"daily_long": [
+		"dealer_relations.rebates.create_due_settlements",
+		"dealer_relations.rebate_account.expire_balances",
+	],
 }
 
 # ERPNext integration: every handler is in overrides/, one module per ERPNext doctype (or group of

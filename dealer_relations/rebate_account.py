@@ -26,6 +26,7 @@ from dealer_relations.engine.rebate_account import (
 	check_deduction,
 	check_lot_untouched,
 	expiry_date,
+	expiry_entries,
 	plan_invoice,
 	reserve,
 	reverse,
@@ -112,32 +113,59 @@ def write_entries(
 	journal_entry: str | None = None,
 ) -> None:
 	"""Append the entries (one multi-row insert): the only way rows reach the ledger."""
-	currency, dealer_name = account_currency(company), frappe.db.get_value("Dealer", dealer, "dealer_name")
+	dealer_name = frappe.db.get_value("Dealer", dealer, "dealer_name")
 	insert_records(
 		LEDGER,
-		[
-			{
-				"name": frappe.generate_hash(length=12),
-				"posting_date": posting_date or today(),
-				"dealer": dealer,
-				"dealer_name": dealer_name,
-				"company": company,
-				"currency": currency,
-				"entry_type": entry.entry_type,
-				"amount": entry.amount,
-				"expiry_date": lots[entry.lot].expiry_date,
-				"rebate_settlement": entry.lot,
-				"rebate_policy": lots[entry.lot].policy,
-				"sales_order": entry.sales_order,
-				"voucher_type": voucher_type,
-				"voucher_no": voucher_no,
-				"is_reversal": int(is_reversal),
-				"journal_entry": journal_entry,
-			}
-			for entry in entries
-			if entry.amount
-		],
+		ledger_records(
+			entries,
+			lots,
+			dealer,
+			dealer_name,
+			company,
+			voucher_type,
+			voucher_no,
+			posting_date,
+			is_reversal,
+			journal_entry,
+		),
 	)
+
+
+def ledger_records(
+	entries: list[Entry],
+	lots: dict[str, Lot],
+	dealer: str,
+	dealer_name: str | None,
+	company: str,
+	voucher_type: str,
+	voucher_no: str,
+	posting_date: date | str | None = None,
+	is_reversal: bool = False,
+	journal_entry: str | None = None,
+) -> list[dict]:
+	currency = account_currency(company)
+	return [
+		{
+			"name": frappe.generate_hash(length=12),
+			"posting_date": posting_date or today(),
+			"dealer": dealer,
+			"dealer_name": dealer_name,
+			"company": company,
+			"currency": currency,
+			"entry_type": entry.entry_type,
+			"amount": entry.amount,
+			"expiry_date": lots[entry.lot].expiry_date,
+			"rebate_settlement": entry.lot,
+			"rebate_policy": lots[entry.lot].policy,
+			"sales_order": entry.sales_order,
+			"voucher_type": voucher_type,
+			"voucher_no": voucher_no,
+			"is_reversal": int(is_reversal),
+			"journal_entry": journal_entry,
+		}
+		for entry in entries
+		if entry.amount
+	]
 
 
 def reverse_voucher(voucher_type: str, voucher_no: str, posting_date=None) -> None:
@@ -188,12 +216,71 @@ def check_settlement_cancellable(settlement) -> None:
 	"""Before anything is cancelled: what the settlement earned must be untouched (judged under
 	the dealer's row lock, which every spend takes too)."""
 	frappe.db.get_value("Dealer", settlement.dealer, "name", for_update=True)
-	earned = sum((dec(row.amount) for row in voucher_entries("Rebate Settlement", settlement.name)), ZERO)
+	earned = sum(
+		(
+			dec(row.amount)
+			for row in voucher_entries("Rebate Settlement", settlement.name)
+			if row.entry_type == EARNED
+		),
+		ZERO,
+	)
 	if not earned:
 		return
 	lot = load_lots(settlement.dealer, settlement.company).get(settlement.name)
 	if lot:
 		enforce(check_lot_untouched, lot, earned)
+
+
+# -- expiry ---------------------------------------------------------------------------------------
+
+
+def expire_balances(as_of=None) -> int:
+	"""Daily: an Expired entry for each lot past its date with something unspent and unreserved.
+	One GROUP BY over the lots that expired, one multi-row insert; running it again writes nothing
+	(an order's reservation taken before the date stays honoured)."""
+	as_of = getdate(as_of or today())
+	entry = frappe.qb.DocType(LEDGER)
+	# balance - reserved of a lot is the plain sum of its entries
+	rows = (
+		frappe.qb.from_(entry)
+		.select(
+			entry.dealer,
+			entry.company,
+			entry.rebate_settlement,
+			Max(entry.rebate_policy).as_("policy"),
+			Max(entry.expiry_date).as_("expiry_date"),
+			Sum(entry.amount).as_("unreserved"),
+		)
+		.where(entry.expiry_date < as_of)
+		.groupby(entry.dealer, entry.company, entry.rebate_settlement)
+		.having(Sum(entry.amount) > 0)
+		.run(as_dict=True)
+	)
+	names = dict(
+		frappe.get_all(
+			"Dealer",
+			filters={"name": ("in", list({row.dealer for row in rows}))},
+			fields=["name", "dealer_name"],
+			as_list=True,
+		)
+	)
+	records = []
+	for row in rows:
+		lot = Lot(
+			row.rebate_settlement, row.policy or "", getdate(row.expiry_date), ZERO, dec(row.unreserved)
+		)
+		records += ledger_records(
+			expiry_entries([lot], as_of),
+			{lot.name: lot},
+			row.dealer,
+			names.get(row.dealer),
+			row.company,
+			"Rebate Settlement",
+			row.rebate_settlement,
+			as_of,
+		)
+	insert_records(LEDGER, records)
+	return len(records)
 
 
 # -- reading --------------------------------------------------------------------------------------

@@ -135,45 +135,20 @@ class TestRebateAccount(RebateAccountTestCase):
 		self.assertEqual((frappe.db.count(LEDGER), frappe.db.count("Journal Entry")), (entries, journals))
 
 
-class TestRebateLedgerIsAppendOnly(RebateAccountTestCase):
-	"""Nobody writes, edits or deletes a ledger entry through the API: not finance, not a System
-	Manager; a rep reads the entries of their own dealers only."""
+class TestRebateExpiry(RebateAccountTestCase):
+	def test_daily_expiry_is_idempotent(self):
+		from dealer_relations.rebate_account import expire_balances
 
-	def test_no_role_may_insert_edit_or_delete(self):
 		dealer, _policy, settlement = self.earn()
-		name = frappe.get_all(LEDGER, filters={"dealer": dealer.name}, pluck="name")[0]
-		for user in (APPROVER, ACCOUNTANT, "Administrator"):
-			with self.set_user(user):
-				with self.assertRaises(REFUSED):
-					frappe.client.insert(
-						{
-							"doctype": LEDGER,
-							"posting_date": frappe.utils.today(),
-							"dealer": dealer.name,
-							"company": dealer.company,
-							"currency": company_defaults().default_currency,
-							"entry_type": "Adjusted",
-							"amount": 1_000_000,
-							"rebate_settlement": settlement.name,
-						}
-					)
-				with self.assertRaises(REFUSED):
-					frappe.client.set_value(LEDGER, name, "amount", 1_000_000)
-				with self.assertRaises(REFUSED):
-					frappe.client.delete(LEDGER, name)
-		self.assertEqual(frappe.db.get_value(LEDGER, name, "amount"), 1_000)
-		self.assertEqual(frappe.db.count(LEDGER, {"dealer": dealer.name}), 1)
-
-	def test_rep_reads_own_dealers_entries_only(self):
-		dealer, _policy, _settlement = self.earn()
-		name = frappe.get_all(LEDGER, filters={"dealer": dealer.name}, pluck="name")[0]
-		with self.set_user(REP):
-			self.assertEqual(frappe.client.get(LEDGER, name)["amount"], 1_000)
-			self.assertEqual(frappe.client.get_count(LEDGER, {"dealer": dealer.name}), 1)
-			self.assertEqual(get_dealer_balance(dealer.name)["available"], 1_000)
-		with self.set_user(OTHER_REP):
-			with self.assertRaises(frappe.PermissionError):
-				frappe.client.get(LEDGER, name)
-			self.assertEqual(frappe.get_list(LEDGER, filters={"dealer": dealer.name}), [])
-			with self.assertRaises(frappe.PermissionError):
-				get_dealer_balance(dealer.name)
+		expiry = self.ledger(dealer.name)[0].expiry_date
+		self.assertEqual(expire_balances(expiry), 0)  # on the date itself it is still good
+		after = frappe.utils.add_days(expiry, 1)
+		written = expire_balances(after)
+		self.assertGreaterEqual(written, 1)
+		rows = self.ledger(dealer.name)
+		self.assertEqual([(r.entry_type, r.amount) for r in rows], [("Earned", 1_000), ("Expired", -1_000)])
+		self.assertEqual(expire_balances(after), 0)
+		self.assertEqual(load_lots(dealer.name, dealer.company)[settlement.name].balance, 0)
+		# an expired balance cannot be taken back by cancelling the settlement
+		with self.assertRaises(frappe.ValidationError):
+			settlement.cancel()

@@ -183,12 +183,6 @@ class TestRebateDeduction(RebateAccountTestCase):
 		self.assertIn("return", str(on_return.exception))
 		self.assertEqual(frappe.db.count(LEDGER, {"dealer": dealer.name}), 1)
 
-	def test_other_rep_cannot_read_the_balance_through_the_button(self):
-		dealer, _policy, _settlement = self.earn()
-		with self.set_user(OTHER_REP):
-			with self.assertRaises(REFUSED):
-				get_applicable_deduction(order_doc(dealer.customer, [(PUMP, 3, 3_000)]))
-
 
 class TestRebateDeductionRace(RebateAccountTestCase):
 	"""Two orders for one dealer, each deducting 600 of the 1,000 available, submitted at the same
@@ -257,3 +251,31 @@ class TestRebateDeductionRace(RebateAccountTestCase):
 			remove_committed(committed)
 			frappe.db.delete(LEDGER, {"dealer": dealer.name})
 			frappe.db.commit()  # nosemgrep: undo what this test committed
+
+
+class TestDealerRebateAccountReport(RebateAccountTestCase):
+	def run_report(self, dealer, as_of=None):
+		from frappe.desk.query_report import run
+
+		return run(
+			"Dealer Rebate Account",
+			filters={"company": dealer.company, "dealer": dealer.name, "as_of_date": as_of or today()},
+		)
+
+	def test_statement_as_of_a_date_for_the_rep_of_the_dealer_only(self):
+		dealer, _policy, settlement = self.earn()
+		order = frappe.get_doc(order_doc(dealer.customer, [(PUMP, 1, 5_000)], deduction=500))
+		order.insert()
+		order.submit()
+		with self.set_user(REP):
+			report = self.run_report(dealer)
+		self.assertEqual(
+			[(row["balance"], row["reserved"]) for row in report["result"]], [(1_000, 0), (1_000, 500)]
+		)
+		summary = {item["label"]: item["value"] for item in report["report_summary"]}
+		self.assertEqual((summary["Balance"], summary["Reserved"], summary["Available"]), (1_000, 500, 500))
+		# before the settlement was posted there was nothing
+		earlier = self.run_report(dealer, add_days(settlement.posting_date, -1))
+		self.assertEqual(earlier["result"], [])
+		with self.set_user(OTHER_REP):
+			self.assertEqual(self.run_report(dealer)["result"], [])
