@@ -28,6 +28,7 @@ from dealer_relations.engine.rebate_account import (
 	expiry_date,
 	expiry_entries,
 	plan_invoice,
+	release,
 	reserve,
 	reverse,
 	total,
@@ -101,49 +102,29 @@ def voucher_entries(voucher_type: str, voucher_no: str) -> list[frappe._dict]:
 	)
 
 
-def write_entries(
-	entries: list[Entry],
-	lots: dict[str, Lot],
-	dealer: str,
-	company: str,
-	voucher_type: str,
-	voucher_no: str,
-	posting_date: date | str | None = None,
-	is_reversal: bool = False,
-	journal_entry: str | None = None,
-) -> None:
-	"""Append the entries (one multi-row insert): the only way rows reach the ledger."""
-	dealer_name = frappe.db.get_value("Dealer", dealer, "dealer_name")
-	insert_records(
-		LEDGER,
-		ledger_records(
-			entries,
-			lots,
-			dealer,
-			dealer_name,
-			company,
-			voucher_type,
-			voucher_no,
-			posting_date,
-			is_reversal,
-			journal_entry,
-		),
-	)
+def write_entries(*args, **kwargs) -> None:
+	"""Append the entries (``ledger_records``' arguments) in one multi-row insert: the only way
+	rows reach the ledger."""
+	insert_records(LEDGER, ledger_records(*args, **kwargs))
 
 
 def ledger_records(
 	entries: list[Entry],
 	lots: dict[str, Lot],
 	dealer: str,
-	dealer_name: str | None,
 	company: str,
 	voucher_type: str,
 	voucher_no: str,
 	posting_date: date | str | None = None,
 	is_reversal: bool = False,
 	journal_entry: str | None = None,
+	dealer_name: str | None = None,
 ) -> list[dict]:
+	"""The ledger rows of ``entries`` moved by a voucher (each lot's policy and expiry copied on
+	its rows, so balances are one GROUP BY)."""
 	currency = account_currency(company)
+	if dealer_name is None:
+		dealer_name = frappe.db.get_value("Dealer", dealer, "dealer_name")
 	return [
 		{
 			"name": frappe.generate_hash(length=12),
@@ -273,11 +254,11 @@ def expire_balances(as_of=None) -> int:
 			expiry_entries([lot], as_of),
 			{lot.name: lot},
 			row.dealer,
-			names.get(row.dealer),
 			row.company,
 			"Rebate Settlement",
 			row.rebate_settlement,
 			as_of,
+			dealer_name=names.get(row.dealer, ""),
 		)
 	insert_records(LEDGER, records)
 	return len(records)
@@ -447,8 +428,11 @@ def set_discount(doc, method=None) -> None:
 	"""before_validate: the deduction is the document's additional discount on Net Total, so it
 	lowers the VAT base; an invoice made from an order proposes its share of the order's
 	reservation (ERPNext would otherwise copy the order's whole discount onto every invoice)."""
-	if doc.is_new() and doc.doctype == "Sales Invoice" and not dec(doc.get(DEDUCTION_FIELD)):
-		propose_share_of_order(doc)
+	if doc.is_new() and not dec(doc.get(DEDUCTION_FIELD)):
+		if doc.get("amended_from"):
+			keep_amended_deduction(doc)
+		elif doc.doctype == "Sales Invoice":
+			propose_share_of_order(doc)
 	amount = dec(doc.get(DEDUCTION_FIELD))
 	before = doc.get_doc_before_save()
 	if amount:
@@ -461,6 +445,20 @@ def set_discount(doc, method=None) -> None:
 		and dec(doc.discount_amount) == dec(before.get(DEDUCTION_FIELD))
 	):
 		doc.discount_amount = 0
+
+
+def keep_amended_deduction(doc) -> None:
+	"""An amendment carries the cancelled document's discount: it is its rebate deduction again
+	(judged anew), not a discount from nowhere."""
+	before = frappe.db.get_value(
+		doc.doctype, doc.amended_from, [DEDUCTION_FIELD, "discount_amount"], as_dict=True
+	)
+	if (
+		before
+		and dec(before.get(DEDUCTION_FIELD))
+		and dec(doc.discount_amount) == dec(before.discount_amount)
+	):
+		doc.set(DEDUCTION_FIELD, before.get(DEDUCTION_FIELD))
 
 
 def propose_share_of_order(doc) -> None:
@@ -582,7 +580,11 @@ def release_liability(doc) -> str:
 
 
 def reverse_on_cancel(doc, method=None) -> None:
-	"""on_cancel: the opposite entries, and the invoice's release Journal Entry cancelled."""
+	"""on_cancel: an order gives back what it still holds (whatever its invoices used and gave back
+	before); an invoice gets the opposite of its entries and its release Journal Entry cancelled."""
+	if doc.doctype == "Sales Order":
+		release_order(doc)
+		return
 	journals = {row.journal_entry for row in voucher_entries(doc.doctype, doc.name) if row.journal_entry}
 	reverse_voucher(doc.doctype, doc.name)
 	for name in journals:
@@ -590,6 +592,25 @@ def reverse_on_cancel(doc, method=None) -> None:
 			entry = frappe.get_doc("Journal Entry", name)
 			entry.flags.ignore_permissions = True
 			entry.cancel()
+
+
+def release_order(doc) -> None:
+	rows = voucher_entries(doc.doctype, doc.name)
+	if not rows:
+		return
+	frappe.db.get_value("Dealer", rows[0].dealer, "name", for_update=True)
+	held = [
+		Entry(lot, RESERVED, -amount, doc.name) for lot, amount in reservation_of(doc.name, lock=True).items()
+	]
+	write_entries(
+		release(held, doc.name),
+		load_lots(rows[0].dealer, rows[0].company),
+		rows[0].dealer,
+		rows[0].company,
+		doc.doctype,
+		doc.name,
+		is_reversal=True,
+	)
 
 
 @frappe.whitelist()

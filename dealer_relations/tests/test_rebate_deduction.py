@@ -14,7 +14,7 @@ from frappe.utils import add_days, getdate, today
 
 from dealer_relations import rebate_account
 from dealer_relations.rebate_account import LEDGER, get_applicable_deduction, load_lots
-from dealer_relations.tests.credit_utils import remove_committed
+from dealer_relations.tests.credit_utils import Request, remove_committed
 from dealer_relations.tests.rebate_factories import (
 	BRANDED,
 	PUMP,
@@ -141,6 +141,13 @@ class TestRebateDeduction(RebateAccountTestCase):
 		order.cancel()
 		lot = load_lots(dealer.name, dealer.company)[settlement.name]
 		self.assertEqual((lot.balance, lot.reserved), (1_000, 0))
+		# the amendment deducts from the account again, judged anew
+		amended = frappe.copy_doc(order)
+		amended.amended_from, amended.docstatus = order.name, 0
+		amended.insert()
+		self.assertEqual((amended.rebate_deduction, amended.discount_amount), (500, 500))
+		amended.submit()
+		self.assertEqual(rebate_account.reservation_of(amended.name), {settlement.name: 500})
 
 	def test_refusals_name_the_figure_allowed(self):
 		dealer, policy, _settlement = self.earn()
@@ -204,9 +211,7 @@ class TestRebateDeductionRace(RebateAccountTestCase):
 		committed += [("Sales Invoice", name) for name in invoices]
 		committed += [("Dealer", dealer.name), ("Customer", dealer.customer)]
 		frappe.db.commit()  # nosemgrep: the other connections must see the drafts and the balance
-		site, sites_path = frappe.local.site, frappe.local.sites_path
 		barrier = threading.Barrier(2, timeout=30)
-		outcome = {}
 		original = rebate_account.plan_document
 
 		def slow_plan(*args, **kwargs):
@@ -215,36 +220,26 @@ class TestRebateDeductionRace(RebateAccountTestCase):
 			return planned
 
 		def submit(name):
-			frappe.init(site=site, sites_path=sites_path)
-			frappe.connect()
-			frappe.flags.in_test = True
-			frappe.set_user("Administrator")
-			try:
-				order = frappe.get_doc("Sales Order", name)
-				barrier.wait()
-				order.submit()
-				frappe.db.commit()  # nosemgrep: each connection is its own request
-				outcome[name] = "submitted"
-			except frappe.ValidationError as error:
-				frappe.db.rollback()
-				outcome[name] = (
-					"refused" if "available rebate balance " + money(400) in str(error) else f"error: {error}"
-				)
-			except Exception as error:
-				frappe.db.rollback()
-				outcome[name] = f"error: {error!r}"
-			finally:
-				frappe.db.close()
-				frappe.destroy()
+			order = frappe.get_doc("Sales Order", name)
+			barrier.wait()
+			order.submit()
+			return "submitted"
 
 		try:
 			with patch.object(rebate_account, "plan_document", slow_plan):
-				threads = [threading.Thread(target=submit, args=(name,)) for name in orders]
-				for thread in threads:
-					thread.start()
-				for thread in threads:
-					thread.join(120)
-			self.assertEqual(sorted(outcome.values()), ["refused", "submitted"], outcome)
+				requests = [Request(submit, name) for name in orders]
+				for request in requests:
+					request.start()
+				for request in requests:
+					request.join(120)
+			outcome = [
+				"refused"
+				if isinstance(request.outcome, frappe.ValidationError)
+				and "available rebate balance " + money(400) in str(request.outcome)
+				else request.outcome
+				for request in requests
+			]
+			self.assertEqual(sorted(map(str, outcome)), ["refused", "submitted"], outcome)
 			lot = load_lots(dealer.name, dealer.company)[settlement.name]
 			self.assertEqual((lot.balance, lot.reserved), (1_000, 600))
 		finally:
