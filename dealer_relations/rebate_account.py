@@ -268,6 +268,24 @@ def expire_balances(as_of=None) -> int:
 
 
 @frappe.whitelist()
+def get_rebate_account_balance(filters=None) -> dict:
+	"""Number card: what dealers hold in their rebate accounts (the liability the ledger says), in
+	the user's default company; a rep gets the total of their own dealers (the ledger's row rules)."""
+	frappe.has_permission(LEDGER, "read", throw=True)
+	company = frappe.defaults.get_user_default("Company") or frappe.db.get_single_value(
+		"Global Defaults", "default_company"
+	)
+	rows = frappe.get_list(
+		LEDGER,
+		filters={"company": company, "entry_type": ("!=", RESERVED)},
+		fields=["sum(amount) as total"],
+		limit_page_length=0,
+	)
+	total = rows[0].total if rows else 0
+	return {"value": float(total or 0), "fieldtype": "Currency", "options": account_currency(company)}
+
+
+@frappe.whitelist()
 def get_dealer_balance(dealer: str, company: str | None = None) -> dict:
 	"""Balance, reserved, available and expiring within 90 days of a dealer's account, for whoever
 	may read the dealer (a rep: their own dealers)."""

@@ -78,3 +78,30 @@ class TestSecurityRebateAccount(RebateAccountTestCase):
 			self.assertIn("scope", str(refused.exception))
 			doc["rebate_deduction"] = 0
 			self.assertEqual(get_applicable_deduction(doc)["rebate_deduction"], 0)
+
+	def test_number_card_adds_up_what_the_user_may_see(self):
+		from dealer_relations.rebate_account import get_rebate_account_balance
+
+		dealer, _policy, _settlement = self.earn()
+		frappe.defaults.set_user_default("Company", dealer.company, REP)
+		frappe.defaults.set_user_default("Company", dealer.company, OTHER_REP)
+		with self.set_user(ACCOUNTANT):
+			everyone = get_rebate_account_balance()["value"]
+		self.assertGreaterEqual(everyone, 1_000)
+		reps_dealers = frappe.get_all("Dealer", filters={"sales_rep": REP}, pluck="name")
+		reps_total = sum(
+			frappe.get_all(
+				LEDGER,
+				filters={
+					"dealer": ("in", reps_dealers),
+					"company": dealer.company,
+					"entry_type": ("!=", "Reserved"),
+				},
+				pluck="amount",
+			)
+		)
+		self.assertGreaterEqual(reps_total, 1_000)
+		with self.set_user(REP):
+			self.assertEqual(get_rebate_account_balance()["value"], reps_total)
+		with self.set_user(OTHER_REP):
+			self.assertEqual(get_rebate_account_balance()["value"], 0)
