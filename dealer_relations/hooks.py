@@ -108,8 +108,8 @@ doc_events = {
 		"validate": "dealer_relations.overrides.sales_order.validate",
 		"before_submit": "dealer_relations.overrides.sales_order.before_submit",
 		"before_update_after_submit": "dealer_relations.overrides.sales_order.before_update_after_submit",
-		"on_submit": "dealer_relations.overrides.sales_order.on_submit",
 		"on_cancel": "dealer_relations.overrides.sales_order.on_cancel",
+		"on_change": "dealer_relations.overrides.sales_order.on_change",
 	},
 	"Sales Invoice": {
 		"before_validate": "dealer_relations.overrides.sales_invoice.before_validate",

@@ -518,7 +518,9 @@ def validate_deduction(doc, method=None) -> None:
 
 def check_on_submit(doc, method=None) -> None:
 	"""before_submit: judged again under the dealer's row lock (the one the credit check takes),
-	so two documents submitted at once for one dealer cannot both spend the same balance."""
+	so two documents submitted at once for one dealer cannot both spend the same balance; the
+	entries (and an invoice's liability release) are written here, before ERPNext's on_submit
+	updates the order the invoice bills (which may close it and release what it still holds)."""
 	if not dec(doc.get(DEDUCTION_FIELD)):
 		return
 	from dealer_relations.credit_check import load_dealer
@@ -527,23 +529,13 @@ def check_on_submit(doc, method=None) -> None:
 	if not dealer:
 		validate_deduction(doc)  # refuses
 		return
-	doc.flags.rebate_entries = plan_document(doc, load_lots(dealer.name, doc.company, lock=True), lock=True)
-	doc.flags.rebate_dealer = dealer.name
-
-
-def write_on_submit(doc, method=None) -> None:
-	"""on_submit: the order's reservation, or the invoice's use and the release of the liability."""
-	entries = doc.flags.rebate_entries
-	if not entries:
-		return
-	lots = load_lots(doc.flags.rebate_dealer, doc.company)
-	journal_entry = None
-	if doc.doctype == "Sales Invoice":
-		journal_entry = release_liability(doc)
+	lots = load_lots(dealer.name, doc.company, lock=True)
+	entries = plan_document(doc, lots, lock=True)
+	journal_entry = release_liability(doc) if doc.doctype == "Sales Invoice" else None
 	write_entries(
 		entries,
 		lots,
-		doc.flags.rebate_dealer,
+		dealer.name,
 		doc.company,
 		doc.doctype,
 		doc.name,
@@ -610,6 +602,14 @@ def reverse_on_cancel(doc, method=None) -> None:
 			entry = frappe.get_doc("Journal Entry", name)
 			entry.flags.ignore_permissions = True
 			entry.cancel()
+
+
+def release_closed_order(doc, method=None) -> None:
+	"""on_change (ERPNext sets a Sales Order's status with db_set, which runs it): a Closed or
+	Completed order gives back what its invoices did not use. Re-opening does not reserve again;
+	its next invoices spend what is available then."""
+	if doc.docstatus == 1 and doc.get("status") in ("Closed", "Completed") and dec(doc.get(DEDUCTION_FIELD)):
+		release_order(doc)
 
 
 def release_order(doc) -> None:

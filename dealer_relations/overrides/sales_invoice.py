@@ -29,7 +29,6 @@ def before_update_after_submit(doc, method=None) -> None:
 
 
 def on_submit(doc, method=None) -> None:
-	rebate_account.write_on_submit(doc, method)
 	diversion.open_incident_on_submit(doc, method)
 
 

@@ -24,12 +24,12 @@ def before_submit(doc, method=None) -> None:
 	rebate_account.check_on_submit(doc, method)
 
 
-def on_submit(doc, method=None) -> None:
-	rebate_account.write_on_submit(doc, method)
-
-
 def on_cancel(doc, method=None) -> None:
 	rebate_account.reverse_on_cancel(doc, method)
+
+
+def on_change(doc, method=None) -> None:
+	rebate_account.release_closed_order(doc, method)
 
 
 def before_update_after_submit(doc, method=None) -> None:

@@ -83,6 +83,10 @@ class TestRebateDeduction(RebateAccountTestCase):
 		self.assertEqual(rebate_account.reservation_of(order.name), {settlement.name: 900})
 
 		invoices = [bill(order.name, 1) for _ in range(3)]
+		print(
+			"DBGSTATUS",
+			frappe.db.get_value("Sales Order", order.name, ["status", "per_billed", "per_delivered"]),
+		)
 		self.assertEqual([i.rebate_deduction for i in invoices], [300, 300, 300])
 		for invoice in invoices:
 			self.assertEqual((invoice.net_total, invoice.total_taxes_and_charges), (2_700, 351))
@@ -148,6 +152,21 @@ class TestRebateDeduction(RebateAccountTestCase):
 		self.assertEqual((amended.rebate_deduction, amended.discount_amount), (500, 500))
 		amended.submit()
 		self.assertEqual(rebate_account.reservation_of(amended.name), {settlement.name: 500})
+
+	def test_closed_order_gives_back_what_its_invoices_did_not_use(self):
+		dealer, _policy, settlement = self.earn()
+		order = frappe.get_doc(order_doc(dealer.customer, [(PUMP, 2, 3_000)], deduction=600))
+		order.insert()
+		order.submit()
+		invoice = bill(order.name, 1)
+		self.assertEqual(invoice.rebate_deduction, 300)
+		order.reload()
+		order.update_status("Closed")
+		self.assertEqual(rebate_account.reservation_of(order.name), {})
+		lot = load_lots(dealer.name, dealer.company)[settlement.name]
+		self.assertEqual((lot.balance, lot.reserved), (700, 0))
+		order.update_status("Closed")  # again: nothing more is written
+		self.assertEqual(load_lots(dealer.name, dealer.company)[settlement.name].reserved, 0)
 
 	def test_refusals_name_the_figure_allowed(self):
 		dealer, policy, _settlement = self.earn()
