@@ -346,6 +346,12 @@ def item_in_scope(policy, groups: set[str], excluded: set[str], item: frappe._di
 	return item.item_group in groups or (item.brand and item.brand in brands) or item.name in items
 
 
+def live_policies(lots: dict[str, Lot]) -> set[str]:
+	"""The policies of the lots with something left (free or reserved): spent lots of past years
+	cost no lookups, so a submit reads as much whatever the ledger's length."""
+	return {lot.policy for lot in lots.values() if lot.balance > 0}
+
+
 def document_bases(doc, policies: set[str]) -> dict[str, Decimal]:
 	"""{policy: the document's amount (before its additional discount) on the policy's items}.
 	Group and brand come from the Item, never from what the client sent on the line."""
@@ -403,7 +409,7 @@ def line_amount(row) -> Decimal:
 def plan_document(doc, lots: dict[str, Lot], lock: bool = False) -> list[Entry]:
 	"""The entries ``doc`` would write for its deduction, or the rule it breaks (translated)."""
 	as_of = getdate(doc.get("posting_date") or doc.get("transaction_date") or today())
-	bases = document_bases(doc, {lot.policy for lot in lots.values()})
+	bases = document_bases(doc, live_policies(lots))
 	currencies = (account_currency(doc.company), doc.currency)
 	precision = doc.precision(DEDUCTION_FIELD) or 2
 	requested = dec(doc.get(DEDUCTION_FIELD))
@@ -652,7 +658,7 @@ def get_applicable_deduction(doc: str | dict) -> dict:
 	as_of = getdate(doc.get("posting_date") or doc.get("transaction_date") or today())
 	held = reservation_of(order_of(doc))
 	judged = {name: replace(lot, reserved=lot.reserved - held.get(name, ZERO)) for name, lot in lots.items()}
-	bases = document_bases(doc, {lot.policy for lot in lots.values()})
+	bases = document_bases(doc, live_policies(lots))
 	allowed = ZERO
 	if not doc.get("is_return") and account_currency(doc.company) == doc.currency:
 		document_total = sum((line_amount(row) for row in doc.items), ZERO)
