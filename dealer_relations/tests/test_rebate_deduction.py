@@ -293,3 +293,46 @@ class TestDealerRebateAccountReport(RebateAccountTestCase):
 		self.assertEqual(earlier["result"], [])
 		with self.set_user(OTHER_REP):
 			self.assertEqual(self.run_report(dealer)["result"], [])
+
+
+class TestRebateDeductionQueries(RebateAccountTestCase):
+	"""Judging and writing a deduction on submit reads as much whatever the ledger's length."""
+
+	def queries_to_spend(self, extra_entries: int) -> int:
+		from contextlib import contextmanager
+
+		from dealer_relations.engine.rebate_account import ADJUSTED, Entry
+
+		dealer, _policy, settlement = self.earn()
+		lots = load_lots(dealer.name, dealer.company)
+		history = [Entry(settlement.name, ADJUSTED, sign) for _ in range(extra_entries) for sign in (1, -1)]
+		rebate_account.write_entries(
+			history, lots, dealer.name, dealer.company, "Rebate Settlement", settlement.name
+		)
+		order = frappe.get_doc(order_doc(dealer.customer, [(PUMP, 1, 5_000)], deduction=500))
+		order.insert()
+		count = []
+
+		@contextmanager
+		def counting():
+			original = frappe.db.__class__.sql
+
+			def sql(*args, **kwargs):
+				count.append(1)
+				return original(*args, **kwargs)
+
+			frappe.db.__class__.sql = sql
+			try:
+				yield
+			finally:
+				frappe.db.__class__.sql = original
+
+		with counting():
+			rebate_account.check_on_submit(order)
+		self.assertEqual(rebate_account.reservation_of(order.name), {settlement.name: 500})
+		return len(count)
+
+	def test_constant_number_of_queries(self):
+		few, many = self.queries_to_spend(5), self.queries_to_spend(500)
+		self.assertEqual(few, many)
+		self.assertLessEqual(few, 20)  # 15 on ERPNext 15.90 for an order of one line and one lot
