@@ -455,7 +455,7 @@ def set_discount(doc, method=None) -> None:
 	if doc.is_new() and not dec(doc.get(DEDUCTION_FIELD)):
 		if doc.get("amended_from"):
 			keep_amended_deduction(doc)
-		elif doc.doctype == "Sales Invoice":
+		elif doc.doctype == "Sales Invoice" and not doc.get("is_return"):
 			propose_share_of_order(doc)
 	amount = dec(doc.get(DEDUCTION_FIELD))
 	before = doc.get_doc_before_save()

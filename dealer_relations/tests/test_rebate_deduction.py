@@ -168,6 +168,21 @@ class TestRebateDeduction(RebateAccountTestCase):
 		order.update_status("Closed")  # again: nothing more is written
 		self.assertEqual(load_lots(dealer.name, dealer.company)[settlement.name].reserved, 0)
 
+	def test_return_of_an_invoice_billed_from_a_reserving_order(self):
+		"""A return spends nothing and proposes nothing; the deduction stays spent (its price was lower)."""
+		dealer, _policy, settlement = self.earn()
+		order = frappe.get_doc(order_doc(dealer.customer, [(PUMP, 2, 3_000)], deduction=600))
+		order.insert()
+		order.submit()
+		invoice = bill(order.name, 1)
+		credit_note = make_sales_return(invoice.name)
+		credit_note.insert()
+		credit_note.submit()
+		self.assertEqual((credit_note.rebate_deduction or 0, credit_note.grand_total), (0, -2_700))
+		self.assertFalse(frappe.db.exists(LEDGER, {"voucher_no": credit_note.name}))
+		lot = load_lots(dealer.name, dealer.company)[settlement.name]
+		self.assertEqual((lot.balance, lot.reserved), (700, 300))
+
 	def test_refusals_name_the_figure_allowed(self):
 		dealer, policy, _settlement = self.earn()
 		cases = (
