@@ -136,6 +136,20 @@ class TestRebateDeduction(RebateAccountTestCase):
 			)
 			self.assertEqual(-used, invoice.rebate_deduction)
 
+	def test_invoice_without_an_order_spends_free_balance(self):
+		dealer, _policy, settlement = self.earn()
+		invoice = make_invoice(dealer.customer, [(PUMP, 1, 5_000)], today(), tax_rate=13, submit=False)
+		invoice.rebate_deduction = 500
+		invoice.save()
+		self.assertEqual((invoice.net_total, invoice.total_taxes_and_charges), (4_500, 585))
+		invoice.submit()
+		lot = load_lots(dealer.name, dealer.company)[settlement.name]
+		self.assertEqual((lot.balance, lot.reserved), (500, 0))
+		self.assert_books_agree(dealer, [invoice])
+		invoice.cancel()
+		self.assertEqual(load_lots(dealer.name, dealer.company)[settlement.name].balance, 1_000)
+		self.assert_books_agree(dealer, [])
+
 	def test_cancelled_order_releases_its_reservation(self):
 		dealer, _policy, settlement = self.earn()
 		order = frappe.get_doc(order_doc(dealer.customer, [(PUMP, 1, 5_000)], deduction=500))
