@@ -349,7 +349,7 @@ def item_in_scope(policy, groups: set[str], excluded: set[str], item: frappe._di
 def live_policies(lots: dict[str, Lot]) -> set[str]:
 	"""The policies of the lots with something left (free or reserved): spent lots of past years
 	cost no lookups, so a submit reads as much whatever the ledger's length."""
-	return {lot.policy for lot in lots.values() if lot.balance > 0}
+	return {lot.policy for lot in lots.values() if lot.balance > 0 and lot.policy}
 
 
 def document_bases(doc, policies: set[str]) -> dict[str, Decimal]:

@@ -239,6 +239,50 @@ class TestRebateDeduction(RebateAccountTestCase):
 		self.assertEqual(frappe.db.count(LEDGER, {"dealer": dealer.name}), 1)
 
 
+class TestRebateDeductionOtherCompanyOrCurrency(RebateAccountTestCase):
+	"""The account is kept per company in the company's currency: a document of the dealer in
+	another company sees no balance; one in another currency cannot spend it."""
+
+	def test_other_company_sees_nothing(self):
+		from dealer_relations.tests.credit_utils import make_company
+
+		other = make_company("DR Rebate CNY Co", "DRRCNY", "CNY", "China")
+		dealer, _policy, _settlement = self.earn()
+		doc = order_doc(dealer.customer, [(PUMP, 1, 9_000)], deduction=100)
+		doc["company"], doc["currency"] = other, "CNY"
+		with self.assertRaises(frappe.ValidationError) as refused:
+			frappe.get_doc(doc).insert()
+		self.assertIn("no rebate balance available", str(refused.exception))
+		self.assertIn(frappe.utils.fmt_money(0, currency="CNY"), str(refused.exception))
+
+	def test_other_currency_cannot_spend(self):
+		"""A dealer billed in a foreign currency from the start (ERPNext keeps a customer to one
+		currency per company): its balance, in the company's currency, is not spent on its orders."""
+		from dealer_relations.engine.rebate_account import EARNED, Entry, Lot
+		from dealer_relations.tests.credit_utils import make_foreign_receivable, set_exchange_rate
+		from dealer_relations.tests.rebate_factories import make_rebate_dealer
+
+		company = company_defaults()
+		foreign = "EUR" if company.default_currency != "EUR" else "USD"
+		set_exchange_rate(foreign, company.default_currency, 2)
+		dealer = make_rebate_dealer(sales_rep=REP)
+		make_foreign_receivable(dealer.customer, company.name, foreign)
+		lot = Lot("DR-RB-LOT", "", getdate(add_days(today(), 300)), 100)
+		rebate_account.write_entries(
+			[Entry(lot.name, EARNED, 1_000)],
+			{lot.name: lot},
+			dealer.name,
+			company.name,
+			"Rebate Settlement",
+			lot.name,
+		)
+		doc = order_doc(dealer.customer, [(PUMP, 1, 9_000)], deduction=100)
+		doc["currency"], doc["conversion_rate"] = foreign, 2
+		with self.assertRaises(frappe.ValidationError) as refused:
+			frappe.get_doc(doc).insert()
+		self.assertIn(f"kept in {company.default_currency}; a document in {foreign}", str(refused.exception))
+
+
 class TestRebateDeductionRace(RebateAccountTestCase):
 	"""Two orders for one dealer, each deducting 600 of the 1,000 available, submitted at the same
 	moment on two connections: the dealer's row lock lets one through; the other is told what is left."""
