@@ -26,6 +26,9 @@ doctype_js = {
 	"Rebate Policy": "public/js/background_run.js",
 	"Dealer Relations Settings": "public/js/background_run.js",
 	"Dealer Relations Run": "public/js/background_run.js",
+	# "Apply Rebate Balance" on a dealer's order or invoice
+	"Sales Order": "public/js/rebate_deduction.js",
+	"Sales Invoice": "public/js/rebate_deduction.js",
 }
 
 # Log Settings clears finished runs after this many days (unfinished ones stay)
@@ -45,6 +48,7 @@ permission_query_conditions = {
 	"Dealer Credit Override": "dealer_relations.permissions.credit_override_query_conditions",
 	"Rebate Settlement": "dealer_relations.permissions.rebate_settlement_query_conditions",
 	"Diversion Incident": "dealer_relations.permissions.diversion_incident_query_conditions",
+	"Dealer Rebate Ledger Entry": "dealer_relations.permissions.rebate_ledger_query_conditions",
 	# their child tables: rows of the parent rows the user may list (permissions.CHILD_TABLE_PARENTS)
 	"Dealer Key Person": "dealer_relations.permissions.child_table_query_conditions",
 	"Dealer Territory": "dealer_relations.permissions.child_table_query_conditions",
@@ -62,6 +66,7 @@ has_permission = {
 	"Dealer Credit Rating": "dealer_relations.permissions.dealer_record_has_permission",
 	"Dealer Credit Override": "dealer_relations.permissions.dealer_record_has_permission",
 	"Rebate Settlement": "dealer_relations.permissions.dealer_record_has_permission",
+	"Dealer Rebate Ledger Entry": "dealer_relations.permissions.dealer_record_has_permission",
 	"Diversion Incident": "dealer_relations.permissions.diversion_incident_has_permission",
 	"Dealer Statement Confirmation": "dealer_relations.permissions.dealer_record_has_permission",
 }
@@ -101,7 +106,10 @@ additional_timeline_content = {
 scheduler_events = {
 	"daily": ["dealer_relations.visits.create_overdue_todos"],
 	"monthly_long": ["dealer_relations.credit.rate_dealers_monthly"],
-	"daily_long": ["dealer_relations.rebates.create_due_settlements"],
+	"daily_long": [
+		"dealer_relations.rebates.create_due_settlements",
+		"dealer_relations.rebate_account.expire_balances",
+	],
 }
 
 # ERPNext integration: every handler is in overrides/, one module per ERPNext doctype (or group of
@@ -112,11 +120,15 @@ doc_events = {
 		"validate": "dealer_relations.overrides.customer.warn_about_erpnext_credit_limits",
 	},
 	"Sales Order": {
+		"before_validate": "dealer_relations.overrides.sales_order.before_validate",
 		"validate": "dealer_relations.overrides.sales_order.validate",
 		"before_submit": "dealer_relations.overrides.sales_order.before_submit",
 		"before_update_after_submit": "dealer_relations.overrides.sales_order.before_update_after_submit",
+		"on_cancel": "dealer_relations.overrides.sales_order.on_cancel",
+		"on_change": "dealer_relations.overrides.sales_order.on_change",
 	},
 	"Sales Invoice": {
+		"before_validate": "dealer_relations.overrides.sales_invoice.before_validate",
 		"validate": "dealer_relations.overrides.sales_invoice.validate",
 		"before_submit": "dealer_relations.overrides.sales_invoice.before_submit",
 		"before_update_after_submit": "dealer_relations.overrides.sales_invoice.before_update_after_submit",

@@ -86,8 +86,13 @@ def statement_confirmation_query_conditions(user: str | None = None, doctype: st
 	return dealer_link_query_conditions("Dealer Statement Confirmation", user)
 
 
+def rebate_ledger_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return dealer_link_query_conditions("Dealer Rebate Ledger Entry", user)
+
+
 def dealer_record_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
-	"""Records written for a dealer (ratings, overrides, rebate settlements): a rep reads those of
+	"""Records written for a dealer (ratings, overrides, rebate settlements and rebate ledger
+	entries): a rep reads those of
 	their own dealers (to explain them); finance and credit see all."""
 	user = user or frappe.session.user
 	roles = frappe.get_roles(user)

@@ -15,12 +15,14 @@ from frappe.utils import add_days, add_years, flt, fmt_money, getdate, now_datet
 from pypika import CustomFunction
 from pypika.terms import ValueWrapper
 
+from dealer_relations import rebate_account
 from dealer_relations.db import insert_rows, reserve_names, run_query
 from dealer_relations.engine.dealer import PROSPECT
 from dealer_relations.engine.rebates import (
 	COLLECTED_AMOUNT,
 	CREDIT_NOTE,
 	QUANTITY,
+	REBATE_ACCOUNT,
 	ZERO,
 	CatalogueItem,
 	DealerVolume,
@@ -770,6 +772,7 @@ def validate_company_rebate_settings(settings) -> None:
 	take postings; the rebate item is a non-stock item. One query per kind, not per row."""
 	rows = [row for row in settings.company_settings if row.company]
 	validate_company_accounts(settings, "rebate_expense_account")
+	validate_company_accounts(settings, "rebate_liability_account")
 	centers = dict(
 		frappe.get_all(
 			"Cost Center",
@@ -809,6 +812,7 @@ def get_posting_setup(company: str, customer: str) -> frappe._dict:
 	setup = frappe._dict(
 		method=settings.rebate_posting_method or "Journal Entry",
 		expense_account=settings.rebate_expense_account,
+		liability_account=settings.rebate_liability_account,
 		cost_center=settings.rebate_cost_center or frappe.get_cached_value("Company", company, "cost_center"),
 		item=settings.rebate_item,
 		receivable_account=get_party_account("Customer", customer, company) if customer else None,
@@ -820,14 +824,16 @@ def get_posting_setup(company: str, customer: str) -> frappe._dict:
 		setup.expense_account,
 		setup.receivable_account,
 		setup.item,
+		setup.liability_account,
 	)
 	return setup
 
 
 def post_settlement(settlement) -> None:
 	"""Post a submitted settlement's net rebate: a Journal Entry (debit rebate expense, credit the
-	dealer's receivable) or a credit note, as the company's settings say, in the receivable's
-	currency at the day's rate."""
+	dealer's receivable), a credit note, or into the dealer's rebate account (debit rebate expense,
+	credit the rebate liability, and an Earned entry), as the company's settings say; what touches
+	the receivable is in its currency at the day's rate."""
 	setup = get_posting_setup(settlement.company, settlement.customer)
 	amount = settlement.net_rebate
 	if amount <= 0:
@@ -841,6 +847,10 @@ def post_settlement(settlement) -> None:
 	)
 	if setup.method == CREDIT_NOTE:
 		settlement.db_set("credit_note", make_credit_note(settlement, setup, amount, remark))
+	elif setup.method == REBATE_ACCOUNT:
+		remark = _("{0}, paid into the dealer's rebate account").format(remark)
+		settlement.db_set("journal_entry", make_liability_journal_entry(settlement, setup, amount, remark))
+		rebate_account.earn(settlement, amount)
 	else:
 		settlement.db_set("journal_entry", make_journal_entry(settlement, setup, amount, remark))
 
@@ -861,6 +871,37 @@ def make_journal_entry(settlement, setup, amount, remark) -> str | None:
 		# An unallocated credit the dealer's next invoices can use (冲抵货款).
 		is_advance=True,
 	)
+
+
+def make_liability_journal_entry(settlement, setup, amount, remark) -> str:
+	"""Debit rebate expense, credit the rebate liability (应付返利), in the company's currency: the
+	dealer's rebate account holds the balance until it is spent."""
+	entry = frappe.get_doc(
+		{
+			"doctype": "Journal Entry",
+			"voucher_type": "Journal Entry",
+			"company": settlement.company,
+			"posting_date": settlement.posting_date,
+			"user_remark": remark,
+			"accounts": [
+				{
+					"account": setup.expense_account,
+					"debit_in_account_currency": amount,
+					"cost_center": setup.cost_center,
+				},
+				{
+					"account": setup.liability_account,
+					"credit_in_account_currency": amount,
+					"cost_center": setup.cost_center,
+				},
+			],
+			**posted_for(settlement),
+		}
+	)
+	entry.flags.ignore_permissions = True  # the settlement's approval is the authorisation
+	entry.insert()
+	entry.submit()
+	return entry.name
 
 
 def make_credit_note(settlement, setup, amount, remark) -> str | None:
@@ -922,8 +963,11 @@ def settlement_postings(settlement) -> list[tuple[str, str | None]]:
 
 
 def reverse_settlement(settlement) -> None:
-	"""Cancel what the app posted for the settlement (never what a changed link points to)."""
+	"""Cancel what the app posted for the settlement (never what a changed link points to); refused
+	first when what it paid into the rebate account was already reserved, spent or expired."""
+	rebate_account.check_settlement_cancellable(settlement)
 	cancel_own_postings(settlement, settlement_postings(settlement))
+	rebate_account.reverse_voucher("Rebate Settlement", settlement.name)
 
 
 # -- running policies (liability) -------------------------------------------------------------------

@@ -31,6 +31,7 @@ LAYER_OF = {
 	"dealer_relations.credit_check": "service",
 	"dealer_relations.dealer": "service",
 	"dealer_relations.rebates": "service",
+	"dealer_relations.rebate_account": "service",
 	"dealer_relations.diversion": "service",
 	"dealer_relations.visits": "service",
 	"dealer_relations.dashboards": "service",

@@ -28,7 +28,8 @@ BASES = (NET_AMOUNT, QUANTITY, COLLECTED_AMOUNT)
 
 JOURNAL_ENTRY = "Journal Entry"
 CREDIT_NOTE = "Credit Note"
-POSTING_METHODS = (JOURNAL_ENTRY, CREDIT_NOTE)
+REBATE_ACCOUNT = "Rebate Account"  # paid into the dealer's rebate account (返利池), spent on later orders
+POSTING_METHODS = (JOURNAL_ENTRY, CREDIT_NOTE, REBATE_ACCOUNT)
 
 # -- policy -------------------------------------------------------------------------------------
 
@@ -296,7 +297,12 @@ def check_unique_settlement(dealer: str, policy: str, existing: str | None) -> N
 
 
 def check_posting_setup(
-	company: str, method: str, expense_account: str | None, receivable_account: str | None, item: str | None
+	company: str,
+	method: str,
+	expense_account: str | None,
+	receivable_account: str | None,
+	item: str | None,
+	liability_account: str | None = None,
 ) -> None:
 	"""What posting needs, checked before anything is written."""
 	if not expense_account:
@@ -313,6 +319,15 @@ def check_posting_setup(
 			_("Company {0} has no Default Receivable Account; set it on the Company"),
 			(company,),
 			"default_receivable_account",
+			_("Missing Account"),
+		)
+	if method == REBATE_ACCOUNT and not liability_account:
+		raise RuleViolation(
+			_(
+				"Rebate Liability Account is not set for Company {0}; paying rebates into the rebate account needs it, set it in Dealer Relations Settings, Company Settings"
+			),
+			(company,),
+			"rebate_liability_account",
 			_("Missing Account"),
 		)
 	if method == CREDIT_NOTE and not item:

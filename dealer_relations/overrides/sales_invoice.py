@@ -1,18 +1,26 @@
 """Sales Invoice: the dealer credit check (dealer_relations.credit_check) and, on invoices that update
-stock, cross-region diversion (串货) detection (dealer_relations.diversion)."""
+stock, cross-region diversion (串货) detection (dealer_relations.diversion); the rebate deduction
+spent from the dealer's rebate account (dealer_relations.rebate_account)."""
 
 from __future__ import annotations
 
-from dealer_relations import credit_check, diversion
+from dealer_relations import credit_check, diversion, rebate_account
+
+
+def before_validate(doc, method=None) -> None:
+	rebate_account.set_discount(doc, method)
 
 
 def validate(doc, method=None) -> None:
 	credit_check.validate(doc, method)
+	rebate_account.validate_deduction(doc, method)
 
 
 def before_submit(doc, method=None) -> None:
-	"""Credit first (it takes the dealer's lock), then a cross-region shipment is blocked or noted."""
+	"""Credit first (it takes the dealer's lock), then the rebate deduction under the same lock, then
+	a cross-region shipment is blocked or noted."""
 	credit_check.before_submit(doc, method)
+	rebate_account.check_on_submit(doc, method)
 	diversion.check_shipment(doc, method)
 
 
@@ -25,4 +33,5 @@ def on_submit(doc, method=None) -> None:
 
 
 def on_cancel(doc, method=None) -> None:
+	rebate_account.reverse_on_cancel(doc, method)
 	diversion.dismiss_open_incidents(doc, method)

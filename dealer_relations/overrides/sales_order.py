@@ -1,19 +1,35 @@
 """Sales Order: the dealer credit check on save, submit and after-submit changes, and ERPNext's
-*Update Items* with the dealer's lock taken first (rules: dealer_relations.credit_check)."""
+*Update Items* with the dealer's lock taken first (rules: dealer_relations.credit_check); the
+rebate deduction reserved from the dealer's rebate account (dealer_relations.rebate_account)."""
 
 from __future__ import annotations
 
 import frappe
 
-from dealer_relations import credit_check
+from dealer_relations import credit_check, rebate_account
+
+
+def before_validate(doc, method=None) -> None:
+	rebate_account.set_discount(doc, method)
 
 
 def validate(doc, method=None) -> None:
 	credit_check.validate(doc, method)
+	rebate_account.validate_deduction(doc, method)
 
 
 def before_submit(doc, method=None) -> None:
+	"""Credit first (it takes the dealer's lock), then the deduction under the same lock."""
 	credit_check.before_submit(doc, method)
+	rebate_account.check_on_submit(doc, method)
+
+
+def on_cancel(doc, method=None) -> None:
+	rebate_account.reverse_on_cancel(doc, method)
+
+
+def on_change(doc, method=None) -> None:
+	rebate_account.release_closed_order(doc, method)
 
 
 def before_update_after_submit(doc, method=None) -> None:

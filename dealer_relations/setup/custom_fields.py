@@ -64,8 +64,8 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"description": "Set by Dealer Relations on the ToDos it creates.",
 			},
 		],
-		"Sales Order": credit_check_fields(),
-		"Sales Invoice": [*credit_check_fields(), *posted_for_fields("remarks")],
+		"Sales Order": [*credit_check_fields(), *rebate_deduction_fields()],
+		"Sales Invoice": [*credit_check_fields(), *rebate_deduction_fields(), *posted_for_fields("remarks")],
 		"Delivery Note": credit_check_fields(),
 		"Journal Entry": posted_for_fields("user_remark"),
 	}
@@ -129,5 +129,23 @@ def credit_check_fields() -> list[dict]:
 			"no_copy": 1,
 			"allow_on_submit": 1,
 			"description": "Credit Controller only: why this dealer document may go beyond the dealer's credit limit or grade policy. Recorded as a credit override.",
+		},
+	]
+
+
+def rebate_deduction_fields() -> list[dict]:
+	"""What the document pays from its dealer's rebate account (返利池), applied as its additional
+	discount on Net Total so the VAT base falls. Never copied: an invoice made from an order takes
+	its share of the order's reservation, not the order's whole deduction."""
+	return [
+		{
+			"fieldname": "rebate_deduction",
+			"label": "Rebate Deduction",
+			"fieldtype": "Currency",
+			"options": "currency",
+			"insert_after": "discount_amount",
+			"depends_on": "dealer",
+			"no_copy": 1,
+			"description": "Paid from the dealer's rebate account, within each policy's cap on this document's items; applied as the Additional Discount on Net Total. Use Apply Rebate Balance for the most allowed.",
 		},
 	]

@@ -62,6 +62,35 @@ frappe.ui.form.on("Dealer", {
 			__("View")
 		);
 		frm.trigger("add_status_buttons");
+		frm.trigger("show_rebate_account");
+	},
+
+	show_rebate_account(frm) {
+		// Balance, available and expiring within 90 days of the dealer's rebate account (返利池),
+		// read by the server for a user who may read this dealer.
+		frappe
+			.xcall("dealer_relations.rebate_account.get_dealer_balance", { dealer: frm.doc.name })
+			.then((account) => {
+				if (!account || !(account.balance || account.reserved)) return;
+				const money = (value) => format_currency(value, account.currency);
+				frm.dashboard.add_indicator(__("Rebate Balance {0}", [money(account.balance)]), "blue");
+				frm.dashboard.add_indicator(__("Rebate Available {0}", [money(account.available)]), "green");
+				if (account.expiring_90_days) {
+					frm.dashboard.add_indicator(
+						__("Rebate Expiring within 90 Days {0}", [money(account.expiring_90_days)]),
+						"orange"
+					);
+				}
+				frm.add_custom_button(
+					__("Dealer Rebate Account"),
+					() =>
+						frappe.set_route("query-report", "Dealer Rebate Account", {
+							company: account.company,
+							dealer: frm.doc.name,
+						}),
+					__("View")
+				);
+			});
 	},
 
 	add_status_buttons(frm) {

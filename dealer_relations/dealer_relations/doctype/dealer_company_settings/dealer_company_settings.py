@@ -23,7 +23,8 @@ class DealerCompanySettings(Document):
 		rebate_cost_center: DF.Link | None
 		rebate_expense_account: DF.Link | None
 		rebate_item: DF.Link | None
-		rebate_posting_method: DF.Literal["Journal Entry", "Credit Note"]
+		rebate_liability_account: DF.Link | None
+		rebate_posting_method: DF.Literal["Journal Entry", "Credit Note", "Rebate Account"]
 	# end: auto-generated types
 
 	pass

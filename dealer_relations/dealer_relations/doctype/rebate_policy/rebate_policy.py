@@ -6,6 +6,8 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate
 
+from dealer_relations.engine.money import dec
+from dealer_relations.engine.rebate_account import check_account_terms
 from dealer_relations.engine.rebates import (
 	check_coverage,
 	check_no_overlapping_policy,
@@ -45,6 +47,7 @@ class RebatePolicy(Document):
 		)
 
 		amended_from: DF.Link | None
+		balance_valid_until: DF.Date | None
 		basis: DF.Literal["Net Amount", "Quantity", "Collected Amount"]
 		brands: DF.TableMultiSelect[RebatePolicyBrand]
 		calculation: DF.Literal["Retroactive", "Incremental"]
@@ -58,6 +61,7 @@ class RebatePolicy(Document):
 		growth_threshold: DF.Percent
 		item_groups: DF.TableMultiSelect[RebatePolicyItemGroup]
 		items: DF.Table[RebatePolicyItem]
+		max_deduction_percent: DF.Percent
 		minimum_volume: DF.Float
 		policy_name: DF.Data
 		rebate_cap: DF.Currency
@@ -72,6 +76,7 @@ class RebatePolicy(Document):
 		self.validate_terms()
 		self.validate_coverage()
 		self.validate_scope()
+		enforce(check_account_terms, dec(self.max_deduction_percent), self.balance_valid_until, self.to_date)
 
 	def before_submit(self):
 		self.validate_no_overlapping_policy()

@@ -1,0 +1,29 @@
+// Copyright (c) 2026, Dealer Relations contributors
+// For license information, please see license.txt
+
+frappe.query_reports["Dealer Rebate Account"] = {
+	filters: [
+		{
+			fieldname: "company",
+			label: __("Company"),
+			fieldtype: "Link",
+			options: "Company",
+			reqd: 1,
+			default: frappe.defaults.get_user_default("Company"),
+		},
+		{
+			fieldname: "dealer",
+			label: __("Dealer"),
+			fieldtype: "Link",
+			options: "Dealer",
+			reqd: 1,
+		},
+		{
+			fieldname: "as_of_date",
+			label: __("As of Date"),
+			fieldtype: "Date",
+			reqd: 1,
+			default: frappe.datetime.get_today(),
+		},
+	],
+};

@@ -1,0 +1,298 @@
+"""Rebate account (返利池) rules: lots, caps, reservations, expiry, with hand-computed examples and
+properties over random sequences of vouchers."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dealer_relations.engine.errors import RuleViolation
+from dealer_relations.engine.rebate_account import (
+	EARNED,
+	EXPIRED,
+	RESERVED,
+	REVERSED,
+	USED_ON_INVOICE,
+	Entry,
+	Lot,
+	Spend,
+	allocate,
+	build_lots,
+	check_account_terms,
+	check_deduction,
+	check_lot_untouched,
+	expiry_date,
+	expiry_entries,
+	plan_invoice,
+	release,
+	reserve,
+	reserved_for,
+	reverse,
+	totals,
+	use,
+)
+
+D = Decimal
+TODAY = date(2026, 6, 1)
+OLD = Lot("RBS-1", "P2024", date(2026, 12, 31), D(10))
+NEW = Lot("RBS-2", "P2025", date(2027, 12, 31), D(20))
+GONE = Lot("RBS-0", "P2023", date(2026, 1, 31), D(10))
+
+
+def lots_with(entries, terms=(OLD, NEW, GONE)):
+	return build_lots(terms, entries)
+
+
+EARNINGS = [Entry("RBS-1", EARNED, D(500)), Entry("RBS-2", EARNED, D(1000)), Entry("RBS-0", EARNED, D(300))]
+
+
+def test_balance_reserved_available():
+	lots = lots_with(
+		[*EARNINGS, Entry("RBS-1", RESERVED, D(-200), "SO-1"), Entry("RBS-2", USED_ON_INVOICE, D(-100))]
+	)
+	assert lots["RBS-1"].balance == 500 and lots["RBS-1"].reserved == 200
+	assert lots["RBS-1"].available(TODAY) == 300
+	assert lots["RBS-0"].available(TODAY) == 0  # expired in January
+	assert totals(lots, TODAY) == (D(1700), D(200), D(1200))
+
+
+def test_oldest_expiry_first_and_each_policy_its_cap():
+	lots = lots_with(EARNINGS)
+	# document of 4,000, all in both policies' scope: P2024 pays at most 10 % = 400, P2025 20 % = 800
+	spends = allocate(lots.values(), {"P2024": D(4000), "P2025": D(4000)}, D(4000), TODAY)
+	assert [(s.lot, s.amount) for s in spends] == [("RBS-1", D(400)), ("RBS-2", D(800))]
+	# only 600 requested: the older lot first, up to its cap, then the newer
+	spends = allocate(lots.values(), {"P2024": D(4000), "P2025": D(4000)}, D(4000), TODAY, D(600))
+	assert [(s.lot, s.amount) for s in spends] == [("RBS-1", D(400)), ("RBS-2", D(200))]
+	# out of P2025's scope: only P2024's lot pays
+	spends = allocate(lots.values(), {"P2024": D(4000), "P2025": D(0)}, D(4000), TODAY)
+	assert [(s.lot, s.amount) for s in spends] == [("RBS-1", D(400))]
+	# never more than the net total
+	big = lots_with([Entry("RBS-2", EARNED, D(10_000))], terms=(Lot("RBS-2", "P", date(2030, 1, 1), D(100)),))
+	assert sum(s.amount for s in allocate(big.values(), {"P": D(900)}, D(900), TODAY)) == 900
+
+
+def test_refusals_name_the_allowed_figure():
+	lots = lots_with(EARNINGS)
+	bases = {"P2024": D(4000), "P2025": D(4000)}
+	with pytest.raises(RuleViolation) as above_cap:
+		check_deduction(D(1300), lots, bases, D(4000), TODAY)
+	assert above_cap.value.args[1] == D(1200)
+	with pytest.raises(RuleViolation) as above_available:
+		check_deduction(D(1600), lots, bases, D(40_000), TODAY)
+	assert above_available.value.args[1] == D(1500)
+	with pytest.raises(RuleViolation) as out_of_scope:
+		check_deduction(D(10), lots, {"P2024": D(0), "P2025": D(0)}, D(4000), TODAY)
+	assert "scope" in out_of_scope.value.message
+	with pytest.raises(RuleViolation) as expired:
+		check_deduction(D(10), lots_with(EARNINGS[2:]), {"P2023": D(1000)}, D(1000), TODAY)
+	assert expired.value.args == (date(2026, 1, 31),)
+	with pytest.raises(RuleViolation):
+		check_deduction(D(10), lots, bases, D(4000), TODAY, is_return=True)
+	with pytest.raises(RuleViolation) as currency:
+		check_deduction(D(10), lots, bases, D(4000), TODAY, currencies=("CNY", "USD"))
+	assert currency.value.args == ("CNY", "USD")
+	with pytest.raises(RuleViolation):
+		check_deduction(D(-1), lots, bases, D(4000), TODAY)
+	assert check_deduction(D(0), lots, bases, D(4000), TODAY) == []
+	spends = check_deduction(D(1200), lots, bases, D(4000), TODAY)
+	assert [(s.lot, s.amount) for s in spends] == [("RBS-1", D(400)), ("RBS-2", D(800))]
+
+
+def test_order_billed_in_three_invoices_spends_once():
+	ledger = list(EARNINGS)
+	lots = lots_with(ledger)
+	spends = check_deduction(D(900), lots, {"P2024": D(10_000), "P2025": D(10_000)}, D(10_000), TODAY)
+	ledger += reserve(spends, "SO-1")
+	assert totals(lots_with(ledger), TODAY) == (D(1800), D(900), D(600))
+	for part in (D(300), D(300), D(300)):
+		lots = lots_with(ledger)
+		ledger += use(part, reserved_for(ledger, "SO-1"), lots, "SO-1")
+	balance, reserved, available = totals(lots_with(ledger), TODAY)
+	assert (balance, reserved, available) == (D(900), D(0), D(600))
+	assert reserved_for(ledger, "SO-1") == {}
+	# a fourth invoice of the order finds nothing reserved and nothing free to take
+	with pytest.raises(RuleViolation):
+		use(D(1), reserved_for(ledger, "SO-1"), lots_with(ledger), "SO-1")
+
+
+def test_cancel_restores_and_release():
+	ledger = list(EARNINGS)
+	order = reserve(allocate(lots_with(ledger).values(), {"P2025": D(5000)}, D(5000), TODAY, D(700)), "SO-9")
+	ledger += order
+	invoice = use(D(200), reserved_for(ledger, "SO-9"), lots_with(ledger), "SO-9")
+	ledger += invoice
+	before = totals(lots_with(ledger), TODAY)
+	ledger += reverse(invoice)  # the invoice cancelled: the reservation goes back to the order
+	assert reserved_for(ledger, "SO-9") == {"RBS-2": D(700)}
+	assert [e.entry_type for e in reverse(invoice)] == [RESERVED, REVERSED]
+	ledger += release(ledger, "SO-9")  # the order cancelled
+	assert totals(lots_with(ledger), TODAY) == totals(lots_with(EARNINGS), TODAY)
+	assert before != totals(lots_with(ledger), TODAY)
+
+
+def test_expiry_is_idempotent_and_honours_reservations():
+	ledger = [*EARNINGS, Entry("RBS-0", RESERVED, D(-100), "SO-OLD")]
+	first = expiry_entries(lots_with(ledger).values(), TODAY)
+	assert first == [Entry("RBS-0", EXPIRED, D(-200))]
+	ledger += first
+	assert expiry_entries(lots_with(ledger).values(), TODAY) == []
+	assert lots_with(ledger)["RBS-0"].balance == 100  # the order's reservation is still honoured
+
+
+def test_expiry_and_policy_terms():
+	assert expiry_date(None, date(2026, 12, 31)) == date(2027, 12, 31)
+	assert expiry_date(date(2027, 6, 30), date(2026, 12, 31)) == date(2027, 6, 30)
+	check_account_terms(D(0), None, date(2026, 12, 31))
+	check_account_terms(D(100), date(2027, 1, 1), date(2026, 12, 31))
+	for percent, until in ((D(-1), None), (D("100.01"), None), (D(10), date(2026, 6, 30))):
+		with pytest.raises(RuleViolation):
+			check_account_terms(percent, until, date(2026, 12, 31))
+
+
+def test_cancel_of_an_earning_only_while_untouched():
+	check_lot_untouched(lots_with(EARNINGS)["RBS-1"], D(500))
+	spent = lots_with([*EARNINGS, Entry("RBS-1", RESERVED, D(-50), "SO-1")])["RBS-1"]
+	with pytest.raises(RuleViolation) as refused:
+		check_lot_untouched(spent, D(500))
+	assert refused.value.args[1:] == (D(50), D(500))
+
+
+# -- properties ------------------------------------------------------------------------------------
+
+amounts = st.decimals(min_value=0, max_value=100_000, places=2)
+percents = st.sampled_from([D(0), D(5), D(10), D(33.33).quantize(D("0.01")), D(100)])
+lot_terms = st.builds(
+	lambda i, policy, days, percent: Lot(
+		f"L{i}", f"P{policy}", date.fromordinal(TODAY.toordinal() + days), percent
+	),
+	st.integers(0, 5),
+	st.integers(0, 2),
+	st.integers(-30, 400),
+	percents,
+)
+operations = st.lists(
+	st.tuples(
+		st.sampled_from(["order", "invoice", "bill_order", "cancel", "expire"]), amounts, st.integers(0, 3)
+	),
+	max_size=25,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+	st.lists(lot_terms, min_size=1, max_size=4, unique_by=lambda lot: lot.name),
+	st.lists(amounts, min_size=4, max_size=4),
+	operations,
+)
+def test_balance_never_negative_spends_within_available_cancel_restores(terms, earned, ops):
+	ledger = [Entry(lot.name, EARNED, earned[i % 4]) for i, lot in enumerate(terms)]
+	vouchers = []
+	for kind, amount, pick in ops:
+		lots = build_lots(terms, ledger)
+		bases = {lot.policy: amount * 3 for lot in terms}
+		_balance, _reserved, available = totals(lots, TODAY)
+		if kind in ("order", "invoice"):
+			spends = allocate(lots.values(), bases, amount * 3, TODAY, amount)
+			assert sum(s.amount for s in spends) <= available
+			rows = (
+				reserve(spends, f"SO-{len(vouchers)}")
+				if kind == "order"
+				else use(sum((s.amount for s in spends), D(0)), {}, lots, None, spends)
+			)
+			ledger += rows
+			vouchers.append(rows)
+		elif kind == "bill_order" and vouchers:
+			order = vouchers[pick % len(vouchers)]
+			if order and order[0].entry_type == RESERVED:
+				held = reserved_for(ledger, order[0].sales_order)
+				part = min(amount, sum(held.values(), D(0)))
+				try:
+					rows = plan_invoice(part, lots, held, bases, amount * 3, TODAY, order[0].sales_order)
+				except RuleViolation:  # a cap of 0 %, or nothing held: refused, nothing written
+					rows = []
+				assert -sum((r.amount for r in rows if r.entry_type == USED_ON_INVOICE), D(0)) <= part
+				ledger += rows
+				vouchers.append(rows)
+		elif kind == "cancel" and vouchers:
+			rows = vouchers.pop(pick % len(vouchers))
+			if rows and rows[0].entry_type == RESERVED and rows[0].amount < 0:
+				rows = [r for r in ledger if r.sales_order == rows[0].sales_order]
+				undo = release(ledger, rows[0].sales_order)  # an order gives back what it still holds
+			else:
+				undo = reverse(rows)  # an invoice: exactly what it moved comes back
+				assert moved(undo) == {lot: (-b, -r) for lot, (b, r) in moved(rows).items()}
+			ledger += undo
+		elif kind == "expire":
+			ledger += expiry_entries(lots.values(), TODAY)
+			assert expiry_entries(build_lots(terms, ledger).values(), TODAY) == []
+		for lot in build_lots(terms, ledger).values():
+			assert lot.balance >= 0
+			assert lot.reserved >= 0
+			assert lot.balance - lot.reserved >= 0
+
+
+def moved(rows):
+	"""{lot: (balance change, reserved change)} of some rows."""
+	out = {}
+	for row in rows:
+		balance, reserved = out.get(row.lot, (D(0), D(0)))
+		if row.entry_type == RESERVED:
+			reserved -= row.amount
+		else:
+			balance += row.amount
+		out[row.lot] = (balance, reserved)
+	return out
+
+
+def test_invoice_of_an_order_uses_its_reservation_first_then_free_lots():
+	ledger = list(EARNINGS)
+	bases = {"P2024": D(10_000), "P2025": D(10_000)}
+	# the order reserved 600 of the newer lot; the older lot stays free
+	ledger += reserve([Spend("RBS-2", D(600))], "SO-1")
+	first = plan_invoice(
+		D(400), lots_with(ledger), reserved_for(ledger, "SO-1"), bases, D(4000), TODAY, "SO-1"
+	)
+	assert first == [Entry("RBS-2", RESERVED, D(400), "SO-1"), Entry("RBS-2", USED_ON_INVOICE, D(-400))]
+	ledger += first
+	# 500 on the next invoice: 200 still reserved, 300 from the free older lot (its 10 % cap of 4,000 = 400)
+	second = plan_invoice(
+		D(500), lots_with(ledger), reserved_for(ledger, "SO-1"), bases, D(4000), TODAY, "SO-1"
+	)
+	assert second == [
+		Entry("RBS-2", RESERVED, D(200), "SO-1"),
+		Entry("RBS-2", USED_ON_INVOICE, D(-200)),
+		Entry("RBS-1", USED_ON_INVOICE, D(-300)),
+	]
+	ledger += second
+	assert totals(lots_with(ledger), TODAY) == (D(900), D(0), D(600))
+	# the allowed figure on a refusal counts the order's reservation too
+	ledger2 = [*EARNINGS, *reserve([Spend("RBS-2", D(1000))], "SO-2")]
+	with pytest.raises(RuleViolation) as refused:
+		plan_invoice(
+			D(1600), lots_with(ledger2), reserved_for(ledger2, "SO-2"), bases, D(40_000), TODAY, "SO-2"
+		)
+	assert refused.value.args == (D(1600), D(1500))
+	with pytest.raises(RuleViolation):  # another order's reservation is not this invoice's
+		plan_invoice(
+			D(600), lots_with(ledger2), reserved_for(ledger2, "SO-1"), bases, D(40_000), TODAY, "SO-1"
+		)
+
+
+def test_reservation_is_honoured_after_the_lot_expired():
+	ledger = [*EARNINGS, Entry("RBS-0", RESERVED, D(-100), "SO-OLD")]
+	ledger += expiry_entries(lots_with(ledger).values(), TODAY)
+	entries = plan_invoice(
+		D(100),
+		lots_with(ledger),
+		reserved_for(ledger, "SO-OLD"),
+		{"P2023": D(5000)},
+		D(5000),
+		TODAY,
+		"SO-OLD",
+	)
+	assert entries == [Entry("RBS-0", RESERVED, D(100), "SO-OLD"), Entry("RBS-0", USED_ON_INVOICE, D(-100))]
+	ledger += entries
+	assert lots_with(ledger)["RBS-0"].balance == 0
