@@ -5,8 +5,6 @@ reversed when it is cancelled."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import frappe
 from frappe import _
 from frappe.utils import cint, flt, getdate
@@ -29,7 +27,6 @@ from dealer_relations.engine.diversion import (
 	check_ladder,
 	check_one_dealer,
 	check_penalty_account,
-	dec,
 	is_diversion,
 	offence_number,
 	penalty_for,
@@ -40,6 +37,7 @@ from dealer_relations.engine.diversion import (
 	window_start,
 )
 from dealer_relations.engine.errors import RuleViolation
+from dealer_relations.engine.money import dec
 from dealer_relations.engine.territory import TerritoryTree
 from dealer_relations.postings import cancel_own_postings, make_party_journal_entry
 from dealer_relations.utils import (
@@ -366,7 +364,7 @@ def load_deliveries(serials: list[str] | None = None, batches: list[str] | None 
 					doctype,
 					row.name,
 					getdate(row.posting_date),
-					Decimal(str(row.qty or 0)),
+					dec(row.qty),
 				)
 				for row in rows
 			)
@@ -555,7 +553,7 @@ def get_posting_setup(incident) -> frappe._dict | None:
 	from erpnext.accounts.party import get_party_account
 
 	account = get_company_settings(incident.company).get("diversion_penalty_account")
-	enforce(check_penalty_account, incident.company, Decimal(str(incident.penalty_amount)), account)
+	enforce(check_penalty_account, incident.company, dec(incident.penalty_amount), account)
 	customer = frappe.db.get_value("Dealer", incident.dealer, "customer")
 	return frappe._dict(
 		account=account,

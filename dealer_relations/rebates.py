@@ -18,12 +18,12 @@ from pypika.terms import ValueWrapper
 from dealer_relations import rebate_account
 from dealer_relations.db import insert_rows, reserve_names, run_query
 from dealer_relations.engine.dealer import PROSPECT
+from dealer_relations.engine.money import ZERO, dec
 from dealer_relations.engine.rebates import (
 	COLLECTED_AMOUNT,
 	CREDIT_NOTE,
 	QUANTITY,
 	REBATE_ACCOUNT,
-	ZERO,
 	CatalogueItem,
 	DealerVolume,
 	PolicyScope,
@@ -32,7 +32,6 @@ from dealer_relations.engine.rebates import (
 	Slab,
 	calculate_rebate,
 	check_posting_setup,
-	dec,
 	year_end_due,
 )
 from dealer_relations.engine.territory import TerritoryTree

@@ -58,3 +58,18 @@ def test_money_is_rounded_only_in_the_money_module():
 		if path.name != "money.py" and re.search(r"\.quantize\(|ROUND_", path.read_text(encoding="utf-8"))
 	]
 	assert elsewhere == []
+
+
+def test_values_become_decimals_only_through_the_money_module():
+	"""One conversion: ``dec`` for database values, ``flt_dec`` for what a client sends; a local
+	``Decimal(str(...))`` would read floats and blanks its own way."""
+	app = Path(__file__).resolve().parents[1] / "dealer_relations"
+	elsewhere = [
+		str(path.relative_to(app))
+		for path in app.rglob("*.py")
+		if path.name != "money.py"
+		and not path.name.startswith("test_")
+		and "tests" not in path.relative_to(app).parts
+		and "Decimal(str(" in path.read_text(encoding="utf-8")
+	]
+	assert elsewhere == []

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dealer_relations.engine.errors import RuleViolation, _
-from dealer_relations.engine.money import cents, round_half_up
+from dealer_relations.engine.money import cents, dec, round_half_up
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +24,7 @@ class PartyAmount:
 
 def check_exchange_rate(from_currency: str, to_currency: str, rate, day) -> Decimal:
 	"""A posting in a foreign currency needs the day's rate: without one, nothing is posted."""
-	rate = Decimal(str(rate or 0))
+	rate = dec(rate)
 	if from_currency != to_currency and rate <= 0:
 		raise RuleViolation(
 			_("No exchange rate from {0} to {1} on {2}: add a Currency Exchange record for that day"),
@@ -40,10 +40,10 @@ def in_party_currency(
 ) -> PartyAmount:
 	"""``amount`` (company currency) in the party account's currency at ``rate`` (company currency
 	per party-currency unit), rounded half up to the party currency's cents."""
-	amount = Decimal(str(amount))
+	amount = dec(amount)
 	if party_currency == company_currency:
 		return PartyAmount(company_currency, Decimal(1), amount)
-	rate = Decimal(str(rate))
+	rate = dec(rate)
 	if rate <= 0:
 		raise ValueError("a foreign-currency amount needs a positive exchange rate")
 	return PartyAmount(party_currency, rate, round_half_up(amount / rate, cents(precision)))

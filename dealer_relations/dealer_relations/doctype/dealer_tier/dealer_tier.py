@@ -1,12 +1,12 @@
 # Copyright (c) 2026, Dealer Relations contributors
 # For license information, please see license.txt
 
-from decimal import Decimal
 
 import frappe
 from frappe.model.document import Document
 
 from dealer_relations.engine.dealer import TierValues, check_tier
+from dealer_relations.engine.money import flt_dec
 from dealer_relations.permissions import note_changes_above_permlevel
 from dealer_relations.utils import enforce
 
@@ -43,7 +43,7 @@ class DealerTier(Document):
 				tier_name=self.tier_name,
 				rank=self.rank,
 				visit_interval_days=self.visit_interval_days,
-				default_credit_limit=Decimal(str(self.default_credit_limit or 0)),
+				default_credit_limit=flt_dec(self.default_credit_limit),
 			),
 			rank_holder,
 		)
