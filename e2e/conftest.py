@@ -53,7 +53,10 @@ class Desk:
 		page.on(
 			"console",
 			lambda msg: (
-				msg.type == "error" and self.problems.append(f"console error on {page.url}: {msg.text}")
+				msg.type == "error"
+				and self.problems.append(
+					f"console error on {page.url}: {msg.text} (at {msg.location.get('url', '')})"
+				)
 			),
 		)
 		page.on(
@@ -171,7 +174,7 @@ class Site:
 				"execute",
 				method,
 				"--args",
-				json.dumps(args),
+				repr(list(args)),  # bench execute eval()s it: Python literals (None, not null)
 			],
 			cwd=self.bench / "sites",
 			env={**os.environ, "PYTHONPATH": self.code},
