@@ -10,7 +10,7 @@ import zlib
 from datetime import date, timedelta
 
 import pytest
-from conftest import PASSWORD, URL, Desk
+from conftest import PASSWORD, URL, Desk, for_the_module
 
 # the demo's portal users (dealer_relations.demo.documents.make_demo_portal)
 DEALER_USER = "wu.hao@demo.dealer-relations.test"
@@ -44,16 +44,12 @@ def visit(portal: Desk, path: str):
 
 @pytest.fixture(scope="module")
 def dealer_user(browser):
-	portal = open_portal(browser, DEALER_USER)
-	yield portal
-	portal.page.context.close()
+	yield from for_the_module(open_portal(browser, DEALER_USER))
 
 
 @pytest.fixture(scope="module")
 def other_dealer_user(browser):
-	portal = open_portal(browser, OTHER_DEALER_USER)
-	yield portal
-	portal.page.context.close()
+	yield from for_the_module(open_portal(browser, OTHER_DEALER_USER))
 
 
 def money(text: str) -> float:
