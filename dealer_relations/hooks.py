@@ -18,6 +18,7 @@ add_to_apps_screen = [
 		"logo": "/assets/dealer_relations/images/dealer-relations.svg",
 		"title": "Dealer Relations",
 		"route": "/app/dealer-relations",
+		"has_permission": "dealer_relations.portal.check_app_permission",
 	}
 ]
 

@@ -80,6 +80,15 @@ def portal_dealer(dealer: str | None = None, user: str | None = None) -> frappe.
 	frappe.throw(_("You may only see your own dealer."), frappe.PermissionError, title=_("Not Permitted"))
 
 
+def check_app_permission() -> bool:
+	"""The apps screen (add_to_apps_screen) lists the app to desk users only. Listed for a dealer's
+	portal user, it made Frappe's login send that website user into the desk (a 403 page) instead
+	of the portal."""
+	return frappe.session.user == "Administrator" or (
+		frappe.get_cached_value("User", frappe.session.user, "user_type") == "System User"
+	)
+
+
 # What each grade's order policy means for the dealer, in its own words
 POLICY_MEANINGS = {
 	ALLOW: _lt("Your orders are accepted within your available credit."),

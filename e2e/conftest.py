@@ -53,7 +53,10 @@ class Desk:
 		page.on(
 			"console",
 			lambda msg: (
-				msg.type == "error" and self.problems.append(f"console error on {page.url}: {msg.text}")
+				msg.type == "error"
+				and self.problems.append(
+					f"console error on {page.url}: {msg.text} (at {msg.location.get('url', '')})"
+				)
 			),
 		)
 		page.on(
@@ -124,32 +127,30 @@ def open_desk(browser, user: str, phone: bool = False) -> Desk:
 	return desk
 
 
-@pytest.fixture(scope="module")
-def rep(browser):
-	desk = open_desk(browser, REP)
+def for_the_module(desk: Desk):
+	"""A module-scoped fixture's tab: open for the module's tests, closed after them."""
 	yield desk
 	desk.page.context.close()
+
+
+@pytest.fixture(scope="module")
+def rep(browser):
+	yield from for_the_module(open_desk(browser, REP))
 
 
 @pytest.fixture(scope="module")
 def manager(browser):
-	desk = open_desk(browser, MANAGER)
-	yield desk
-	desk.page.context.close()
+	yield from for_the_module(open_desk(browser, MANAGER))
 
 
 @pytest.fixture(scope="module")
 def accountant(browser):
-	desk = open_desk(browser, ACCOUNTANT)
-	yield desk
-	desk.page.context.close()
+	yield from for_the_module(open_desk(browser, ACCOUNTANT))
 
 
 @pytest.fixture(scope="module")
 def phone_rep(browser):
-	desk = open_desk(browser, REP, phone=True)
-	yield desk
-	desk.page.context.close()
+	yield from for_the_module(open_desk(browser, REP, phone=True))
 
 
 class Site:
@@ -171,7 +172,7 @@ class Site:
 				"execute",
 				method,
 				"--args",
-				json.dumps(args),
+				repr(list(args)),  # bench execute eval()s it: Python literals (None, not null)
 			],
 			cwd=self.bench / "sites",
 			env={**os.environ, "PYTHONPATH": self.code},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import REP
+from conftest import ACCOUNTANT, REP
 
 
 def card_numbers(desk) -> dict[str, str]:
@@ -304,3 +304,93 @@ def test_rep_files_a_field_report_from_a_phone(phone_rep):
 	desk.shot("field-report-saved")
 	assert desk.page.evaluate("cur_frm.doc.dealer")
 	desk.assert_clean()
+
+
+# -- issue 19: the desk side of the dealer portal, and the recorded background runs ------------------
+
+
+def open_form(desk, doctype: str, name: str) -> None:
+	desk.goto(f"{doctype.lower().replace(' ', '-')}/{name}")
+	desk.wait_or_shoot(
+		"([d, n]) => window.cur_frm && cur_frm.doctype === d && cur_frm.doc.name === n",
+		arg=[doctype, name],
+		timeout=30_000,
+	)
+	desk.page.wait_for_load_state("networkidle")
+
+
+def open_list(desk, doctype: str) -> None:
+	desk.goto(doctype.lower().replace(" ", "-"))
+	desk.page.wait_for_selector(".list-row-container", timeout=30_000)
+	desk.page.wait_for_load_state("networkidle")
+
+
+def test_accountant_answers_a_disputed_statement(accountant, site):
+	doctype = "Dealer Statement Confirmation"
+	open_list(accountant, doctype)
+	accountant.shot("statement-confirmations")
+	disputed = accountant.call(
+		"frappe.client.get_list",
+		doctype=doctype,
+		filters={"status": "Disputed"},
+		fields=["name", "reason"],
+		limit_page_length=1,
+	)
+	assert disputed, "a demo dealer disputed last month's statement"
+	name = disputed[0]["name"]
+	open_form(accountant, doctype, name)
+	assert disputed[0]["reason"] in accountant.page.inner_text(".form-layout")
+	accountant.shot("disputed-statement")
+	answer = "E2E 已核对：该笔回款于次月入账，已在本月对账单中体现。"
+	try:
+		accountant.page.fill("[data-fieldname='answer'] textarea", answer)
+		accountant.page.keyboard.press("Control+s")
+		accountant.wait_or_shoot(
+			"() => !cur_frm.is_dirty() && cur_frm.doc.status === 'Answered'", timeout=30_000
+		)
+		accountant.shot("statement-answered")
+		assert site.get_value(doctype, name, "answered_by") == ACCOUNTANT
+		assert site.get_value(doctype, name, "answer") == answer
+	finally:  # the demo's dispute stays open for the next run
+		site.execute(
+			"frappe.db.set_value",
+			doctype,
+			name,
+			{"status": "Disputed", "answer": None, "answered_by": None, "answered_on": None},
+		)
+	accountant.assert_clean()
+
+
+def test_accountant_sees_the_background_runs(accountant):
+	doctype = "Dealer Relations Run"
+	runs = accountant.call(
+		"frappe.client.get_list", doctype=doctype, fields=["name", "status"], order_by="creation desc"
+	)
+	assert runs, "the year-end runs of the demo and of test_background_runs are recorded"
+	open_list(accountant, doctype)
+	accountant.shot("background-runs")
+	open_form(accountant, doctype, runs[0]["name"])
+	accountant.wait_or_shoot("() => !cur_frm.is_dirty() && !frappe.request.ajax_count", timeout=30_000)
+	accountant.shot("background-run")
+	accountant.assert_clean()
+
+
+def test_manager_sees_and_may_invite_the_dealers_portal_users(manager, site):
+	portal_user = "wu.hao@demo.dealer-relations.test"  # the demo's (demo.documents.make_demo_portal)
+	customer = site.execute("frappe.db.get_value", "Portal User", {"user": portal_user}, "parent")
+	dealer = site.execute("frappe.db.get_value", "Dealer", {"customer": customer}, "name")
+	open_form(manager, "Dealer", dealer)
+	manager.page.evaluate("cur_frm.scroll_to_field('portal_users_html')")
+	users = "[data-fieldname='portal_users_html'] table"
+	manager.wait_or_shoot(
+		"([s, u]) => (document.querySelector(s) || {}).textContent?.includes(u)",
+		arg=[users, portal_user],
+		timeout=30_000,
+	)
+	manager.shot("dealer-portal-users")
+	invite = manager.page.evaluate("__('Invite Portal User')")
+	manager.page.locator("[data-fieldname='portal_users_html'] button", has_text=invite).click()
+	manager.page.wait_for_selector(".modal:visible [data-fieldname='email'] input", timeout=30_000)
+	manager.shot("invite-portal-user")
+	manager.page.keyboard.press("Escape")
+	manager.assert_clean()

@@ -101,6 +101,12 @@ DEMO_LOGINS = (
 	("chen.jing@demo.dealer-relations.test", "陈静 — Dealer Manager, zh"),
 	("zhao.min@demo.dealer-relations.test", "赵敏 — Rebate Accountant, zh"),
 	("sun.li@demo.dealer-relations.test", "孙丽 — Credit Controller, zh"),
+	# the dealers' portal users (dealer_relations.demo.documents.make_demo_portal) log in to /dealer
+	("wu.hao@demo.dealer-relations.test", "吴浩 — dealer portal (/dealer) of 南京市恒通商贸有限公司, zh"),
+	(
+		"zheng.lei@demo.dealer-relations.test",
+		"郑磊 — dealer portal (/dealer) of 广州市宏达机电设备有限公司, zh",
+	),
 )
 
 

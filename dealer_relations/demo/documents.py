@@ -1,6 +1,7 @@
 """Demo documents on the demo masters: visits in each rep's habits, invoices, credit notes and
 payments in each dealer's habits (an invoice the credit check refuses stays a draft), ratings, a
-year-end rebate policy with its settlements, and diversion incidents with a fine posted.
+year-end rebate policy with its settlements, diversion incidents with a fine posted, and two
+dealers' portal users who answered last month's statement.
 
 Idempotent: a dealer that already has demo visits or invoices gets no more."""
 
@@ -19,8 +20,11 @@ from dealer_relations.credit_check import DealerCreditError
 from dealer_relations.demo.masters import (
 	BUSINESS,
 	DEMO_MARK,
+	EMAIL_DOMAIN,
 	NAME_PARTS,
 	PAYMENT_HABITS,
+	PORTAL_USERS,
+	STAFF,
 	TERRITORY_TREE,
 	TIER_PROFILE,
 	VISIT_HABIT,
@@ -35,8 +39,11 @@ from dealer_relations.demo.masters import (
 	make_territories,
 	make_users,
 )
+from dealer_relations.engine.statement import CONFIRMED, DISPUTED, month_of
 from dealer_relations.engine.territory import is_territory_authorised
+from dealer_relations.portal import invite_portal_user
 from dealer_relations.rebates import run_year_end
+from dealer_relations.statement import confirmation_of, respond_to_statement
 from dealer_relations.utils import get_territory_tree
 
 
@@ -105,6 +112,7 @@ def make_demo_documents(
 	}
 	summary.update(make_demo_rebates(company, start, end))
 	summary.update(make_demo_diversion(company, made))
+	summary.update(make_demo_portal(made))
 	print(summary)
 	return summary
 
@@ -482,3 +490,51 @@ def _demo_delivery(company: str, customer: str, address: str, serials: list[str]
 	note.insert(ignore_permissions=True)
 	note.submit()
 	return note
+
+
+# -- dealer portal (经销商门户) -----------------------------------------------------------------------
+
+DEMO_DISPUTE_REASON = "上月15日的回款未计入，我方核对的期末余额与此不符。"
+
+
+def make_demo_portal(dealers) -> dict:
+	"""A portal user for two active dealers, invited by the Dealer Manager through the Dealer
+	form's service (the first dealer is the one with the demo incidents, so its user has one to
+	answer); as those users, the first confirms last month's statement and the second disputes it."""
+	offender = frappe.db.get_value("Diversion Incident", {"description": DEMO_MARK}, "dealer")
+	active = [
+		d.name
+		for d in dealers
+		if d.name != offender and frappe.db.get_value("Dealer", d.name, "status") == "Active"
+	]
+	chosen = [name for name in (offender, *active) if name][: len(PORTAL_USERS)]
+	manager = f"{STAFF[0][0]}@{EMAIL_DOMAIN}"
+	last_month = month_of(getdate(add_months(today(), -1))).key
+	invited = answered = 0
+	for (login, full_name), dealer, answer in zip(PORTAL_USERS, chosen, (CONFIRMED, DISPUTED), strict=False):
+		email = f"{login}@{EMAIL_DOMAIN}"
+		if not frappe.db.exists("Portal User", {"user": email, "parenttype": "Customer"}):
+			frappe.set_user(manager)
+			try:
+				invite_portal_user(dealer, email, full_name)
+			finally:
+				frappe.set_user("Administrator")
+			frappe.db.set_value("User", email, "language", "zh")
+			invited += 1
+		if not confirmation_of(dealer, last_month):
+			frappe.set_user(email)
+			try:
+				respond_to_statement(
+					last_month, answer, DEMO_DISPUTE_REASON if answer == DISPUTED else None, dealer
+				)
+			finally:
+				frappe.set_user("Administrator")
+			answered += 1
+		frappe.db.commit()  # nosemgrep: see above
+	return {
+		"new_portal_users": invited,
+		"new_statement_answers": answered,
+		"portal_users": frappe.db.count(
+			"Portal User", {"parenttype": "Customer", "user": ("like", f"%@{EMAIL_DOMAIN}")}
+		),
+	}

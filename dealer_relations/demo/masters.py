@@ -38,6 +38,8 @@ STAFF = (
 	("zhao.min", "赵敏", "Rebate Accountant"),
 	("sun.li", "孙丽", "Credit Controller"),
 )
+# The dealers' own staff on the portal (经销商门户): login, name; invited by the Dealer Manager
+PORTAL_USERS = (("wu.hao", "吴浩"), ("zheng.lei", "郑磊"))
 
 ITEMS = (
 	("DR-PUMP-100", "家用增压泵 100W", 680),
@@ -227,7 +229,8 @@ def make_dealer(name, company, tier, status, rep, authorised, city):
 
 
 def set_demo_passwords(password: str) -> list[str]:
-	"""Give every demo user the same known password, so make demo can print the logins."""
+	"""Give every demo user (staff and the dealers' portal users) the same known password, so make
+	demo can print the logins."""
 	users = frappe.get_all("User", filters={"name": ("like", f"%@{EMAIL_DOMAIN}")}, pluck="name")
 	for user in users:
 		update_password(user, password)

@@ -113,6 +113,18 @@ class TestPortalUsers(FrappeTestCase):
 		self.assertTrue(result["emailed"])
 		self.assertEqual([d.name for d in dealers_of_portal_user("dr-pu-5@example.com")], [self.dealer.name])
 
+	def test_portal_user_lands_outside_the_desk(self):
+		"""Frappe's login sends a website user to the default app's route: the app must not be
+		offered to a portal user, or the dealer lands on a desk page that refuses it (403)."""
+		from frappe.apps import get_apps, get_default_path
+
+		frappe.set_user(MANAGER)
+		invite_portal_user(self.dealer.name, "dr-pu-6@example.com")
+		self.assertIn("dealer_relations", {app["name"] for app in get_apps()})
+		frappe.set_user("dr-pu-6@example.com")
+		self.assertNotIn("dealer_relations", {app["name"] for app in get_apps()})
+		self.assertFalse((get_default_path() or "").startswith("/app"))
+
 	def test_disabled_portal_user_refused(self):
 		frappe.set_user(MANAGER)
 		invite_portal_user(self.dealer.name, "dr-pu-4@example.com")
