@@ -13,7 +13,7 @@ import frappe
 from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
 from frappe.model.workflow import apply_workflow
-from frappe.utils import add_days, add_months, get_datetime, get_first_day, getdate, today
+from frappe.utils import add_days, add_months, flt, get_datetime, get_first_day, getdate, today
 
 from dealer_relations.credit import run_rating
 from dealer_relations.credit_check import DealerCreditError
@@ -35,6 +35,7 @@ from dealer_relations.demo.masters import (
 	make_dealer,
 	make_diversion_settings,
 	make_items,
+	make_rebate_account_settings,
 	make_rebate_settings,
 	make_territories,
 	make_users,
@@ -42,9 +43,10 @@ from dealer_relations.demo.masters import (
 from dealer_relations.engine.statement import CONFIRMED, DISPUTED, month_of
 from dealer_relations.engine.territory import is_territory_authorised
 from dealer_relations.portal import invite_portal_user
+from dealer_relations.rebate_account import LEDGER, get_applicable_deduction
 from dealer_relations.rebates import run_year_end
 from dealer_relations.statement import confirmation_of, respond_to_statement
-from dealer_relations.utils import get_territory_tree
+from dealer_relations.utils import get_company_settings, get_territory_tree
 
 
 def make_demo_documents(
@@ -111,6 +113,7 @@ def make_demo_documents(
 		"rated_dealers": rated,
 	}
 	summary.update(make_demo_rebates(company, start, end))
+	summary.update(make_demo_rebate_account(company, summary["rebate_policy"]))
 	summary.update(make_demo_diversion(company, made))
 	summary.update(make_demo_portal(made))
 	print(summary)
@@ -242,7 +245,7 @@ def _payment_habit(dealer, rng) -> tuple[str, random.Random]:
 
 
 def _submit_within_credit(invoice) -> bool:
-	"""Submit as a user would: an invoice the dealer credit check refuses stays a draft."""
+	"""Submit as a user would: a document the dealer credit check refuses stays a draft."""
 	frappe.db.savepoint("demo_invoice")
 	try:
 		invoice.submit()
@@ -287,6 +290,8 @@ def _rate_demo_dealers(dealers) -> int:
 
 # -- rebates -------------------------------------------------------------------------------------
 
+# A later order may pay at most this share of its in-scope amount from the rebate account.
+DEMO_MAX_DEDUCTION_PERCENT = 20
 # Net amount slabs for a year (retroactive): C dealers reach slab 1, B dealers slab 2, A dealers 3-4.
 DEMO_REBATE_SLABS = ((100_000, 1), (500_000, 2), (1_000_000, 3), (3_000_000, 4))
 
@@ -307,6 +312,7 @@ def make_demo_rebates(company: str, start, end) -> dict:
 				"basis": "Net Amount",
 				"calculation": "Retroactive",
 				"minimum_volume": 50_000,
+				"max_deduction_percent": DEMO_MAX_DEDUCTION_PERCENT,
 				"growth_threshold": 15,
 				"growth_bonus_rate": 0.5,
 				"slabs": [{"min_value": value, "rate": rate} for value, rate in DEMO_REBATE_SLABS],
@@ -325,6 +331,132 @@ def make_demo_rebates(company: str, start, end) -> dict:
 		),
 		"new_rebate_settlements": counts["created"],
 	}
+
+
+# -- rebate account (返利池) -------------------------------------------------------------------------
+
+REBATE_ORDER_MARK = "返利抵扣演示"
+
+
+def make_demo_rebate_account(company: str, policy: str) -> dict:
+	"""The company pays rebates into the dealers' rebate accounts (应付返利): most of the policy's
+	settlements are approved through the settlement workflow, and a few orders spend the balance,
+	one capped by the policy's Max Deduction %."""
+	make_rebate_account_settings(company)
+	_set_demo_deduction_cap(policy)
+	paid_in = _pay_settlements_into_account(policy)
+	orders = _make_deduction_orders(company)
+	frappe.db.commit()  # nosemgrep: see above
+	return {
+		"rebate_liability_account": get_company_settings(company).rebate_liability_account,
+		"new_settlements_paid_in": paid_in,
+		"dealers_with_rebate_balance": len(
+			frappe.get_all(LEDGER, filters={"company": company}, distinct=True, pluck="dealer")
+		),
+		"new_rebate_deduction_orders": orders,
+		"rebate_deduction_orders": frappe.db.count(
+			"Sales Order", {"po_no": ("like", f"{REBATE_ORDER_MARK}%"), "docstatus": 1}
+		),
+	}
+
+
+def _set_demo_deduction_cap(policy: str) -> None:
+	"""A demo site made before the rebate account has its policy at the field's default (100 %):
+	give it the demo's cap while nothing has been paid in from it yet."""
+	if frappe.db.exists(LEDGER, {"rebate_policy": policy}):
+		return
+	frappe.db.set_value("Rebate Policy", policy, "max_deduction_percent", DEMO_MAX_DEDUCTION_PERCENT)
+
+
+def _pay_settlements_into_account(policy: str) -> int:
+	"""Approve three settlements in four (by dealer, so a second run picks the same ones) through
+	the approval workflow: approval posts each into its dealer's rebate account."""
+	settlements = frappe.get_all(
+		"Rebate Settlement",
+		filters={"rebate_policy": policy, "docstatus": ("<", 2), "net_rebate": (">", 0)},
+		fields=["name", "docstatus", "workflow_state"],
+		order_by="dealer asc",
+	)
+	paid = 0
+	for index, row in enumerate(settlements):
+		if index % 4 == 3 or row.docstatus:
+			continue
+		settlement = frappe.get_doc("Rebate Settlement", row.name)
+		if settlement.workflow_state != "Pending Approval":
+			settlement = apply_workflow(settlement, "Submit for Approval")
+		apply_workflow(settlement, "Approve")
+		paid += 1
+		frappe.db.commit()  # nosemgrep: see above
+	return paid
+
+
+# what each demo order is: ten industrial pumps
+DEDUCTION_ORDER_LINE = ("DR-PUMP-750", 10, 3650)
+
+
+def _make_deduction_orders(company: str) -> int:
+	"""This year's orders that spend the balance: a rich dealer's deduction stops at the policy's
+	cap, a poor dealer's at its balance, a third dealer takes half of what is allowed. Each is
+	tried on the next dealer when the credit check holds the order."""
+	active = dict(
+		frappe.get_all(
+			"Dealer",
+			filters={"company": company, "status": "Active"},
+			fields=["name", "customer"],
+			as_list=True,
+		)
+	)
+	# nothing has expired yet: what a dealer can spend is the plain sum of its entries
+	held = frappe.get_all(
+		LEDGER,
+		filters={"company": company, "dealer": ("in", list(active) or [""])},
+		fields=["dealer", "sum(amount) as available"],
+		group_by="dealer",
+		order_by="available desc",
+	)
+	_code, qty, rate = DEDUCTION_ORDER_LINE
+	cap = qty * rate * DEMO_MAX_DEDUCTION_PERCENT / 100
+	rich = [active[row.dealer] for row in held if row.available >= cap]
+	poor = [active[row.dealer] for row in reversed(held) if 0 < row.available < cap]
+	middle = rich[len(rich) // 2 :] + rich[: len(rich) // 2]
+	made = 0
+	for number, (customers, share) in enumerate(((rich, 1), (poor, 1), (middle, 0.5)), start=1):
+		mark = f"{REBATE_ORDER_MARK}-{number}"
+		if frappe.db.exists("Sales Order", {"po_no": mark, "docstatus": 1}):
+			continue
+		for customer in customers:
+			if _deduction_order(company, customer, mark, share):
+				made += 1
+				break
+	return made
+
+
+def _deduction_order(company: str, customer: str, mark: str, share: float) -> bool:
+	"""A submitted order deducting ``share`` of the most allowed; an order the credit check holds
+	is deleted (the next dealer is tried), as is one whose dealer has nothing to spend by now."""
+	for draft in frappe.get_all("Sales Order", filters={"po_no": mark, "docstatus": 0}, pluck="name"):
+		frappe.delete_doc("Sales Order", draft, ignore_permissions=True)
+	code, qty, rate = DEDUCTION_ORDER_LINE
+	order = frappe.get_doc(
+		{
+			"doctype": "Sales Order",
+			"company": company,
+			"customer": customer,
+			"po_no": mark,
+			"transaction_date": today(),
+			"delivery_date": add_days(today(), 14),
+			"currency": company_defaults(company).default_currency,
+			"items": [{"item_code": code, "qty": qty, "rate": rate}],
+		}
+	).insert(ignore_permissions=True)
+	order.rebate_deduction = flt(get_applicable_deduction(order.as_dict())["rebate_deduction"] * share, 2)
+	if order.rebate_deduction:
+		order.save(ignore_permissions=True)
+		if _submit_within_credit(order):
+			frappe.db.commit()  # nosemgrep: see above
+			return True
+	frappe.delete_doc("Sales Order", order.name, ignore_permissions=True)
+	return False
 
 
 # -- diversion (串货) -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from erpnext.accounts.utils import FiscalYearError, get_fiscal_year
 from frappe import _
 from frappe.utils.password import update_password
 
+from dealer_relations.engine.rebates import REBATE_ACCOUNT
 from dealer_relations.utils import ensure_user
 
 DEMO_MARK = "Dealer Relations demo data"
@@ -238,8 +239,11 @@ def set_demo_passwords(password: str) -> list[str]:
 	return users
 
 
-def _demo_account(company: str, account_name: str, parent_name: str, root_type: str) -> str:
-	"""A ledger account under the chart's indirect expenses / income group, made once."""
+def _demo_account(
+	company: str, account_name: str, parent_name: str, root_type: str, account_type: str | None = None
+) -> str:
+	"""A ledger account under the chart's group named ``parent_name`` (else the root type's first
+	group), made once."""
 	account = f"{account_name} - {frappe.get_cached_value('Company', company, 'abbr')}"
 	if not frappe.db.exists("Account", account):
 		parent = frappe.db.get_value(
@@ -253,7 +257,7 @@ def _demo_account(company: str, account_name: str, parent_name: str, root_type: 
 				"account_name": account_name,
 				"parent_account": parent,
 				"company": company,
-				"account_type": f"{root_type} Account",
+				"account_type": f"{root_type} Account" if account_type is None else account_type,
 			}
 		).insert(ignore_permissions=True)
 	return account
@@ -274,6 +278,19 @@ def make_rebate_settings(company: str) -> None:
 		row.rebate_expense_account = account
 		row.rebate_posting_method = row.rebate_posting_method or "Journal Entry"
 		settings.save(ignore_permissions=True)
+
+
+def make_rebate_account_settings(company: str) -> str:
+	"""An 应付返利 liability account (plain: not receivable or payable) and the company's rebates
+	paid into the dealers' rebate accounts (返利池). Returns the account."""
+	account = _demo_account(company, "应付返利", "Current Liabilities", "Liability", account_type="")
+	settings = frappe.get_single("Dealer Relations Settings")
+	row = _company_row(settings, company)
+	if not row.rebate_liability_account or row.rebate_posting_method != REBATE_ACCOUNT:
+		row.rebate_liability_account = row.rebate_liability_account or account
+		row.rebate_posting_method = REBATE_ACCOUNT
+		settings.save(ignore_permissions=True)
+	return row.rebate_liability_account
 
 
 def make_diversion_settings(company: str) -> None:

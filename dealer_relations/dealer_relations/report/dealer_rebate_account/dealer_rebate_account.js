@@ -16,7 +16,9 @@ frappe.query_reports["Dealer Rebate Account"] = {
 			label: __("Dealer"),
 			fieldtype: "Link",
 			options: "Dealer",
-			reqd: 1,
+			// not reqd: Frappe refreshes a report as soon as its default filters are set, and a
+			// required filter still empty then throws "Filter missing" and stops the run that the
+			// Dealer form's route options would start; the server shows nothing without a dealer.
 		},
 		{
 			fieldname: "as_of_date",
