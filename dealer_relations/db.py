@@ -2,7 +2,7 @@
 query-builder queries the app needs to extend with a clause pypika cannot express, and reading
 what other transactions committed.
 
-Values always travel as bound parameters: ``query.get_sql()`` inlines them with only ``'``
+Values always travel as bound parameters: pypika's plain text rendering inlines them with only ``'``
 doubled, so a backslash in a customer or item name escapes the quote (see SECURITY.md). Table and
 column names in these helpers come from code, never from a user.
 """

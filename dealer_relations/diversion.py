@@ -21,6 +21,7 @@ from dealer_relations.engine.diversion import (
 	Delivery,
 	PenaltyStep,
 	TerritoryRule,
+	address_territory,
 	batch_dealers,
 	check_delivery,
 	check_found_outside,
@@ -116,33 +117,21 @@ ADDRESS_LOCATION_FIELDS = ("city", "state", "country")
 
 
 def set_address_territory(doc, method=None) -> None:
-	"""Address validate: the ship-to Territory that diversion detection judges a delivery by.
-
-	It follows the settings' city/state mapping. Only a Dealer Manager sets it by hand: a rep who
-	could pick it (or move the address after it was derived) could ship anywhere unflagged."""
+	"""Address validate: the ship-to Territory diversion detection judges a delivery by (the rule:
+	engine.diversion.address_territory)."""
 	if doc.get("territory") and not frappe.db.get_value("Territory", doc.territory, "parent_territory"):
 		# The tree's root ("All Territories", which Frappe fills in as the user default) says
 		# nothing about where goods go: treat it as unknown.
 		doc.territory = None
-	if LIFECYCLE_ROLES & set(frappe.get_roles()):
-		doc.territory = doc.territory or territory_by_mapping(doc)
-		return
 	before = doc.get_doc_before_save()
-	stored = before.get("territory") if before else None
-	moved = before is None or any(before.get(field) != doc.get(field) for field in ADDRESS_LOCATION_FIELDS)
-	if not moved and doc.territory == stored:
-		return
-	mapped = territory_by_mapping(doc)
-	if doc.territory and doc.territory not in (stored, mapped):
-		frappe.throw(
-			_(
-				"Only a Dealer Manager may set an address's Territory by hand. Leave it empty: it follows the city's mapping in Dealer Relations Settings ({0})."
-			).format(mapped or _("no mapping for this city")),
-			frappe.PermissionError,
-			title=_("Territory Set by Hand"),
-		)
-	if moved:
-		doc.territory = mapped
+	doc.territory = enforce(
+		address_territory,
+		doc.territory,
+		before.get("territory") if before else None,
+		territory_by_mapping(doc),
+		before is None or any(before.get(field) != doc.get(field) for field in ADDRESS_LOCATION_FIELDS),
+		bool(LIFECYCLE_ROLES & set(frappe.get_roles())),
+	)
 
 
 def territory_by_mapping(doc) -> str | None:

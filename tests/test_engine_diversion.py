@@ -13,6 +13,7 @@ from dealer_relations.engine.diversion import (
 	Delivery,
 	PenaltyStep,
 	TerritoryRule,
+	address_territory,
 	check_delivery,
 	check_found_outside,
 	check_ladder,
@@ -270,3 +271,28 @@ def test_dealer_reply_while_open_only_and_with_a_statement():
 	with pytest.raises(RuleViolation) as raised:
 		check_dealer_reply("DIV-1", UNDER_REVIEW, "  ")
 	assert raised.value.field == "statement"
+
+
+# -- ship-to territory of an address ------------------------------------------------------------------
+
+TERRITORIES = st.sampled_from([None, "Nanjing", "Suzhou", "South"])
+
+
+@given(typed=TERRITORIES, stored=TERRITORIES, mapped=TERRITORIES, moved=st.booleans())
+def test_only_a_manager_keeps_a_territory_the_mapping_does_not_give(typed, stored, mapped, moved):
+	assert address_territory(typed, stored, mapped, moved, may_set_by_hand=True) == (typed or mapped)
+	try:
+		kept = address_territory(typed, stored, mapped, moved, may_set_by_hand=False)
+	except RuleViolation:
+		assert typed and typed not in (stored, mapped)
+		return
+	# a moved (or new) address follows the mapping; an unmoved one keeps what it had or what it maps to
+	assert kept == (mapped if moved else typed)
+	assert kept in (stored, mapped, None)  # never a territory picked by hand
+
+
+def test_a_rep_cannot_move_an_address_away_from_its_territory():
+	assert address_territory("Nanjing", "Nanjing", None, moved=True, may_set_by_hand=False) is None
+	assert address_territory(None, None, "Suzhou", moved=True, may_set_by_hand=False) == "Suzhou"
+	with pytest.raises(RuleViolation):
+		address_territory("Nanjing", None, "Suzhou", moved=True, may_set_by_hand=False)

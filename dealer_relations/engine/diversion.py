@@ -108,6 +108,31 @@ def territory_for_address(
 	return best
 
 
+NO_MAPPING = _("no mapping for this city")
+
+
+def address_territory(
+	typed: str | None, stored: str | None, mapped: str | None, moved: bool, may_set_by_hand: bool
+) -> str | None:
+	"""The ship-to territory an address keeps after a save; diversion detection judges deliveries
+	by it. It follows the city mapping (``mapped``); only a Dealer Manager sets it by hand. Anyone
+	else who could pick it, or move the address away from it (``moved``: new, or city, state or
+	country changed), could ship anywhere unflagged."""
+	if may_set_by_hand:
+		return typed or mapped
+	if typed and typed not in (stored, mapped):
+		raise RuleViolation(
+			_(
+				"Only a Dealer Manager may set an address's Territory by hand. Leave it empty: it follows the city's mapping in Dealer Relations Settings ({0})."
+			),
+			(mapped or NO_MAPPING,),
+			"territory",
+			_("Territory Set by Hand"),
+			translate_args=True,
+		)
+	return mapped if moved else typed
+
+
 # -- tracing ---------------------------------------------------------------------------------------
 
 

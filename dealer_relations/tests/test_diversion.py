@@ -95,11 +95,11 @@ class TestAddressTerritory(DiversionTestCase):
 			"links": [{"link_doctype": "Customer", "link_name": dealer.customer}],
 		}
 		frappe.set_user(REP)
-		with self.assertRaises(frappe.PermissionError):
+		with self.assertRaises(frappe.ValidationError):
 			frappe.client.insert({**address, "territory": NANJING})
 		name = frappe.client.insert(dict(address))["name"]
 		self.assertEqual(frappe.db.get_value("Address", name, "territory"), SUZHOU)
-		with self.assertRaises(frappe.PermissionError):
+		with self.assertRaises(frappe.ValidationError):
 			frappe.client.set_value("Address", name, "territory", NANJING)
 		frappe.client.set_value("Address", name, "city", "Far Away")
 		self.assertIsNone(frappe.db.get_value("Address", name, "territory"))
