@@ -4,7 +4,7 @@ closed Accounting Period, the button refused to a rep, and the true-up to the ce
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import frappe
 from frappe.model.workflow import apply_workflow
@@ -80,13 +80,9 @@ class TestRebateAccruals(FrappeTestCase):
 
 	def policy_for(self, dealer, **values):
 		"""Last year's policy: 1 % from 0, 2 % from 100,000, 3 % from 200,000 (retroactive)."""
-		return make_policy(
-			dealers=[dealer.name],
-			item_groups=[{"item_group": PRODUCTS}],
-			from_date=date(LAST_YEAR, 1, 1),
-			to_date=date(LAST_YEAR, 12, 31),
-			**values,
-		)
+		values.setdefault("from_date", date(LAST_YEAR, 1, 1))
+		values.setdefault("to_date", date(LAST_YEAR, 12, 31))
+		return make_policy(dealers=[dealer.name], item_groups=[{"item_group": PRODUCTS}], **values)
 
 	def accrue_months(self, policy, months):
 		return [accruals.accrue(policy.name, month_of_last_year(month)) for month in months]
@@ -256,6 +252,29 @@ class TestRebateAccruals(FrappeTestCase):
 		set_rebate_settings(accrued_rebate_account=None)
 		self.assertRaises(frappe.ValidationError, accruals.accrue, policy.name, month_of_last_year(1))
 		self.assertFalse(frappe.db.exists(accruals.ACCRUAL, {"rebate_policy": policy.name}))
+
+	def test_the_monthly_job_accrues_the_month_just_ended_once(self):
+		"""A policy running since the first of last month: the job on any day of this month
+		accrues last month as of its end; running it again posts nothing."""
+		from unittest.mock import patch
+
+		from frappe.utils import add_months, get_first_day
+
+		dealer = make_rebate_dealer()
+		first = getdate(get_first_day(add_months(today(), -1)))
+		make_invoice(dealer.customer, [(PUMP, 1, 50_000)], first)
+		policy = self.policy_for(
+			dealer, from_date=first, to_date=getdate(add_months(first, 12)) - timedelta(days=1)
+		)
+		# the job commits per policy: here the test's transaction is kept (and rolled back at the end)
+		with patch.object(frappe.db, "commit"), patch.object(frappe.db, "rollback"):
+			self.assertIn(policy.name, accruals.accrue_running_policies())
+			month = frappe.get_all(
+				accruals.ACCRUAL, filters={"rebate_policy": policy.name}, fields=["as_of", "total_change"]
+			)
+			self.assertEqual([(m.as_of, m.total_change) for m in month], [(month_end(first), 500)])
+			accruals.accrue_running_policies()
+		self.assertEqual(frappe.db.count(accruals.ACCRUAL, {"rebate_policy": policy.name}), 1)
 
 	# -- who may accrue ---------------------------------------------------------------------------
 
