@@ -298,6 +298,19 @@ def make_rebate_account_settings(company: str) -> str:
 	return row.rebate_liability_account
 
 
+def make_accrual_settings(company: str) -> str:
+	"""A 预计负债—应付返利款 liability account for the monthly rebate accrual. Returns the account."""
+	account = _demo_account(
+		company, "预计负债—应付返利款", "Current Liabilities", "Liability", account_type=""
+	)
+	settings = frappe.get_single("Dealer Relations Settings")
+	row = _company_row(settings, company)
+	if not row.get("accrued_rebate_account"):
+		row.accrued_rebate_account = account
+		settings.save(ignore_permissions=True)
+	return row.accrued_rebate_account
+
+
 def make_diversion_settings(company: str) -> None:
 	"""A 串货罚款收入 income account, detection "Open Incident" and city → territory mapping rows."""
 	account = _demo_account(company, "串货罚款收入", "Indirect Income", "Income")
