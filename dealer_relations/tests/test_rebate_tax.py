@@ -15,6 +15,7 @@ from dealer_relations.engine.postings import split_rebate_tax
 from dealer_relations.rebates import load_volumes
 from dealer_relations.tests.rebate_factories import (
 	BRANDED,
+	FOREIGN_COMPANY,
 	PRODUCTS,
 	PUMP,
 	REBATE_ITEM,
@@ -23,6 +24,7 @@ from dealer_relations.tests.rebate_factories import (
 	apply_tax_template,
 	company_defaults,
 	day,
+	make_foreign_currency_dealer,
 	make_invoice,
 	make_items,
 	make_payment,
@@ -269,8 +271,6 @@ class TestRebateCreditNoteVAT(FrappeTestCase):
 			limit=1,
 		)
 		if not other:
-			from dealer_relations.tests.rebate_factories import FOREIGN_COMPANY, make_foreign_currency_dealer
-
 			make_foreign_currency_dealer(7.0)
 			other = [make_vat_template(FOREIGN_COMPANY)]
 		with self.assertRaises(frappe.ValidationError) as refused:
