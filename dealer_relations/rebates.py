@@ -19,6 +19,12 @@ from dealer_relations import rebate_account
 from dealer_relations.db import insert_rows, reserve_names, run_query
 from dealer_relations.engine.dealer import PROSPECT
 from dealer_relations.engine.money import ZERO, dec
+from dealer_relations.engine.postings import (
+	check_credit_note_tax_setup,
+	check_rebate_tax_rows,
+	split_rebate_tax,
+	tax_split_differs,
+)
 from dealer_relations.engine.rebates import (
 	COLLECTED_AMOUNT,
 	CREDIT_NOTE,
@@ -235,10 +241,48 @@ def load_volumes(policy, dealers: dict[str, str], as_of=None) -> dict[str, Deale
 	return volumes
 
 
+def tax_inclusive(policy) -> bool:
+	"""Whether the policy's rates are on tax-inclusive sales (含税)."""
+	return bool(getattr(policy, "rebate_on_tax_inclusive", 0))
+
+
+def line_amount(policy, invoice, line):
+	"""A Sales Invoice Item's amount for the policy, in the company's currency: its net amount,
+	or on a tax-inclusive policy its net amount plus its share of its invoice's taxes,
+
+	    base_net_amount × (base_net_total + base_total_taxes_and_charges) / base_net_total
+
+	An expression on the invoice and its line, so the volumes stay one GROUP BY. The share is
+	proportional to the line's net amount: exact for the usual Chinese invoice, whose lines carry
+	one VAT rate (13 %); on an invoice mixing rates through Item Tax Templates each line gets the
+	invoice's average rate, which reading ``item_wise_tax_detail`` (JSON per tax row) would avoid
+	at the price of a JSON join per row. The invoice's taxes and charges are what ERPNext totals
+	(the additional discount, and so the rebate deduction, already lowered both), without the
+	rounding adjustment; a return's share comes from the return's own totals, so it nets as today.
+	An invoice whose net total is zero adds its lines as they are."""
+	if not tax_inclusive(policy):
+		return line.base_net_amount
+	gross = invoice.base_net_total + invoice.base_total_taxes_and_charges
+	return (
+		Case()
+		.when(invoice.base_net_total != 0, line.base_net_amount * gross / invoice.base_net_total)
+		.else_(line.base_net_amount)
+	)
+
+
+def summed_amount(policy, invoice, line):
+	"""Sum of ``line_amount``: to the cent on a tax-inclusive policy (the shares carry the
+	division's digits), as stored otherwise."""
+	if not tax_inclusive(policy):
+		return Sum(line.base_net_amount)
+	return Round(Sum(line_amount(policy, invoice, line)), 2)
+
+
 def sum_volumes(policy, customers: list[str], from_date, to_date, cutoff=None) -> Iterable[tuple]:
 	"""(customer, month, volume, amount) of submitted Sales Invoices dated in the period, items in
-	scope, returns and credit notes included (they are negative), taxes excluded; amount only for
-	the Quantity basis (zero otherwise).
+	scope, returns and credit notes included (they are negative), taxes excluded (included, each
+	line's share, on a tax-inclusive policy: see line_amount); amount only for the Quantity basis
+	(zero otherwise).
 
 	One GROUP BY per customer and month, packed by the database into one row per customer: reading
 	tens of thousands of month rows through the driver cost more than the grouping itself."""
@@ -257,8 +301,12 @@ def sum_volumes(policy, customers: list[str], from_date, to_date, cutoff=None) -
 		.select(
 			invoice.customer.as_("customer"),
 			month.as_("month"),
-			Sum(line.stock_qty if policy.basis == QUANTITY else line.base_net_amount).as_("volume"),
-			(Sum(line.base_net_amount) if policy.basis == QUANTITY else ValueWrapper(0)).as_("amount"),
+			(Sum(line.stock_qty) if policy.basis == QUANTITY else summed_amount(policy, invoice, line)).as_(
+				"volume"
+			),
+			(summed_amount(policy, invoice, line) if policy.basis == QUANTITY else ValueWrapper(0)).as_(
+				"amount"
+			),
 		)
 		.where(invoice.docstatus == 1)
 		.where(invoice.company == policy.company)
@@ -291,8 +339,8 @@ def packed_rows(query) -> list[tuple]:
 
 def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> list[tuple]:
 	"""Collected Amount (回款): for each invoice of the period, its in-scope net amount (net of
-	its returns) times the share of its receivable paid by ``cutoff`` according to the Payment
-	Ledger, in cents; summed per customer and month by the database (one statement: the lines per
+	its returns; tax-inclusive on such a policy, see line_amount) times the share of its receivable
+	paid by ``cutoff`` according to the Payment Ledger, in cents; summed per customer and month by the database (one statement: the lines per
 	invoice and the ledger per invoice, joined and grouped), so no invoice row reaches Python.
 
 	What the app itself posted for rebates (settlement Journal Entries and credit notes) is not
@@ -316,7 +364,7 @@ def sum_collected(policy, customers: list[str], from_date, to_date, cutoff) -> l
 			invoice.customer.as_("customer"),
 			against.as_("against"),
 			DateFormat(Min(invoice.posting_date), "%Y-%m").as_("month"),
-			Sum(line.base_net_amount).as_("net"),
+			Sum(line_amount(policy, invoice, line)).as_("net"),
 		)
 		.where(invoice.docstatus == 1)
 		.where(invoice.company == policy.company)
@@ -788,7 +836,24 @@ def validate_company_rebate_settings(settings) -> None:
 			pluck="name",
 		)
 	)
+	templates = dict(
+		frappe.get_all(
+			"Sales Taxes and Charges Template",
+			filters={
+				"name": ("in", [r.rebate_taxes_and_charges for r in rows if r.rebate_taxes_and_charges])
+			},
+			fields=["name", "company"],
+			as_list=True,
+		)
+	)
 	for row in rows:
+		if row.rebate_taxes_and_charges and templates.get(row.rebate_taxes_and_charges) != row.company:
+			frappe.throw(
+				_(
+					"Company Settings row #{0}: Rebate Credit Note Tax Template {1} does not belong to Company {2}"
+				).format(row.idx, frappe.bold(row.rebate_taxes_and_charges), row.company),
+				title=_("Invalid Tax Template"),
+			)
 		if row.rebate_cost_center and centers.get(row.rebate_cost_center) != row.company:
 			frappe.throw(
 				_("Company Settings row #{0}: Rebate Cost Center {1} does not belong to Company {2}").format(
@@ -826,6 +891,11 @@ def get_posting_setup(company: str, customer: str) -> frappe._dict:
 		setup.item,
 		setup.liability_account,
 	)
+	if setup.method == CREDIT_NOTE and settings.rebate_credit_note_taxes:
+		setup.taxes_template = settings.rebate_taxes_and_charges or frappe.db.get_value(
+			"Sales Taxes and Charges Template", {"company": company, "is_default": 1, "disabled": 0}, "name"
+		)
+		enforce(check_credit_note_tax_setup, company, setup.taxes_template)
 	return setup
 
 
@@ -906,10 +976,25 @@ def make_liability_journal_entry(settlement, setup, amount, remark) -> str:
 
 def make_credit_note(settlement, setup, amount, remark) -> str | None:
 	"""A return Sales Invoice of one Rebate Item line, in the receivable's currency at the day's
-	rate (a USD dealer of a CNY company is credited the rebate's worth in USD)."""
+	rate (a USD dealer of a CNY company is credited the rebate's worth in USD).
+
+	With VAT on rebate credit notes (红字发票) it carries the template's rows: on a tax-inclusive
+	policy the line's rate is the rebate with the VAT in it (the rows' Included in Print Rate),
+	so the dealer is credited exactly the rebate and output VAT falls by its tax part; on a net
+	policy the line is the rebate and the VAT is added on top. Without, the credit is the net
+	rebate to the cent. Either way what ERPNext computed is checked against the engine's split
+	before submit, so an Item Tax Template or a rule that changed the taxes posts nothing."""
 	credit = party_amount(settlement.company, setup.receivable_account, amount, settlement.posting_date)
 	if credit.amount <= 0:
 		return None  # less than a cent of the dealer's currency: nothing to credit
+	inclusive = bool(
+		frappe.db.get_value("Rebate Policy", settlement.rebate_policy, "rebate_on_tax_inclusive")
+	)
+	rows = credit_note_tax_rows(setup, inclusive)
+	precision = frappe.get_precision("Sales Invoice", "grand_total") or 2
+	split = split_rebate_tax(
+		credit.amount, [row["rate"] for row in rows], inclusive and bool(rows), precision
+	)
 	note = frappe.get_doc(
 		{
 			"doctype": "Sales Invoice",
@@ -922,16 +1007,16 @@ def make_credit_note(settlement, setup, amount, remark) -> str | None:
 			"currency": credit.currency,
 			"conversion_rate": float(credit.rate),
 			"ignore_pricing_rule": 1,
-			# the credit is the net rebate to the cent: no rounding, no tax template
+			# the credit is the rebate to the cent: no rounding
 			"disable_rounded_total": 1,
-			"taxes_and_charges": "",
-			"taxes": [],
+			"taxes_and_charges": setup.get("taxes_template") or "",
+			"taxes": rows,
 			"remarks": remark,
 			"items": [
 				{
 					"item_code": setup.item,
 					"qty": -1,
-					"rate": float(credit.amount),
+					"rate": float(split.gross if inclusive and rows else split.net),
 					"income_account": setup.expense_account,
 					"cost_center": setup.cost_center,
 				}
@@ -941,21 +1026,54 @@ def make_credit_note(settlement, setup, amount, remark) -> str | None:
 	)
 	note.flags.ignore_permissions = True
 	note.insert()
-	if flt(-note.grand_total, 2) != flt(credit.amount, 2) or note.currency != credit.currency:
-		# a Tax Rule or the item's tax template added taxes: the dealer would be credited more
+	posted = [-flt(row.tax_amount_after_discount_amount, precision) for row in note.taxes]
+	differs = tax_split_differs(
+		split, -note.net_total, posted, -note.grand_total, inclusive and bool(rows), precision
+	)
+	if differs or note.currency != credit.currency:
+		# an Item Tax Template on the Rebate Item, or taxes it added: the dealer would be credited
+		# another amount, or output VAT would fall by another
 		frappe.throw(
 			_(
-				"The rebate credit note would credit {0} instead of the net rebate {1}: taxes were added "
-				"to Rebate Item {2}. Remove its tax template or tax rule, or post rebates as a Journal Entry."
+				"The rebate credit note would credit {0} (net {1}, taxes {2}) instead of {3} (net {4}, taxes {5}): "
+				"the taxes of Rebate Item {6} differ from the rebate's. Remove its Item Tax Template or tax rule, "
+				"or post rebates as a Journal Entry."
 			).format(
 				fmt_money(-note.grand_total, currency=note.currency),
-				fmt_money(credit.amount, currency=credit.currency),
+				fmt_money(-note.net_total, currency=note.currency),
+				fmt_money(sum(posted), currency=note.currency),
+				fmt_money(split.gross, currency=credit.currency),
+				fmt_money(split.net, currency=credit.currency),
+				fmt_money(split.tax, currency=credit.currency),
 				frappe.bold(setup.item),
 			),
 			title=_("Rebate Credit Note"),
 		)
 	note.submit()
 	return note.name
+
+
+def credit_note_tax_rows(setup, inclusive: bool) -> list[dict]:
+	"""The rows of the company's rebate tax template for a rebate credit note (none without VAT
+	on rebate credit notes), each charged on the net total, inside the rate when ``inclusive``."""
+	template = setup.get("taxes_template")
+	if not template:
+		return []
+	from erpnext.controllers.accounts_controller import get_taxes_and_charges
+
+	rows = get_taxes_and_charges("Sales Taxes and Charges Template", template) or []
+	enforce(check_rebate_tax_rows, template, [row.get("charge_type") for row in rows])
+	return [
+		{
+			"charge_type": row["charge_type"],
+			"account_head": row["account_head"],
+			"description": row.get("description") or row["account_head"],
+			"rate": row.get("rate") or 0,
+			"cost_center": row.get("cost_center") or setup.cost_center,
+			"included_in_print_rate": 1 if inclusive else 0,
+		}
+		for row in rows
+	]
 
 
 def settlement_postings(settlement) -> list[tuple[str, str | None]]:

@@ -58,6 +58,7 @@ EXTERNAL_DOCTYPES = {
 	"Sales Invoice",
 	"Sales Order",
 	"Sales Person",
+	"Sales Taxes and Charges Template",
 	"Territory",
 	"ToDo",
 	"User",

@@ -12,6 +12,7 @@ import random
 import frappe
 from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
+from erpnext.controllers.accounts_controller import get_taxes_and_charges
 from frappe.model.workflow import apply_workflow
 from frappe.utils import add_days, add_months, flt, get_datetime, get_first_day, getdate, today
 
@@ -41,6 +42,7 @@ from dealer_relations.demo.masters import (
 	make_rebate_settings,
 	make_territories,
 	make_users,
+	make_vat_template,
 )
 from dealer_relations.engine.accruals import last_ended_month, month_end
 from dealer_relations.engine.statement import CONFIRMED, DISPUTED, month_of
@@ -302,8 +304,10 @@ DEMO_REBATE_SLABS = ((100_000, 1), (500_000, 2), (1_000_000, 3), (3_000_000, 4))
 
 def make_demo_rebates(company: str, start, end) -> dict:
 	"""A submitted year-end rebate policy over the demo period covering every tier, the company's
-	rebate expense account in settings, and the policy's draft settlements (year-end run)."""
+	rebate expense account and 13 % VAT template in settings, and the policy's draft settlements
+	(year-end run)."""
 	make_rebate_settings(company)
+	vat = make_vat_template(company)
 	name = f"年度返利政策 {getdate(start).year}-{getdate(end).year}"
 	if not frappe.db.exists("Rebate Policy", name):
 		policy = frappe.get_doc(
@@ -329,6 +333,7 @@ def make_demo_rebates(company: str, start, end) -> dict:
 	counts = run_year_end(name)
 	frappe.db.commit()  # nosemgrep: see above
 	return {
+		"vat_template": vat,
 		"rebate_policy": name,
 		"rebate_settlements": frappe.db.count(
 			"Rebate Settlement", {"rebate_policy": name, "docstatus": ("<", 2)}
@@ -465,6 +470,8 @@ def _deduction_order(company: str, customer: str, mark: str, share: float) -> bo
 	for draft in frappe.get_all("Sales Order", filters={"po_no": mark, "docstatus": 0}, pluck="name"):
 		frappe.delete_doc("Sales Order", draft, ignore_permissions=True)
 	code, qty, rate = DEDUCTION_ORDER_LINE
+	# with 13 % VAT: the deduction is the discount on the net total, so the VAT base falls with it
+	vat = make_vat_template(company)
 	order = frappe.get_doc(
 		{
 			"doctype": "Sales Order",
@@ -475,6 +482,8 @@ def _deduction_order(company: str, customer: str, mark: str, share: float) -> bo
 			"delivery_date": add_days(today(), 14),
 			"currency": company_defaults(company).default_currency,
 			"items": [{"item_code": code, "qty": qty, "rate": rate}],
+			"taxes_and_charges": vat,
+			"taxes": get_taxes_and_charges("Sales Taxes and Charges Template", vat),
 		}
 	).insert(ignore_permissions=True)
 	order.rebate_deduction = flt(get_applicable_deduction(order.as_dict())["rebate_deduction"] * share, 2)

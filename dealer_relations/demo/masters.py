@@ -327,3 +327,49 @@ def make_diversion_settings(company: str) -> None:
 						"diversion_territory_rules", {"city": city, "state": province, "territory": city}
 					)
 	settings.save(ignore_permissions=True)
+
+
+# -- VAT (增值税) -----------------------------------------------------------------------------------
+
+VAT_TITLE = "增值税 13 %"
+
+
+def make_vat_template(company: str) -> str:
+	"""The company's 13 % VAT template (增值税 13 %, On Net Total) on 应交增值税（销项税额） under
+	Duties and Taxes, made once; rebate credit notes carry it (红字发票) once the company pays
+	rebates by credit note. Not the company's default: the forms of the other demo documents,
+	and their figures, stay as they were. Returns the template's name."""
+	name = frappe.db.get_value(
+		"Sales Taxes and Charges Template", {"title": VAT_TITLE, "company": company}, "name"
+	)
+	if not name:
+		account = _demo_account(
+			company, "应交增值税（销项税额）", "Duties and Taxes", "Liability", account_type="Tax"
+		)
+		name = (
+			frappe.get_doc(
+				{
+					"doctype": "Sales Taxes and Charges Template",
+					"title": VAT_TITLE,
+					"company": company,
+					"taxes": [
+						{
+							"charge_type": "On Net Total",
+							"account_head": account,
+							"description": VAT_TITLE,
+							"rate": 13,
+							"cost_center": company_defaults(company).cost_center,
+						}
+					],
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+	settings = frappe.get_single("Dealer Relations Settings")
+	row = _company_row(settings, company)
+	if not row.rebate_taxes_and_charges:
+		row.rebate_credit_note_taxes = 1
+		row.rebate_taxes_and_charges = name
+		settings.save(ignore_permissions=True)
+	return name

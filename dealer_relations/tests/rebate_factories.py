@@ -405,3 +405,49 @@ def make_customer_credit(
 	).insert(ignore_permissions=True)
 	entry.submit()
 	return entry
+
+
+VAT_TITLE = "DR 增值税 13 %"
+
+
+def make_vat_template(company: str | None = None) -> str:
+	"""A 13 % VAT Sales Taxes and Charges Template (增值税 13 %, On Net Total) on an output VAT
+	account (应交增值税（销项税额）, a Tax account), made once per company; returns its name."""
+	company = company_defaults(company)
+	name = frappe.db.get_value(
+		"Sales Taxes and Charges Template", {"title": VAT_TITLE, "company": company.name}, "name"
+	)
+	if name:
+		return name
+	account = make_account("DR 应交增值税（销项税额）", "Liability", "Tax", company=company.name)
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Sales Taxes and Charges Template",
+				"title": VAT_TITLE,
+				"company": company.name,
+				"taxes": [
+					{
+						"charge_type": "On Net Total",
+						"account_head": account,
+						"description": "增值税 13 %",
+						"rate": 13,
+						"cost_center": company.cost_center,
+					}
+				],
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+def apply_tax_template(doc, template: str):
+	"""``doc`` (a draft Sales Order/Invoice) with ``template``'s rows, as the form fills them."""
+	from erpnext.controllers.accounts_controller import get_taxes_and_charges
+
+	doc.taxes_and_charges = template
+	doc.set("taxes", [])
+	for row in get_taxes_and_charges("Sales Taxes and Charges Template", template):
+		doc.append("taxes", row)
+	return doc

@@ -22,10 +22,12 @@ class DealerCompanySettings(Document):
 		parentfield: DF.Data
 		parenttype: DF.Data
 		rebate_cost_center: DF.Link | None
+		rebate_credit_note_taxes: DF.Check
 		rebate_expense_account: DF.Link | None
 		rebate_item: DF.Link | None
 		rebate_liability_account: DF.Link | None
 		rebate_posting_method: DF.Literal["Journal Entry", "Credit Note", "Rebate Account"]
+		rebate_taxes_and_charges: DF.Link | None
 	# end: auto-generated types
 
 	pass

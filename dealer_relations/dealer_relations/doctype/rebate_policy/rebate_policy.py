@@ -66,6 +66,7 @@ class RebatePolicy(Document):
 		minimum_volume: DF.Float
 		policy_name: DF.Data
 		rebate_cap: DF.Currency
+		rebate_on_tax_inclusive: DF.Check
 		settlements_created_on: DF.Datetime | None
 		slabs: DF.Table[RebatePolicySlab]
 		tiers: DF.TableMultiSelect[RebatePolicyTier]
