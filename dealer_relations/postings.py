@@ -149,3 +149,45 @@ def keep_posting_links(record, fieldnames: tuple[str, ...]) -> None:
 				frappe.UpdateAfterSubmitError,
 				title=_("Not Allowed"),
 			)
+
+
+def make_release_journal_entry(
+	record,
+	*,
+	company: str,
+	posting_date,
+	remark: str,
+	debit_account: str,
+	credit_account: str,
+	amount,
+	cost_center: str,
+) -> str:
+	"""Submit a two-row Journal Entry for ``record`` between two company accounts (no party), in
+	the company's currency, naming ``record`` (a free-goods delivery releasing the rebate
+	liability: Dr rebate liability / Cr rebate expense)."""
+	entry = frappe.get_doc(
+		{
+			"doctype": "Journal Entry",
+			"voucher_type": "Journal Entry",
+			"company": company,
+			"posting_date": posting_date,
+			"user_remark": remark,
+			"accounts": [
+				{
+					"account": debit_account,
+					"debit_in_account_currency": flt(amount),
+					"cost_center": cost_center,
+				},
+				{
+					"account": credit_account,
+					"credit_in_account_currency": flt(amount),
+					"cost_center": cost_center,
+				},
+			],
+			**posted_for(record),
+		}
+	)
+	entry.flags.ignore_permissions = True  # the record's submit is the authorisation
+	entry.insert()
+	entry.submit()
+	return entry.name
