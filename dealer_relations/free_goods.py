@@ -94,6 +94,13 @@ def keep_flag(doc, method=None) -> None:
 			title=_("Not Allowed"),
 		)
 	doc.set(FLAG, int(trusted))
+	if trusted and dec(doc.get(rebate_account.DEDUCTION_FIELD)):
+		frappe.throw(
+			_(
+				"A free-goods order is paid from the rebate balance by its goods' value; set Rebate Deduction to {0}"
+			).format(0),
+			title=_(FREE_GOODS_TITLE),
+		)
 	if not trusted:
 		doc.set(VALUE, 0)
 		for row in doc.items:
@@ -177,13 +184,6 @@ def goods_lines(doc, price_list: str) -> list[GoodsLine]:
 def plan_order(doc, lock: bool = False):
 	"""(dealer, lots, spends) of a free-goods order: its lines valued (stored on the lines and the
 	order) and the lots that pay them, or the rule it breaks (translated, the figure allowed named)."""
-	if dec(doc.get(rebate_account.DEDUCTION_FIELD)):
-		frappe.throw(
-			_(
-				"A free-goods order is paid from the rebate balance by its goods' value; set Rebate Deduction to {0}"
-			).format(0),
-			title=_(FREE_GOODS_TITLE),
-		)
 	if lock:
 		from dealer_relations.credit_check import load_dealer
 
@@ -294,7 +294,9 @@ def validate_delivery(doc, method=None) -> None:
 			title=_(FREE_GOODS_TITLE),
 		)
 	for row in rows:
-		enforce(goods_values, [GoodsLine(row.item_code, dec(row.qty), dec(row.rate), ZERO)], "")
+		rebate_account.judge(
+			currency, goods_values, [GoodsLine(row.item_code, dec(row.qty), dec(row.rate), ZERO)], ""
+		)
 	if doc.doctype == "Delivery Note":
 		setup = posting_setup(doc.company, doc.customer)
 		for row in rows:
@@ -390,7 +392,7 @@ def reverse_on_cancel(doc, method=None) -> None:
 
 @frappe.whitelist()
 def make_free_goods_order(dealer: str, items: str | list, company: str | None = None) -> str:
-	"""A draft Sales Order paying ``items`` ([{item_code, qty}]) from the dealer's rebate balance,
+	"""A draft Sales Order paying ``items`` ([{item_code, qty, warehouse?}]) from the dealer's rebate balance,
 	for a Dealer Manager or Accounts Manager who may read the dealer and create Sales Orders: the
 	only way an order gets the free-goods flag. Lines at rate 0 (100 % off the free-goods price
 	list, which values them); the value is judged on save and reserved on submit."""
@@ -425,6 +427,7 @@ def make_free_goods_order(dealer: str, items: str | list, company: str | None = 
 					"delivery_date": delivery,
 					"discount_percentage": 100,
 					"rate": 0,
+					**({"warehouse": line.get("warehouse")} if line.get("warehouse") else {}),
 				}
 				for line in lines
 			],
