@@ -17,6 +17,7 @@ from frappe import _
 from frappe.utils import getdate, today
 
 from dealer_relations import rebate_account
+from dealer_relations.db import run_query
 from dealer_relations.engine.money import ZERO, dec
 from dealer_relations.engine.rebate_account import (
 	FREE_GOODS_TITLE,
@@ -76,8 +77,8 @@ def price_list_of(company: str) -> str:
 def keep_flag(doc, method=None) -> None:
 	"""before_validate (Sales Order): the free-goods flag comes from the app, never from the
 	client. A new order carries it only when ``make_free_goods_order`` made it (or it amends a
-	free-goods order); a saved one keeps what is stored. The goods' value is always computed here,
-	so a value sent by a client is overwritten."""
+	free-goods order); a saved one keeps what is stored. The goods' value of any other order is
+	zeroed here (``validate_order`` computes a free-goods order's), so a value sent is overwritten."""
 	sent = bool(doc.get(FLAG))
 	if doc.is_new():
 		# an amendment of a cancelled free-goods order of the same customer keeps the flag if it
@@ -305,16 +306,16 @@ def validate_delivery(doc, method=None) -> None:
 
 def delivery_value(doc, orders) -> dict[str, Decimal]:
 	"""{sales order: what this delivery of its lines is worth}: each line's share of its order
-	line's value, the deliveries of a line adding up to its value to the cent."""
+	line's value, the deliveries of a line adding up to its value to the cent. A locking read
+	(under the dealer's lock): what another delivery committed while this one waited is seen."""
 	rows = free_rows(doc, orders)
-	ordered = {
-		row.name: row
-		for row in frappe.get_all(
-			"Sales Order Item",
-			filters={"name": ("in", [row.so_detail for row in rows if row.so_detail])},
-			fields=["name", "parent", "qty", "delivered_qty", VALUE],
-		)
-	}
+	item = frappe.qb.DocType("Sales Order Item")
+	query = (
+		frappe.qb.from_(item)
+		.select(item.name, item.parent, item.qty, item.delivered_qty, item[VALUE])
+		.where(item.name.isin([row.so_detail for row in rows if row.so_detail] or [""]))
+	)
+	ordered = {row.name: row for row in run_query(query, " FOR UPDATE", as_dict=True)}
 	before = {name: dec(row.delivered_qty) for name, row in ordered.items()}
 	value: dict[str, Decimal] = {}
 	for row in rows:

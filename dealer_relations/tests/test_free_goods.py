@@ -174,6 +174,20 @@ class TestFreeGoods(FreeGoodsTestCase):
 		lot = load_lots(dealer.name, dealer.company)[settlement.name]
 		self.assertEqual((lot.balance, lot.reserved), (850, 0))
 
+	def test_amendment_keeps_the_flag_for_a_maker_only(self):
+		dealer, _policy, settlement = self.earn()
+		order = self.free_order(dealer, 2)
+		order.cancel()
+		amended = frappe.copy_doc(order)
+		amended.amended_from, amended.docstatus = order.name, 0
+		with self.set_user(REP), self.assertRaises(frappe.PermissionError):
+			frappe.client.insert(amended.as_dict())
+		with self.set_user(MANAGER):
+			amended = frappe.get_doc(frappe.client.insert(amended.as_dict()))
+		self.assertEqual((amended.rebate_free_goods, amended.rebate_goods_value), (1, 300))
+		amended.submit()
+		self.assertEqual(rebate_account.reservation_of(amended.name), {settlement.name: 300})
+
 	def test_refusals_name_the_figure_allowed(self):
 		dealer, _policy, _settlement = self.earn()
 		with self.set_user(MANAGER):
