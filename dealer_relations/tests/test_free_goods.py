@@ -4,11 +4,14 @@ as Goods and releases the liability at the value; GL, stock ledger and the rebat
 the cent; cancelling restores exactly; two orders cannot overdraw; a rep cannot set the flag or the
 value."""
 
+import time
+from unittest.mock import patch
+
 import frappe
 from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note, make_sales_invoice
 from erpnext.stock.doctype.delivery_note.delivery_note import make_sales_return
 
-from dealer_relations import rebate_account
+from dealer_relations import free_goods, rebate_account
 from dealer_relations.free_goods import make_free_goods_order
 from dealer_relations.postings import POSTED_FOR, POSTED_FOR_DOCTYPE
 from dealer_relations.rebate_account import LEDGER, load_lots
@@ -305,10 +308,18 @@ class TestFreeGoodsRace(FreeGoodsTestCase):
 		committed += [("Sales Invoice", name) for name in invoices]
 		committed += [("Dealer", dealer.name), ("Customer", dealer.customer)]
 		frappe.db.commit()  # nosemgrep: the other connections must see the drafts and the balance
+		original = free_goods.check_goods
+
+		def slow_check(*args, **kwargs):
+			spends = original(*args, **kwargs)
+			time.sleep(1)  # widen the window between the check and the commit
+			return spends
+
 		try:
-			outcome = run_in_own_connections(
-				orders, lambda name: frappe.get_doc("Sales Order", name), lambda order: order.submit()
-			)
+			with patch.object(free_goods, "check_goods", slow_check):
+				outcome = run_in_own_connections(
+					orders, lambda name: frappe.get_doc("Sales Order", name), lambda order: order.submit()
+				)
 			refused = [
 				error
 				for error in outcome.values()
