@@ -161,14 +161,15 @@ def goods_lines(doc, price_list: str) -> list[GoodsLine]:
 	"""The order's lines with their price per line unit: the price for the line's unit, else the
 	stock unit's price times the line's conversion factor."""
 	found = prices(price_list, {row.item_code for row in doc.items if row.item_code}, doc.transaction_date)
-	stock_uoms = dict(
-		frappe.get_all(
+	masters = {
+		item.name: item
+		for item in frappe.get_all(
 			"Item",
 			filters={"name": ("in", list({row.item_code for row in doc.items if row.item_code}))},
-			fields=["name", "stock_uom"],
-			as_list=True,
+			fields=["name", "stock_uom", "is_stock_item"],
 		)
-	)
+	}
+	stock_uoms = {name: item.stock_uom for name, item in masters.items()}
 	lines = []
 	for row in doc.items:
 		price = found.get((row.item_code, row.uom or ""))
@@ -178,7 +179,12 @@ def goods_lines(doc, price_list: str) -> list[GoodsLine]:
 			)
 			if stock is not None:
 				price = stock * dec(row.conversion_factor or 1)
-		lines.append(GoodsLine(row.item_code, dec(row.qty), dec(row.rate), price))
+		master = masters.get(row.item_code)
+		lines.append(
+			GoodsLine(
+				row.item_code, dec(row.qty), dec(row.rate), price, bool(master and master.is_stock_item)
+			)
+		)
 	return lines
 
 

@@ -49,6 +49,7 @@ def test_lines_valued_at_the_price_list():
 		(GoodsLine("PUMP", D(1), D("0.01"), D(100)), "rate 0"),  # a free line is given at rate 0
 		(GoodsLine("PUMP", D(0), D(0), D(100)), "more than 0"),
 		(GoodsLine("PUMP", D(1), D(0), None), "no price in the free-goods price list Free Goods"),
+		(GoodsLine("SERVICE", D(1), D(0), D(100), is_stock=False), "SERVICE is not a stock item"),
 	],
 )
 def test_bad_lines_refused_naming_the_figure(line, figure):

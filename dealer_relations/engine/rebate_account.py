@@ -400,6 +400,7 @@ class GoodsLine:
 	qty: Decimal
 	rate: Decimal
 	price: Decimal | None
+	is_stock: bool = True  # a non-stock item has no cost to charge: the rebate would cost nothing
 
 
 def goods_values(lines: Iterable[GoodsLine], price_list: str, precision: int = 2) -> list[Decimal]:
@@ -419,6 +420,15 @@ def goods_values(lines: Iterable[GoodsLine], price_list: str, precision: int = 2
 			raise RuleViolation(
 				_("Free-goods line {0} has quantity {1}; it must be more than {2}"),
 				(line.item_code, dec(line.qty), ZERO),
+				"items",
+				FREE_GOODS_TITLE,
+			)
+		if not line.is_stock:
+			raise RuleViolation(
+				_(
+					"Item {0} is not a stock item; free goods are stock items, whose cost is charged to rebate expense on delivery"
+				),
+				(line.item_code,),
 				"items",
 				FREE_GOODS_TITLE,
 			)

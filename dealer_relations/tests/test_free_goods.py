@@ -203,6 +203,10 @@ class TestFreeGoods(FreeGoodsTestCase):
 			self.assertIn(
 				f"{UNPRICED} has no price in the free-goods price list {PRICE_LIST}", str(refused.exception)
 			)
+			# goods without a cost to charge (PUMP is not a stock item)
+			with self.assertRaises(frappe.ValidationError) as refused:
+				make_free_goods_order(dealer.name, [{"item_code": PUMP, "qty": 1}])
+			self.assertIn(f"{PUMP} is not a stock item", str(refused.exception))
 			# a free line priced by hand
 			order = frappe.get_doc("Sales Order", make_free_goods_order(dealer.name, lines(2)))
 			order.items[0].update({"discount_percentage": 0, "rate": 10})
