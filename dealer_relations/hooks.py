@@ -28,7 +28,8 @@ doctype_js = {
 	"Dealer Relations Settings": "public/js/background_run.js",
 	"Dealer Relations Run": "public/js/background_run.js",
 	# "Apply Rebate Balance" on a dealer's order or invoice
-	"Sales Order": "public/js/rebate_deduction.js",
+	# and free goods (货补) lines at 100 % off
+	"Sales Order": ["public/js/rebate_deduction.js", "public/js/free_goods.js"],
 	"Sales Invoice": "public/js/rebate_deduction.js",
 }
 

@@ -67,6 +67,8 @@ EXTERNAL_DOCTYPES = {
 	"Workflow State",
 	# Diversion (issue 7): address mapping rows.
 	"Country",
+	# Free goods (issue 18): the price list that values them.
+	"Price List",
 }
 # Rebates (issue 8): the lead places these on the workspace when the branch merges; remove then.
 DOCTYPES = doctypes()

@@ -120,6 +120,9 @@ def make_demo_documents(
 	summary.update(make_demo_rebates(company, start, end))
 	summary.update(make_demo_accruals(company, summary["rebate_policy"]))
 	summary.update(make_demo_rebate_account(company, summary["rebate_policy"]))
+	from dealer_relations.demo.free_goods import make_demo_free_goods
+
+	summary.update(make_demo_free_goods(company))
 	summary.update(make_demo_diversion(company, made))
 	summary.update(make_demo_portal(made))
 	print(summary)

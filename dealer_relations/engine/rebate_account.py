@@ -384,3 +384,163 @@ def check_lot_untouched(lot: Lot, earned: Decimal) -> None:
 			None,
 			_("Rebate Account"),
 		)
+
+
+# -- free goods (货补): the balance paid as goods -----------------------------------------------
+
+FREE_GOODS_TITLE = _("Free Goods")
+
+
+@dataclass(frozen=True, slots=True)
+class GoodsLine:
+	"""A line of a free-goods order as the rules see it: ``price`` is the item's rate in the
+	company's free-goods price list for the line's unit (None: no price)."""
+
+	item_code: str
+	qty: Decimal
+	rate: Decimal
+	price: Decimal | None
+	is_stock: bool = True  # a non-stock item has no cost to charge: the rebate would cost nothing
+
+
+def goods_values(lines: Iterable[GoodsLine], price_list: str, precision: int = 2) -> list[Decimal]:
+	"""Each line's value at the free-goods price list, or the rule a line breaks: a free-goods
+	line is given at rate 0 (its cost goes to rebate expense, its value comes off the balance)
+	and needs a price to be valued."""
+	values = []
+	for line in lines:
+		if dec(line.rate):
+			raise RuleViolation(
+				_("Free-goods line {0} has rate {1}; free goods are given at rate {2}"),
+				(line.item_code, dec(line.rate), ZERO),
+				"items",
+				FREE_GOODS_TITLE,
+			)
+		if dec(line.qty) <= 0:
+			raise RuleViolation(
+				_("Free-goods line {0} has quantity {1}; it must be more than {2}"),
+				(line.item_code, dec(line.qty), ZERO),
+				"items",
+				FREE_GOODS_TITLE,
+			)
+		if not line.is_stock:
+			raise RuleViolation(
+				_(
+					"Item {0} is not a stock item; free goods are stock items, whose cost is charged to rebate expense on delivery"
+				),
+				(line.item_code,),
+				"items",
+				FREE_GOODS_TITLE,
+			)
+		if line.price is None:
+			raise RuleViolation(
+				_(
+					"Item {0} has no price in the free-goods price list {1}; its value cannot be drawn from the rebate balance"
+				),
+				(line.item_code, price_list),
+				"items",
+				FREE_GOODS_TITLE,
+			)
+		values.append(round_half_up(dec(line.qty) * dec(line.price), cents(precision)))
+	return values
+
+
+def check_goods_terms(is_return: bool = False, currencies: tuple[str, ...] | None = None) -> None:
+	"""Free goods are never returned (their cost went to rebate expense and their value off the
+	balance: cancel the delivery instead) and are valued in the account's currency: ``currencies``
+	= (the account's, the document's or price list's, ...)."""
+	if is_return:
+		raise RuleViolation(
+			_("Free goods are not returned; cancel the free-goods Delivery Note or Sales Order instead"),
+			(),
+			None,
+			FREE_GOODS_TITLE,
+		)
+	for other in (currencies or ())[1:]:
+		if other != currencies[0]:
+			raise RuleViolation(
+				_("The rebate account is kept in {0}; free goods valued in {1} cannot be drawn from it"),
+				(currencies[0], other),
+				"currency",
+				FREE_GOODS_TITLE,
+			)
+
+
+def check_goods(
+	value: Decimal,
+	lots: Mapping[str, Lot],
+	as_of: date,
+	is_return: bool = False,
+	currencies: tuple[str, ...] | None = None,
+) -> list[Spend]:
+	"""The lots that pay goods worth ``value``, oldest expiry first, or the rule it breaks with
+	the figure allowed. No policy's Max Deduction % applies: that cap limits how much of an
+	invoice's price the balance may replace; goods paid from the balance are the balance itself."""
+	value = dec(value)
+	check_goods_terms(is_return, currencies)
+	if value <= 0:
+		raise RuleViolation(
+			_("A free-goods order must be worth more than {0}"), (ZERO,), "items", FREE_GOODS_TITLE
+		)
+	available = sum((lot.available(as_of) for lot in lots.values()), ZERO)
+	if value > available:
+		raise RuleViolation(
+			_("Free goods worth {0} are more than the available rebate balance {1}"),
+			(value, available),
+			"items",
+			FREE_GOODS_TITLE,
+		)
+	spends, left = [], value
+	for lot in spending_order(lots.values()):
+		take = min(lot.available(as_of), left)
+		if take > 0:
+			spends.append(Spend(lot.name, take))
+			left -= take
+	return spends
+
+
+def delivered_value(
+	line_value: Decimal, ordered: Decimal, before: Decimal, now: Decimal, precision: int = 2
+) -> Decimal:
+	"""What delivering ``now`` more of an order line worth ``line_value`` for ``ordered`` (``before``
+	delivered already) is worth: the difference of the rounded cumulative values, so the deliveries
+	of a line add up to its value to the cent whatever the split."""
+	ordered = dec(ordered)
+	if ordered <= 0:
+		return ZERO
+
+	def upto(qty: Decimal) -> Decimal:
+		share = min(max(dec(qty), ZERO), ordered)
+		return round_half_up(dec(line_value) * share / ordered, cents(precision))
+
+	return upto(dec(before) + dec(now)) - upto(before)
+
+
+def use_goods(
+	amount: Decimal, reservation: Mapping[str, Decimal], lots: Mapping[str, Lot], sales_order: str
+) -> list[Entry]:
+	"""A delivery of free goods worth ``amount``: the order's reservation turned into Used as Goods
+	entries, oldest expiry first (a lot's reservation is honoured past its expiry: the order was
+	first). Refused when the order holds less (it was closed and its reservation given back)."""
+	amount = dec(amount)
+	held = sum((dec(value) for value in reservation.values()), ZERO)
+	if amount > held:
+		raise RuleViolation(
+			_(
+				"This delivery's free goods are worth {0}; Sales Order {1} holds only {2} of the rebate balance"
+			),
+			(amount, sales_order, held),
+			"items",
+			FREE_GOODS_TITLE,
+		)
+	entries = []
+	for lot in spending_order(lots[name] for name in reservation if name in lots):
+		take = min(dec(reservation[lot.name]), amount)
+		if take <= 0:
+			break
+		entries += [
+			Entry(lot.name, RESERVED, take, sales_order),
+			Entry(lot.name, USED_AS_GOODS, -take, sales_order),
+		]
+		amount -= take
+	return entries

@@ -1,10 +1,11 @@
 """Sales Invoice: the dealer credit check (dealer_relations.credit_check) and, on invoices that update
 stock, cross-region diversion (串货) detection (dealer_relations.diversion); the rebate deduction
-spent from the dealer's rebate account (dealer_relations.rebate_account)."""
+spent from the dealer's rebate account (dealer_relations.rebate_account); lines of a free-goods order
+stay at rate 0 and never move stock on the invoice (dealer_relations.free_goods)."""
 
 from __future__ import annotations
 
-from dealer_relations import credit_check, diversion, rebate_account
+from dealer_relations import credit_check, diversion, free_goods, rebate_account
 
 
 def before_validate(doc, method=None) -> None:
@@ -14,6 +15,7 @@ def before_validate(doc, method=None) -> None:
 def validate(doc, method=None) -> None:
 	credit_check.validate(doc, method)
 	rebate_account.validate_deduction(doc, method)
+	free_goods.validate_delivery(doc, method)
 
 
 def before_submit(doc, method=None) -> None:

@@ -64,7 +64,8 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"description": "Set by Dealer Relations on the ToDos it creates.",
 			},
 		],
-		"Sales Order": [*credit_check_fields(), *rebate_deduction_fields()],
+		"Sales Order": [*credit_check_fields(), *rebate_deduction_fields(), *free_goods_fields()],
+		"Sales Order Item": free_goods_item_fields(),
 		"Sales Invoice": [*credit_check_fields(), *rebate_deduction_fields(), *posted_for_fields("remarks")],
 		"Delivery Note": credit_check_fields(),
 		"Journal Entry": posted_for_fields("user_remark"),
@@ -80,7 +81,7 @@ def posted_for_fields(insert_after: str) -> list[dict]:
 			"label": "Posted for Document Type",
 			# Select, not a Link to DocType: only System Managers may read DocType
 			"fieldtype": "Select",
-			"options": "\nRebate Settlement\nDiversion Incident\nRebate Accrual",
+			"options": "\nRebate Settlement\nDiversion Incident\nRebate Accrual\nDelivery Note",
 			"insert_after": insert_after,
 			"read_only": 1,
 			"no_copy": 1,
@@ -99,7 +100,7 @@ def posted_for_fields(insert_after: str) -> list[dict]:
 			"print_hide": 1,
 			"search_index": 1,
 			"depends_on": "dr_posted_for",
-			"description": "Set by Dealer Relations on what it posts for a rebate settlement or a diversion incident.",
+			"description": "Set by Dealer Relations on what it posts for a rebate settlement, a diversion incident or a free-goods delivery.",
 		},
 	]
 
@@ -147,5 +148,52 @@ def rebate_deduction_fields() -> list[dict]:
 			"depends_on": "dealer",
 			"no_copy": 1,
 			"description": "Paid from the dealer's rebate account, within each policy's cap on this document's items; applied as the Additional Discount on Net Total. Use Apply Rebate Balance for the most allowed.",
+		},
+	]
+
+
+def free_goods_fields() -> list[dict]:
+	"""Free goods (货补): the flag only the app sets (Make Free Goods Order; the server refuses a
+	client that sets or clears it: a permlevel would hide it from the reps who sell the order, and
+	Sales Manager writes ERPNext's level 1) and the goods' value the server computes from the
+	free-goods price list on every save (dealer_relations.free_goods)."""
+	return [
+		{
+			"fieldname": "rebate_free_goods",
+			"label": "Free Goods (Rebate)",
+			"fieldtype": "Check",
+			"insert_after": "rebate_deduction",
+			"read_only": 1,
+			"no_copy": 1,
+			"depends_on": "rebate_free_goods",
+			"description": "Set by Dealer Relations (Make Free Goods Order on the Dealer): the goods are paid from the dealer's rebate balance at the free-goods price list.",
+		},
+		{
+			"fieldname": "rebate_goods_value",
+			"label": "Free Goods Value",
+			"fieldtype": "Currency",
+			"options": "currency",
+			"insert_after": "rebate_free_goods",
+			"read_only": 1,
+			"no_copy": 1,
+			"depends_on": "rebate_free_goods",
+			"description": "What the goods draw from the rebate balance, at the free-goods price list (computed by Dealer Relations on save).",
+		},
+	]
+
+
+def free_goods_item_fields() -> list[dict]:
+	"""A free-goods line's value, so each delivery draws its share (computed on save)."""
+	return [
+		{
+			"fieldname": "rebate_goods_value",
+			"label": "Free Goods Value",
+			"fieldtype": "Currency",
+			"options": "currency",
+			"insert_after": "amount",
+			"read_only": 1,
+			"no_copy": 1,
+			"depends_on": "eval:parent.rebate_free_goods",
+			"in_list_view": 0,
 		},
 	]

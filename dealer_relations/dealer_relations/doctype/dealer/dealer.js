@@ -309,3 +309,68 @@ function invite_portal_user(frm) {
 		__("Invite")
 	);
 }
+
+// Free goods (货补): a Dealer Manager or Accounts Manager pays the dealer's rebate balance as goods.
+// The server makes the draft order (the only way an order gets the free-goods flag), values it at
+// the company's free-goods price list and refuses more than the available balance.
+frappe.ui.form.on("Dealer", {
+	refresh(frm) {
+		if (frm.is_new() || frm.doc.status === "Terminated") return;
+		if (!frappe.user.has_role(["Dealer Manager", "Accounts Manager", "System Manager"])) return;
+		if (!frappe.model.can_create("Sales Order")) return;
+		frm.add_custom_button(__("Make Free Goods Order"), () => {
+			const dialog = new frappe.ui.Dialog({
+				title: __("Make Free Goods Order"),
+				fields: [
+					{
+						fieldname: "company",
+						fieldtype: "Link",
+						options: "Company",
+						label: __("Company"),
+						default: frm.doc.company,
+						reqd: 1,
+					},
+					{
+						fieldname: "items",
+						fieldtype: "Table",
+						label: __("Items"),
+						reqd: 1,
+						in_place_edit: true,
+						fields: [
+							{
+								fieldname: "item_code",
+								fieldtype: "Link",
+								options: "Item",
+								label: __("Item"),
+								in_list_view: 1,
+								reqd: 1,
+							},
+							{ fieldname: "qty", fieldtype: "Float", label: __("Quantity"), in_list_view: 1, reqd: 1 },
+							{
+								fieldname: "warehouse",
+								fieldtype: "Link",
+								options: "Warehouse",
+								label: __("Warehouse"),
+								in_list_view: 1,
+							},
+						],
+					},
+				],
+				primary_action_label: __("Create"),
+				primary_action(values) {
+					frappe
+						.xcall("dealer_relations.free_goods.make_free_goods_order", {
+							dealer: frm.doc.name,
+							company: values.company,
+							items: values.items,
+						})
+						.then((name) => {
+							dialog.hide();
+							frappe.set_route("Form", "Sales Order", name);
+						});
+				},
+			});
+			dialog.show();
+		});
+	},
+});

@@ -18,6 +18,7 @@ class DealerCompanySettings(Document):
 		credit_enforcement: DF.Literal["Enforce", "Warn only", "Off"]
 		diversion_detection: DF.Literal["Open Incident", "Block", "Off"]
 		diversion_penalty_account: DF.Link | None
+		free_goods_price_list: DF.Link | None
 		parent: DF.Data
 		parentfield: DF.Data
 		parenttype: DF.Data
