@@ -8,10 +8,12 @@ Also the guards on ERPNext's own Issue routes that a portal user can reach (see 
 
 from __future__ import annotations
 
+import html
+import re
+
 import frappe
 from frappe import _
-from frappe.core.utils import html2text
-from frappe.utils import escape_html, get_fullname, parse_addr, split_emails
+from frappe.utils import escape_html, get_fullname, parse_addr, split_emails, strip_html_tags
 
 from dealer_relations.engine.dealer_requests import (
 	CLOSED,
@@ -26,6 +28,15 @@ ISSUE = "Issue"
 GUEST_COMMENT_DOCTYPES = ("Blog Post", "Web Page")
 REQUESTS_SHOWN = 50
 REQUEST_FIELDS = ("name", "subject", "status", "issue_type", "opening_date", "modified", "customer")
+
+
+LINE_BREAKS = re.compile(r"<br\s*/?>|</p>|</div>|</li>", re.IGNORECASE)
+
+
+def as_text(content: str | None) -> str:
+	"""A message's HTML (an email, the desk's editor, the portal's escaped text) as plain text with
+	its line breaks: the page shows it escaped, never as HTML."""
+	return html.unescape(strip_html_tags(LINE_BREAKS.sub("\n", content or ""))).strip()
 
 
 def not_permitted():
@@ -70,7 +81,7 @@ def stored_request(name: str | None, dealers: list[frappe._dict]) -> frappe._dic
 		not_permitted()
 	row.dealer = customers[row.customer]
 	row.closed = row.status == CLOSED
-	row.description_text = html2text(row.description or "", wrap=False).strip()
+	row.description_text = as_text(row.description)
 	return row
 
 
@@ -128,7 +139,7 @@ def request_conversation(request: frappe._dict) -> list[frappe._dict]:
 				by=by,
 				staff=staff,
 				creation=row.creation,
-				text=html2text(row.content or "", wrap=False).strip(),
+				text=as_text(row.content),
 			)
 		)
 	return conversation
