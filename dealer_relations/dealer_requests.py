@@ -265,8 +265,9 @@ def check_issue_from_communication(communication: str) -> None:
 def check_comment_allowed(reference_doctype: str, reference_name: str) -> None:
 	"""Frappe's website add_comment (open to any logged-in user) writes a published comment on any
 	document, with no permission check: a portal user could answer another dealer's request or
-	incident. A logged-in user comments only on what they may read, on the desk or the portal;
-	Guest stays with Frappe's own rule (blog posts and web pages)."""
+	incident. A logged-in user comments only on a published website page, a document of their own
+	(a web form's) or what they may read on the desk or the portal; Guest stays with Frappe's own
+	rule (blog posts and web pages)."""
 	if frappe.session.user == "Guest" or reference_doctype in GUEST_COMMENT_DOCTYPES:
 		return
 	if (
@@ -275,6 +276,10 @@ def check_comment_allowed(reference_doctype: str, reference_name: str) -> None:
 		or not frappe.db.exists(reference_doctype, reference_name)
 	):
 		not_permitted()
+	if frappe.get_meta(reference_doctype).has_web_view:
+		return  # a published website page (help article, blog): Frappe's own rule applies
+	if frappe.db.get_value(reference_doctype, reference_name, "owner") == frappe.session.user:
+		return  # a web form's own document (Frappe's web form rule)
 	if frappe.has_permission(reference_doctype, "read", doc=reference_name):
 		return
 	if frappe.has_website_permission(frappe.get_doc(reference_doctype, reference_name)):
