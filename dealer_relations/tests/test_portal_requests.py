@@ -305,6 +305,15 @@ class TestRequestsOfAnotherDealer(RequestsTestCase):
 			response = self.page(path, DEALER_USER_B)
 			self.assertIn(response.status_code, (403, 404), path)
 			self.assertNotIn(STAFF_REPLY, response.get_data(as_text=True))
+		printed = self.page(f"/printview?doctype=Issue&name={self.issue}", DEALER_USER_B)
+		self.assertNotIn("damaged pallet", printed.get_data(as_text=True))
+		pdf = self.get(
+			"/api/method/frappe.utils.print_format.download_pdf",
+			DEALER_USER_B,
+			doctype="Issue",
+			name=self.issue,
+		)
+		self.assertEqual(pdf.status_code, 403)
 		form_data = self.get(
 			self.method("frappe.website.doctype.web_form.web_form.get_form_data"),
 			DEALER_USER_B,
