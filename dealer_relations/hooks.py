@@ -85,6 +85,7 @@ portal_menu_items = [
 	{"title": "Statement", "route": "/dealer/statement", "role": "Customer"},
 	{"title": "Rebates", "route": "/dealer/rebates", "role": "Customer"},
 	{"title": "Diversion Incidents", "route": "/dealer/incidents", "role": "Customer"},
+	{"title": "Requests", "route": "/dealer/requests", "role": "Customer"},
 ]
 
 # Frappe 15's frappe.client.get_count counts without a permission check: ours count what the user
@@ -95,6 +96,19 @@ override_whitelisted_methods = {
 	"erpnext.controllers.accounts_controller.update_child_qty_rate": (
 		"dealer_relations.overrides.sales_order.update_child_qty_rate"
 	),
+	# ERPNext's Issue methods and Frappe's website comments write with no permission check: a
+	# portal user could close, take over or answer another dealer's request (overrides/issue.py)
+	"erpnext.support.doctype.issue.issue.set_status": "dealer_relations.overrides.issue.set_status",
+	"erpnext.support.doctype.issue.issue.set_multiple_status": (
+		"dealer_relations.overrides.issue.set_multiple_status"
+	),
+	"erpnext.support.doctype.issue.issue.make_issue_from_communication": (
+		"dealer_relations.overrides.issue.make_issue_from_communication"
+	),
+	"erpnext.support.doctype.service_level_agreement.service_level_agreement.reset_service_level_agreement": (
+		"dealer_relations.overrides.issue.reset_service_level_agreement"
+	),
+	"frappe.templates.includes.comments.comments.add_comment": "dealer_relations.overrides.comment.add_comment",
 }
 
 # Visits on the Dealer form timeline
@@ -149,6 +163,11 @@ doc_events = {
 		"on_update": "dealer_relations.overrides.territory.on_change",
 		"on_trash": "dealer_relations.overrides.territory.on_change",
 		"after_rename": "dealer_relations.overrides.territory.on_change",
+	},
+	# The dealer portal's requests (投诉 / 咨询): a website user never moves an Issue to another
+	# customer nor changes its status (ERPNext's /issues web form saves read-only fields too)
+	"Issue": {
+		"before_validate": "dealer_relations.overrides.issue.before_validate",
 	},
 	"Delivery Note": {
 		"validate": "dealer_relations.overrides.delivery_note.validate",

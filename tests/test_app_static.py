@@ -49,6 +49,7 @@ EXTERNAL_DOCTYPES = {
 	"Delivery Note",
 	"DocType",
 	"Fiscal Year",
+	"Issue",
 	"Item",
 	"Item Group",
 	"Journal Entry",

@@ -125,6 +125,7 @@ def make_demo_documents(
 	summary.update(make_demo_free_goods(company))
 	summary.update(make_demo_diversion(company, made))
 	summary.update(make_demo_portal(made))
+	summary.update(make_demo_requests())
 	print(summary)
 	return summary
 
@@ -709,4 +710,66 @@ def make_demo_portal(dealers) -> dict:
 		"portal_users": frappe.db.count(
 			"Portal User", {"parenttype": "Customer", "user": ("like", f"%@{EMAIL_DOMAIN}")}
 		),
+	}
+
+
+# -- dealer requests (投诉 / 咨询) --------------------------------------------------------------------
+
+# (portal user, type, subject, description, the support team's emailed answer or None)
+DEMO_REQUESTS = (
+	(
+		PORTAL_USERS[0][0],
+		"Complaint",
+		"到货包装破损",
+		"本周到货的两箱产品外包装破损，其中一箱有三件产品磕碰。请安排补发或退换。",
+		"您好，我们已安排周一补发三件产品，破损产品请交给物流带回。给您带来不便，敬请谅解。",
+	),
+	(
+		PORTAL_USERS[1][0],
+		"Inquiry",
+		"下季度新品供货时间",
+		"请问下季度的新品何时可以开始订货？是否有首批订货的返利政策？",
+		None,
+	),
+)
+
+
+def make_demo_requests() -> dict:
+	"""Each demo portal user raises a request through the portal's service (as that user); the
+	complaint gets the support team's emailed answer, the inquiry stays open."""
+	from dealer_relations.dealer_requests import raise_request
+
+	made = 0
+	for login, kind, subject, description, answer in DEMO_REQUESTS:
+		email = f"{login}@{EMAIL_DOMAIN}"
+		if not frappe.db.exists("Portal User", {"user": email}) or frappe.db.exists(
+			"Issue", {"raised_by": email, "subject": subject}
+		):
+			continue
+		frappe.set_user(email)
+		try:
+			issue = raise_request(subject, description, kind)["issue"]
+		finally:
+			frappe.set_user("Administrator")
+		if answer:
+			frappe.get_doc(
+				{
+					"doctype": "Communication",
+					"communication_type": "Communication",
+					"communication_medium": "Email",
+					"sent_or_received": "Sent",
+					"subject": f"Re: {subject}",
+					"sender": f"{STAFF[0][0]}@{EMAIL_DOMAIN}",
+					"recipients": email,
+					"content": f"<p>{answer}</p>",
+					"reference_doctype": "Issue",
+					"reference_name": issue,
+				}
+			).insert(ignore_permissions=True)
+			frappe.db.set_value("Issue", issue, "status", "Replied")
+		made += 1
+		frappe.db.commit()  # nosemgrep: see above
+	return {
+		"new_dealer_requests": made,
+		"dealer_requests": frappe.db.count("Issue", {"raised_by": ("like", f"%@{EMAIL_DOMAIN}")}),
 	}

@@ -8,6 +8,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from dealer_relations.engine.dealer import APP_ROLES
+from dealer_relations.engine.dealer_requests import COMPLAINT, INQUIRY
 from dealer_relations.setup.custom_fields import get_custom_fields
 from dealer_relations.setup.indexes import add_indexes, remove_indexes
 from dealer_relations.setup.workflow import make_workflows, remove_workflows
@@ -72,6 +73,7 @@ def after_install() -> None:
 	make_default_tiers()
 	make_default_credit_settings()
 	make_default_diversion_settings()
+	make_request_types()
 	add_indexes()
 
 
@@ -237,3 +239,19 @@ def make_default_diversion_settings() -> None:
 	from dealer_relations.diversion import make_default_diversion_settings as make_defaults
 
 	make_defaults()
+
+
+# The Issue Types of the dealer portal's requests (dealer_relations.dealer_requests)
+REQUEST_TYPE_DESCRIPTIONS = {
+	COMPLAINT: "投诉: a complaint a dealer raised on the dealer portal",
+	INQUIRY: "咨询: an inquiry a dealer raised on the dealer portal",
+}
+
+
+def make_request_types() -> None:
+	"""Kept on uninstall: they are ERPNext master data that Issues link."""
+	for name, description in REQUEST_TYPE_DESCRIPTIONS.items():
+		if not frappe.db.exists("Issue Type", name):
+			frappe.get_doc({"doctype": "Issue Type", "__newname": name, "description": description}).insert(
+				ignore_permissions=True
+			)
