@@ -314,6 +314,10 @@ def make_demo_rebates(company: str, start, end) -> dict:
 	vat = make_vat_template(company)
 	name = f"年度返利政策 {getdate(start).year}-{getdate(end).year}"
 	if not frappe.db.exists("Rebate Policy", name):
+		# bulk data loaded into a copy of the demo site: the demo's policy already covers every tier
+		# over most of the period, and a second one would overlap it (refused on submit)
+		name = _overlapping_policy(company, start, end) or name
+	if not frappe.db.exists("Rebate Policy", name):
 		policy = frappe.get_doc(
 			{
 				"doctype": "Rebate Policy",
@@ -344,6 +348,18 @@ def make_demo_rebates(company: str, start, end) -> dict:
 		),
 		"new_rebate_settlements": counts["created"],
 	}
+
+
+def _overlapping_policy(company: str, start, end) -> str | None:
+	"""The newest submitted policy of the company whose period overlaps [start, end]."""
+	found = frappe.get_all(
+		"Rebate Policy",
+		filters={"company": company, "docstatus": 1, "from_date": ("<=", end), "to_date": (">=", start)},
+		pluck="name",
+		order_by="to_date desc",
+		limit=1,
+	)
+	return found[0] if found else None
 
 
 # -- monthly accrual (预提返利) ------------------------------------------------------------------------
