@@ -265,7 +265,8 @@ def parse_target_rows(
 	rows = [list(row) for row in rows]
 	if not rows:
 		raise RuleViolation(_("The file is empty"), (), "targets", _("Invalid File"))
-	header = [str(cell or "").strip().lower() for cell in rows[0]]
+	# a spreadsheet's CSV export may start with a byte order mark
+	header = [str(cell or "").strip().lstrip("\ufeff").strip().lower() for cell in rows[0]]
 	if "dealer" not in header or "target" not in header:
 		raise RuleViolation(
 			_("The first row must name the columns dealer and target, got {0}"),
