@@ -30,7 +30,6 @@ from dealer_relations.tests.rebate_factories import (
 	make_policy,
 	make_rebate_dealer,
 	setup_rebate_accounts,
-	year_start,
 )
 from dealer_relations.tests.utils import FrappeTestCase, make_user
 
