@@ -40,6 +40,7 @@ from dealer_relations.demo.masters import (
 	make_territories,
 	make_users,
 )
+from dealer_relations.demo.targets import make_demo_target_policy
 from dealer_relations.engine.statement import CONFIRMED, DISPUTED, month_of
 from dealer_relations.engine.territory import is_territory_authorised
 from dealer_relations.portal import invite_portal_user
@@ -116,6 +117,7 @@ def make_demo_documents(
 	summary.update(make_demo_rebate_account(company, summary["rebate_policy"]))
 	summary.update(make_demo_diversion(company, made))
 	summary.update(make_demo_portal(made))
+	summary.update(make_demo_target_policy(company, end))
 	print(summary)
 	return summary
 
