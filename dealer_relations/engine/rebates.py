@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -70,17 +70,13 @@ class RebateTerms:
 		target reaches the slab. Cached per target (dealers often share round targets)."""
 		cache = self._per_target
 		if target not in cache:
-			cache[target] = RebateTerms(
-				self.calculation,
-				tuple(
-					Slab(target * slab.min_value / HUNDRED, slab.rate, slab.fixed_amount)
-					for slab in self.slabs
+			# every other term as it is (replace() keeps fields added later), slabs in volume
+			cache[target] = replace(
+				self,
+				slabs=tuple(
+					replace(slab, min_value=target * slab.min_value / HUNDRED) for slab in self.slabs
 				),
-				self.minimum_volume,
-				self.cap,
-				self.growth_threshold,
-				self.growth_bonus_rate,
-				self.precision,
+				basis=NET_AMOUNT,
 			)
 		return cache[target]
 

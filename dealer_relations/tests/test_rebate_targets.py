@@ -303,3 +303,43 @@ class TestRebateTargets(FrappeTestCase):
 		# a submitted policy's targets no longer change
 		with self.set_user(ACCOUNTANT), self.assertRaisesRegex(frappe.ValidationError, "submitted"):
 			fill_targets_from_last_year(self.policy.name)
+
+	def test_rep_cannot_list_targets_through_the_api(self):
+		"""Frappe's list queries judge a child table's columns by their own permission level, not
+		the table field's: the target columns carry the finance level themselves."""
+		self.assertEqual(len(frappe.get_all("Rebate Policy Target", filters={"parent": self.policy.name})), 2)
+		with self.set_user(REP):
+			rows = frappe.call(
+				"frappe.client.get_list",
+				doctype="Rebate Policy Target",
+				parent="Rebate Policy",
+				fields=["dealer", "target"],
+				filters={"parent": self.policy.name},
+				limit_page_length=0,
+			)
+			joined = frappe.call(
+				"frappe.client.get_list",
+				doctype="Rebate Policy",
+				filters={"name": self.policy.name},
+				fields=["name", "`tabRebate Policy Target`.target", "`tabRebate Policy Target`.dealer"],
+			)
+			frappe.local.form_dict = frappe._dict(
+				doctype="Rebate Policy",
+				filters={"name": self.policy.name},
+				fields=["`tabRebate Policy`.name", "`tabRebate Policy Target`.target"],
+			)
+			listed = frappe.call("frappe.desk.reportview.get")
+		# the two rows without their figures; the policy once (no target column, so no join)
+		self.assertEqual((len(rows), len(joined)), (2, 1))
+		for row in (*rows, *joined):
+			self.assertNotIn("target", row)
+			self.assertNotIn("dealer", row)
+		self.assertEqual(listed["keys"], ["name"])
+		with self.set_user(ACCOUNTANT):
+			joined = frappe.call(
+				"frappe.client.get_list",
+				doctype="Rebate Policy",
+				filters={"name": self.policy.name},
+				fields=["name", "`tabRebate Policy Target`.target"],
+			)
+		self.assertEqual(sorted(row["target"] for row in joined), [55_000, 100_000])
