@@ -39,6 +39,7 @@ ACCOUNTANT = "dr-tg-accountant@example.com"
 MANAGER = "dr-tg-manager@example.com"
 REP = "dr-tg-rep@example.com"
 OTHER_REP = "dr-tg-other-rep@example.com"
+PORTAL_USER = "dr-tg-portal@example.com"
 
 # below 60 %: nothing; 60-100 %: 4 %; 100-120 %: 6 %; from 120 %: 8 % of the achieved volume
 STEPS = ((60, 4), (100, 6), (120, 8))
@@ -178,6 +179,26 @@ class TestRebateTargets(FrappeTestCase):
 		self.assertEqual(
 			[row.get("slab") for row in data if not row.get("bold")], [0, 1]
 		)  # 50,000 then 75,000
+
+	def test_portal_shows_the_dealer_its_target_and_completion(self):
+		from dealer_relations.portal import dealer_rebates
+
+		rebates = dealer_rebates(frappe._dict(self.mine.as_dict()))
+		[progress] = [p for p in rebates.policies if p.policy == self.policy.name]
+		self.assertEqual((progress.result.target, progress.result.completion), (100_000, 75))
+		self.assertEqual(
+			(progress.result.net_rebate, progress.ahead.gap, progress.ahead.completion), (3_000, 25_000, 100)
+		)
+		# the dealer's own page, as its portal user
+		from frappe.website.serve import get_response
+
+		from dealer_relations.portal import invite_portal_user
+
+		invite_portal_user(self.mine.name, PORTAL_USER)
+		with self.set_user(PORTAL_USER):
+			html = get_response("dealer/rebates").get_data(as_text=True)
+		self.assertRegex(html, r'rebate-completion">\s*75(\.0)?\s*%')
+		self.assertIn('class="col-5 text-right rebate-target"', html)
 
 	def test_rep_sees_own_dealers_completion_only(self):
 		with self.set_user(REP):
