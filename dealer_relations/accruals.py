@@ -153,7 +153,14 @@ def accrual_targets(policy, as_of, dealers: dict[str, str]) -> tuple[dict, dict]
 	volumes = load_volumes(policy, dealers, as_of=as_of)
 	targets = {
 		dealer: accrued_to_date(
-			terms, method, item.volume, item.base, item.prior_volume, item.forfeit_percent, factor
+			terms,
+			method,
+			item.volume,
+			item.base,
+			item.prior_volume,
+			item.forfeit_percent,
+			factor,
+			target=item.target,
 		)
 		for dealer, item in volumes.items()
 	}

@@ -16,7 +16,7 @@ from dealer_relations.engine.dealer import SUSPENDED, TERMINATED
 from dealer_relations.engine.diversion import CANCELLED as CANCELLED_STAGE
 from dealer_relations.engine.diversion import REPLY_OPEN_STAGES, check_dealer_reply
 from dealer_relations.engine.diversion import REPORTED as REPORTED_STAGE
-from dealer_relations.engine.rebates import calculate_rebate, next_slab, projection_factor
+from dealer_relations.engine.rebates import calculate_rebate, next_slab, projection_factor, rebate_for
 from dealer_relations.rebates import covered_dealers, get_terms, load_volumes
 from dealer_relations.utils import enforce
 
@@ -466,9 +466,7 @@ def dealer_rebates(dealer: frappe._dict, as_of=None) -> frappe._dict:
 			continue
 		terms = get_terms(policy)
 		volume = load_volumes(policy, covered, as_of=as_of)[dealer.name]
-		result = calculate_rebate(
-			terms, volume.volume, volume.base, volume.prior_volume, volume.forfeit_percent
-		)
+		result = rebate_for(terms, volume)
 		pace = projection_factor(getdate(policy.from_date), getdate(policy.to_date), as_of)
 		projected = calculate_rebate(
 			terms,
@@ -476,6 +474,7 @@ def dealer_rebates(dealer: frappe._dict, as_of=None) -> frappe._dict:
 			volume.base * pace if volume.base is not None else None,
 			volume.prior_volume,
 			volume.forfeit_percent,
+			target=volume.target,
 		)
 		progress.append(
 			frappe._dict(

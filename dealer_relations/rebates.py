@@ -30,14 +30,15 @@ from dealer_relations.engine.rebates import (
 	CREDIT_NOTE,
 	QUANTITY,
 	REBATE_ACCOUNT,
+	TARGET_COMPLETION,
 	CatalogueItem,
 	DealerVolume,
 	PolicyScope,
 	RebateResult,
 	RebateTerms,
 	Slab,
-	calculate_rebate,
 	check_posting_setup,
+	rebate_for,
 	year_end_due,
 )
 from dealer_relations.engine.territory import TerritoryTree
@@ -64,6 +65,8 @@ AMOUNT_FIELDS = (
 	"rebate_base",
 	"prior_volume",
 	"growth_percent",
+	"target",
+	"completion_percent",
 	"slab_reached",
 	"rate",
 	"gross_rebate",
@@ -93,6 +96,7 @@ def get_terms(policy) -> RebateTerms:
 		growth_threshold=dec(policy.growth_threshold),
 		growth_bonus_rate=dec(policy.growth_bonus_rate),
 		precision=int(precision),
+		basis=policy.basis,
 	)
 
 
@@ -238,6 +242,10 @@ def load_volumes(policy, dealers: dict[str, str], as_of=None) -> dict[str, Deale
 
 	for dealer, percent in load_forfeits(list(dealers), from_date, to_date).items():
 		volumes[dealer].forfeit_percent = dec(percent)
+	if policy.basis == TARGET_COMPLETION:
+		targets = policy_targets(policy)
+		for dealer, item in volumes.items():
+			item.target = targets.get(dealer, ZERO)  # none set: the dealer earns nothing
 	return volumes
 
 
@@ -276,6 +284,10 @@ def summed_amount(policy, invoice, line):
 	if not tax_inclusive(policy):
 		return Sum(line.base_net_amount)
 	return Round(Sum(line_amount(policy, invoice, line)), 2)
+def policy_targets(policy) -> dict[str, Decimal]:
+	"""{dealer: target} of a Target Completion policy, from the document given (a draft's
+	targets for the simulator, the submitted ones for the year-end run)."""
+	return {row.dealer: dec(row.target) for row in policy.get("targets") or () if row.dealer}
 
 
 def sum_volumes(policy, customers: list[str], from_date, to_date, cutoff=None) -> Iterable[tuple]:
@@ -476,14 +488,14 @@ def load_forfeits(dealers: list[str], from_date, to_date) -> dict[str, Decimal]:
 
 def settlement_values(terms: RebateTerms, volume: DealerVolume) -> tuple[dict, list[dict]]:
 	"""(fields, slab rows) of a settlement, as the controller and the run store them."""
-	result: RebateResult = calculate_rebate(
-		terms, volume.volume, volume.base, volume.prior_volume, volume.forfeit_percent, with_breakdown=True
-	)
+	result: RebateResult = rebate_for(terms, volume, with_breakdown=True)
 	fields = {
 		"eligible_volume": float(result.volume),
 		"rebate_base": float(result.base),
 		"prior_volume": float(volume.prior_volume or 0),
 		"growth_percent": float(round(result.growth_percent, 2)) if result.growth_percent is not None else 0,
+		"target": float(result.target or 0),
+		"completion_percent": float(round(result.completion, 2)) if result.completion is not None else 0,
 		"slab_reached": result.slab_reached,
 		"rate": float(result.rate),
 		"gross_rebate": float(result.gross_rebate),
@@ -1097,13 +1109,7 @@ def accrued_rebates(policy, as_of=None, dealers: dict[str, str] | None = None):
 		dealers = covered_dealers(policy)
 	terms = get_terms(policy)
 	volumes = load_volumes(policy, dealers, as_of=as_of or today())
-	return terms, {
-		dealer: (
-			item,
-			calculate_rebate(terms, item.volume, item.base, item.prior_volume, item.forfeit_percent),
-		)
-		for dealer, item in volumes.items()
-	}
+	return terms, {dealer: (item, rebate_for(terms, item)) for dealer, item in volumes.items()}
 
 
 @frappe.whitelist()

@@ -212,3 +212,25 @@ def test_a_change_can_be_negative(volume, returned):
 	assert change <= 0
 	if volume - returned < D(100_000):
 		assert change == -before < 0
+
+
+def test_a_target_policy_accrues_by_completion_of_the_dealers_target():
+	"""Target Completion: completion is judged against the whole year's target, so a dealer at
+	60 % of its target by the year end accrues the 4 % step, and projected accrual grows the
+	volume to the year before judging completion."""
+	from dealer_relations.engine.rebates import TARGET_COMPLETION
+
+	steps = (Slab(Decimal(60), Decimal(4)), Slab(Decimal(100), Decimal(6)))
+	terms = RebateTerms(RETROACTIVE, steps, basis=TARGET_COMPLETION)
+	target = Decimal(100_000)
+	# half-way through the year at 40 % of the target: nothing reached so far
+	assert accrued_to_date(terms, CONSERVATIVE, Decimal(40_000), target=target) == Decimal("0.00")
+	# projected: 80 % of the target at the year's pace, 4 % charged on the sales so far
+	assert accrued_to_date(terms, PROJECTED, Decimal(40_000), factor=Decimal(2), target=target) == Decimal(
+		"1600.00"
+	)
+	# at year end both are the year-end rebate
+	for method in (CONSERVATIVE, PROJECTED):
+		assert accrued_to_date(terms, method, Decimal(60_000), target=target) == (
+			calculate_rebate(terms, Decimal(60_000), target=target).net_rebate
+		)

@@ -34,6 +34,7 @@ LAYER_OF = {
 	"dealer_relations.rebate_account": "service",
 	"dealer_relations.accruals": "service",
 	"dealer_relations.free_goods": "service",
+	"dealer_relations.rebate_targets": "service",
 	"dealer_relations.diversion": "service",
 	"dealer_relations.visits": "service",
 	"dealer_relations.dashboards": "service",

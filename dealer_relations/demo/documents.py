@@ -45,6 +45,7 @@ from dealer_relations.demo.masters import (
 	make_vat_template,
 )
 from dealer_relations.engine.accruals import last_ended_month, month_end
+from dealer_relations.demo.targets import make_demo_target_policy
 from dealer_relations.engine.statement import CONFIRMED, DISPUTED, month_of
 from dealer_relations.engine.territory import is_territory_authorised
 from dealer_relations.portal import invite_portal_user
@@ -126,6 +127,7 @@ def make_demo_documents(
 	summary.update(make_demo_diversion(company, made))
 	summary.update(make_demo_portal(made))
 	summary.update(make_demo_requests())
+	summary.update(make_demo_target_policy(company, end))
 	print(summary)
 	return summary
 

@@ -34,6 +34,7 @@ def accrued_to_date(
 	prior_volume=None,
 	forfeit_percent=ZERO,
 	factor=Decimal(1),
+	target=None,
 ) -> Decimal:
 	"""A dealer's rebate accrued to date from its year-to-date volume.
 
@@ -41,15 +42,18 @@ def accrued_to_date(
 	the base) grown by ``factor`` to the whole period, its rebate computed, and the share of it that
 	the sales so far carry (rebate / factor): the rate the year will reach is charged on the sales
 	made, never the year's rebate before its sales. Once the period is over ``factor`` is 1 and
-	both equal the year-end rebate."""
+	both equal the year-end rebate. ``target``: the dealer's annual target on a Target Completion
+	policy (completion is judged on the grown volume against the whole year's target)."""
 	volume = dec(volume)
 	if method == PROJECTED and dec(factor) != 1:
 		factor = dec(factor)
 		grown_base = None if base is None else dec(base) * factor
 		grown_prior = None if prior_volume is None else dec(prior_volume) * factor
-		result = calculate_rebate(terms, volume * factor, grown_base, grown_prior, forfeit_percent)
+		result = calculate_rebate(
+			terms, volume * factor, grown_base, grown_prior, forfeit_percent, target=target
+		)
 		return round_half_up(result.net_rebate / factor, terms._cent)
-	return calculate_rebate(terms, volume, base, prior_volume, forfeit_percent).net_rebate
+	return calculate_rebate(terms, volume, base, prior_volume, forfeit_percent, target=target).net_rebate
 
 
 def month_factor(method: str, start: date, end: date, as_of: date) -> Decimal:

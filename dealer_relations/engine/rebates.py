@@ -1,6 +1,10 @@
 """Year-end tiered rebate rules (年终返利): policy sanity, the rebate a volume earns, the growth
 bonus, caps and minimums, diversion forfeits, and what the next slab would unlock.
 
+A *Target Completion* policy (年度任务完成率) has its slabs in percent of each dealer's annual
+target: for a dealer the slabs become volumes (target × percent), so retroactive and incremental
+rates, the breakdown and the next slab's gap all work in the dealer's volume as for any policy.
+
 Money is Decimal and rounded to the cent (half up) once per component, so a settlement, the
 statement report and the posted Journal Entry all show the same figures.
 """
@@ -9,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -24,7 +28,8 @@ CALCULATIONS = (RETROACTIVE, INCREMENTAL)
 NET_AMOUNT = "Net Amount"
 QUANTITY = "Quantity"
 COLLECTED_AMOUNT = "Collected Amount"
-BASES = (NET_AMOUNT, QUANTITY, COLLECTED_AMOUNT)
+TARGET_COMPLETION = "Target Completion"  # slabs in % of the dealer's target, volume in net amount
+BASES = (NET_AMOUNT, QUANTITY, COLLECTED_AMOUNT, TARGET_COMPLETION)
 
 JOURNAL_ENTRY = "Journal Entry"
 CREDIT_NOTE = "Credit Note"
@@ -53,8 +58,30 @@ class RebateTerms:
 	growth_threshold: Decimal = ZERO  # percent growth over the prior period needed for the bonus
 	growth_bonus_rate: Decimal = ZERO  # extra percent of the rebate base (0 = no bonus)
 	precision: int = 2
+	basis: str = NET_AMOUNT  # TARGET_COMPLETION: slab minimums are percents of each dealer's target
+
+	@property
+	def on_target(self) -> bool:
+		return self.basis == TARGET_COMPLETION
+
+	def for_target(self, target: Decimal) -> RebateTerms:
+		"""The same terms with the slabs in volume for a dealer whose target is ``target``: a slab
+		from 60 % starts at 60 % of the target. Exact in Decimal, so a volume of exactly 60 % of the
+		target reaches the slab. Cached per target (dealers often share round targets)."""
+		cache = self._per_target
+		if target not in cache:
+			# every other term as it is (replace() keeps fields added later), slabs in volume
+			cache[target] = replace(
+				self,
+				slabs=tuple(
+					replace(slab, min_value=target * slab.min_value / HUNDRED) for slab in self.slabs
+				),
+				basis=NET_AMOUNT,
+			)
+		return cache[target]
 
 	def __post_init__(self):
+		object.__setattr__(self, "_per_target", {})
 		# Derived once: the hot path (100,000 dealers) only bisects and multiplies.
 		object.__setattr__(self, "_mins", [slab.min_value for slab in self.slabs])
 		object.__setattr__(self, "_cent", cents(self.precision))
@@ -172,6 +199,129 @@ def check_coverage(tiers: Iterable[str], dealers: Iterable[str]) -> None:
 			"tiers",
 			_("Missing Coverage"),
 		)
+
+
+# -- targets (Target Completion policies) ---------------------------------------------------------
+
+
+def check_targets(covered: Iterable[str], targets: Iterable[tuple[int, str, Decimal | None]]) -> None:
+	"""Every covered dealer has a target above zero, and targets are only for covered dealers.
+	``targets`` are the rows (row number, dealer, target); ``covered`` the dealers the policy
+	covers at submit. A missing target would make the dealer's rebate nothing without anyone
+	having decided it."""
+	covered = set(covered)
+	given = {}
+	for idx, dealer, target in targets:
+		if dealer not in covered:
+			raise RuleViolation(
+				_(
+					"Targets row #{0}: Dealer {1} is not covered by this policy; remove the row or cover the dealer"
+				),
+				(idx, dealer),
+				"targets",
+				_("Invalid Target"),
+			)
+		if target is None or target <= 0:
+			raise RuleViolation(
+				_("Targets row #{0}: the target of Dealer {1} must be above zero, got {2}"),
+				(idx, dealer, target if target is not None else 0),
+				"targets",
+				_("Invalid Target"),
+			)
+		given[dealer] = target
+	missing = sorted(covered - set(given))
+	if missing:
+		raise RuleViolation(
+			_(
+				"Dealer {0} is covered by this policy but has no target; {1} covered dealer(s) have none. Add their targets or use Fill Targets from Last Year"
+			),
+			(missing[0], len(missing)),
+			"targets",
+			_("Missing Target"),
+		)
+
+
+def target_from_last_year(volume, growth_percent, precision: int = 2) -> Decimal:
+	"""Default target: last year's volume grown by ``growth_percent`` (negative shrinks it), to
+	the cent; nothing when last year's volume was nothing (or negative after returns)."""
+	volume = dec(volume)
+	if volume <= 0:
+		return ZERO
+	return max(ZERO, round_half_up(volume * (HUNDRED + dec(growth_percent)) / HUNDRED, cents(precision)))
+
+
+def parse_target_rows(
+	rows: Iterable[Iterable], known: Mapping[str, str] | Iterable[str], precision: int = 2
+) -> dict[str, Decimal]:
+	"""{dealer: target} from a sheet's rows (the first row is the header naming the columns
+	``dealer`` and ``target``; other columns are ignored). ``known`` are the dealers the targets may
+	name (the policy's covered dealers). Refused with the sheet's row number: an unknown dealer, a
+	dealer listed twice, a target that is not a number, negative or more precise than the currency.
+	Nothing is returned unless every row is good."""
+	rows = [list(row) for row in rows]
+	if not rows:
+		raise RuleViolation(_("The file is empty"), (), "targets", _("Invalid File"))
+	# a spreadsheet's CSV export may start with a byte order mark
+	header = [str(cell or "").strip().lstrip("\ufeff").strip().lower() for cell in rows[0]]
+	if "dealer" not in header or "target" not in header:
+		raise RuleViolation(
+			_("The first row must name the columns dealer and target, got {0}"),
+			(", ".join(cell for cell in header if cell) or "-",),
+			"targets",
+			_("Invalid File"),
+		)
+	dealer_col, target_col = header.index("dealer"), header.index("target")
+	known = set(known)
+	unit = cents(precision)
+	targets: dict[str, Decimal] = {}
+	for number, row in enumerate(rows[1:], start=2):
+		cells = [*row, *([None] * (max(dealer_col, target_col) + 1 - len(row)))]
+		dealer = str(cells[dealer_col] or "").strip()
+		raw = cells[target_col]
+		if not dealer and raw in (None, ""):
+			continue  # a blank line
+		if dealer not in known:
+			raise RuleViolation(
+				_("Row {0}: Dealer {1} is not covered by this policy"),
+				(number, dealer or "-"),
+				"targets",
+				_("Invalid Target"),
+			)
+		if dealer in targets:
+			raise RuleViolation(
+				_("Row {0}: Dealer {1} is listed more than once"),
+				(number, dealer),
+				"targets",
+				_("Invalid Target"),
+			)
+		text = str(raw).strip().replace(",", "") if isinstance(raw, str) else raw
+		try:
+			target = None if text in (None, "") or isinstance(text, bool) else dec(text)
+		except (ArithmeticError, ValueError, TypeError):
+			target = None
+		if target is None or not target.is_finite():
+			raise RuleViolation(
+				_("Row {0}: the target of Dealer {1} is not a number: {2}"),
+				(number, dealer, raw),
+				"targets",
+				_("Invalid Target"),
+			)
+		if target < 0:
+			raise RuleViolation(
+				_("Row {0}: the target of Dealer {1} cannot be negative, got {2}"),
+				(number, dealer, target),
+				"targets",
+				_("Invalid Target"),
+			)
+		if round_half_up(target, unit) != target:
+			raise RuleViolation(
+				_("Row {0}: the target of Dealer {1} has more decimals than the currency allows: {2}"),
+				(number, dealer, raw),
+				"targets",
+				_("Invalid Target"),
+			)
+		targets[dealer] = target
+	return targets
 
 
 @dataclass(frozen=True)
@@ -370,6 +520,15 @@ class RebateResult:
 	capped: bool = False
 	below_minimum: bool = False
 	breakdown: tuple[SlabPortion, ...] = field(default=())
+	target: Decimal | None = None  # the dealer's target under a Target Completion policy
+
+	@property
+	def completion(self) -> Decimal | None:
+		"""Volume as a percent of the target (None when the policy has no targets or the dealer
+		none set)."""
+		if not self.target or self.target <= 0:
+			return None
+		return self.volume * HUNDRED / self.target
 
 	@property
 	def effective_rate(self) -> Decimal:
@@ -412,20 +571,37 @@ def calculate_rebate(
 	prior_volume=None,
 	forfeit_percent=ZERO,
 	with_breakdown: bool = False,
+	target=None,
 ) -> RebateResult:
 	"""The rebate ``volume`` earns under ``terms``.
+
+	``target`` is the dealer's annual target under a Target Completion policy (0 = none set: the
+	dealer earns nothing); the slabs are reached by completion, the rates apply to the volume.
 
 	``base`` is what the rates apply to: the volume itself for amount bases, the dealer's net
 	amount when the slabs are in quantity. ``prior_volume`` is the same period a year earlier (for
 	the growth bonus), ``forfeit_percent`` the largest confirmed diversion forfeit. The cap limits
 	slab rebate plus bonus; the forfeit then takes its percent of what remains.
 	"""
+	no_target = False
+	if terms.on_target:
+		if target is None:
+			# a caller that forgot the target would silently pay nothing: say so instead
+			raise ValueError("a Target Completion policy's rebate needs the dealer's target")
+		target = dec(target)
+		no_target = target <= 0  # no target, no completion: nothing is earned
+		if not no_target:
+			terms = terms.for_target(target)
+	else:
+		target = None
 	volume = dec(volume)
 	base = volume if base is None else dec(base)
 	cent = terms._cent
 	growth = growth_percent(volume, None if prior_volume is None else dec(prior_volume))
 	below_minimum = bool(terms.minimum_volume) and volume < terms.minimum_volume
 	reached = 0 if below_minimum or volume <= 0 else slab_index(terms, volume)
+	if no_target:
+		reached = 0
 	gross = round_half_up(_slab_rebate(terms, volume, base, reached), cent)
 	bonus = ZERO
 	if (
@@ -457,6 +633,7 @@ def calculate_rebate(
 		capped=capped,
 		below_minimum=below_minimum,
 		breakdown=breakdown,
+		target=target,
 	)
 
 
@@ -506,6 +683,7 @@ class NextSlab:
 	slab: int
 	gap: Decimal  # volume still missing to reach it
 	extra_rebate: Decimal  # how much more the dealer would earn on reaching it
+	completion: Decimal | None = None  # Target Completion: the step's percent of the target
 
 
 def next_slab(
@@ -513,7 +691,16 @@ def next_slab(
 ) -> NextSlab | None:
 	"""The next slab above the dealer's volume (or the minimum volume, if not met yet), the
 	volume missing, and the extra net rebate reaching it would earn — what reps push with.
-	For a quantity basis the amount is assumed to grow at the dealer's average price."""
+	For a quantity basis the amount is assumed to grow at the dealer's average price. Under a
+	Target Completion policy the slab is the next completion step and the gap is in volume
+	(none for a dealer without a target)."""
+	step = None
+	if terms.on_target:
+		if not current.target or current.target <= 0:
+			return None
+		percents = terms.slabs
+		terms = terms.for_target(current.target)
+		step = {slab.min_value: pct.min_value for slab, pct in zip(terms.slabs, percents, strict=True)}
 	volume = current.volume
 	targets = [slab.min_value for slab in terms.slabs if slab.min_value > volume]
 	if current.below_minimum:
@@ -531,7 +718,10 @@ def next_slab(
 		base = ZERO
 	there = calculate_rebate(terms, target, base, prior_volume, forfeit_percent)
 	return NextSlab(
-		slab_index(terms, target), target - volume, max(ZERO, there.net_rebate - current.net_rebate)
+		slab_index(terms, target),
+		target - volume,
+		max(ZERO, there.net_rebate - current.net_rebate),
+		step.get(target) if step is not None else None,
 	)
 
 
@@ -545,14 +735,26 @@ class DealerVolume:
 	prior_volume: Decimal | None = None
 	forfeit_percent: Decimal = ZERO
 	by_month: dict[str, Decimal] = field(default_factory=dict)
+	target: Decimal | None = None  # Target Completion policies: the dealer's target (0 = none set)
+
+
+def rebate_for(terms: RebateTerms, item: DealerVolume, with_breakdown: bool = False) -> RebateResult:
+	"""The rebate of one loaded dealer volume: what every caller (year-end run, settlement form,
+	reports, portal, accrual, simulator) uses, so a policy's targets reach all of them."""
+	return calculate_rebate(
+		terms,
+		item.volume,
+		item.base,
+		item.prior_volume,
+		item.forfeit_percent,
+		with_breakdown=with_breakdown,
+		target=item.target,
+	)
 
 
 def calculate_rebates(terms: RebateTerms, volumes: Mapping[str, DealerVolume]) -> dict[str, RebateResult]:
 	"""Every dealer's rebate from in-memory volumes (the year-end run and the liability report)."""
-	return {
-		dealer: calculate_rebate(terms, item.volume, item.base, item.prior_volume, item.forfeit_percent)
-		for dealer, item in volumes.items()
-	}
+	return {dealer: rebate_for(terms, item) for dealer, item in volumes.items()}
 
 
 def year_end_due(

@@ -63,6 +63,46 @@ frappe.ui.form.on("Dealer", {
 		);
 		frm.trigger("add_status_buttons");
 		frm.trigger("show_rebate_account");
+		frm.trigger("show_target_completion");
+	},
+
+	show_target_completion(frm) {
+		// Completion of the dealer's annual target (年度任务完成率) under each running Target
+		// Completion policy and the volume missing to the next step, read by the server for a user
+		// who may read this dealer.
+		frappe
+			.xcall("dealer_relations.rebate_targets.get_dealer_target_completion", { dealer: frm.doc.name })
+			.then((policies) => {
+				(policies || []).forEach((p) => {
+					const money = (value) => format_currency(value, p.currency);
+					if (!p.target) {
+						frm.dashboard.add_indicator(__("{0}: no target set", [p.policy_name]), "red");
+						return;
+					}
+					const done = format_number(p.completion, null, 1);
+					const text =
+						p.gap != null && p.next_step != null
+							? __("{0}: {1}% of target {2}; {3} more reaches {4}%", [
+									p.policy_name,
+									done,
+									money(p.target),
+									money(p.gap),
+									format_number(p.next_step, null, 0),
+							  ])
+							: __("{0}: {1}% of target {2}", [p.policy_name, done, money(p.target)]);
+					frm.dashboard.add_indicator(text, p.rate > 0 ? "green" : "orange");
+				});
+				if ((policies || []).length) {
+					frm.add_custom_button(
+						__("Dealer Target Completion"),
+						() =>
+							frappe.set_route("query-report", "Dealer Target Completion", {
+								rebate_policy: policies[0].policy,
+							}),
+						__("View")
+					);
+				}
+			});
 	},
 
 	show_rebate_account(frm) {

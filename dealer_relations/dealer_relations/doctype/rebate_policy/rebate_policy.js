@@ -21,6 +21,7 @@ frappe.ui.form.on("Rebate Policy", {
 	},
 
 	refresh(frm) {
+		frm.trigger("add_target_buttons");
 		if (frm.doc.docstatus !== 1) return;
 		if (frappe.model.can_create("Rebate Settlement")) {
 			frm.add_custom_button(
@@ -114,6 +115,64 @@ frappe.ui.form.on("Rebate Policy", {
 				if (r.note) text += "<br>" + r.note;
 				frappe.msgprint({ message: text, title: __("Accrue Rebates"), indicator: "blue" });
 			});
+	},
+
+	add_target_buttons(frm) {
+		// Targets of a draft Target Completion policy: the server checks the user may change them.
+		const can_edit = frm.doc.docstatus === 0 && !frm.is_new() && frm.doc.basis === "Target Completion";
+		if (!can_edit || !frappe.user.has_role(["Rebate Accountant", "Accounts Manager", "System Manager"]))
+			return;
+		frm.add_custom_button(
+			__("Fill Targets from Last Year"),
+			() =>
+				frappe.confirm(
+					__(
+						"Set every covered dealer's target to last year's eligible volume plus {0}%? The targets already entered are replaced.",
+						[frm.doc.target_growth_percent || 0]
+					),
+					() =>
+						(frm.is_dirty() ? frm.save() : Promise.resolve())
+							.then(() =>
+								frappe.xcall("dealer_relations.rebate_targets.fill_targets_from_last_year", {
+									policy: frm.doc.name,
+								})
+							)
+							.then((r) => {
+								frappe.show_alert({
+									message: __("Targets set for {0} dealers; {1} had no volume last year", [
+										r.dealers,
+										r.without_volume,
+									]),
+									indicator: r.without_volume ? "orange" : "green",
+								});
+								frm.reload_doc();
+							})
+				),
+			__("Targets")
+		);
+		frm.add_custom_button(
+			__("Import Targets"),
+			() =>
+				new frappe.ui.FileUploader({
+					doctype: frm.doctype,
+					docname: frm.doc.name,
+					restrictions: { allowed_file_types: [".csv", ".xlsx"] },
+					on_success: (file) =>
+						frappe
+							.xcall("dealer_relations.rebate_targets.import_targets", {
+								policy: frm.doc.name,
+								file: file.name,
+							})
+							.then((r) => {
+								frappe.show_alert({
+									message: __("Targets imported for {0} dealers", [r.imported]),
+									indicator: "green",
+								});
+								frm.reload_doc();
+							}),
+				}),
+			__("Targets")
+		);
 	},
 
 	basis(frm) {

@@ -14,6 +14,7 @@ from dealer_relations.engine.rebates import (
 	check_period,
 	check_terms,
 )
+from dealer_relations.rebate_targets import check_policy_targets, validate_targets
 from dealer_relations.rebates import covered_dealers, get_policy_scope, get_terms, load_scope_catalogue
 from dealer_relations.utils import enforce
 
@@ -42,6 +43,9 @@ class RebatePolicy(Document):
 		from dealer_relations.dealer_relations.doctype.rebate_policy_slab.rebate_policy_slab import (
 			RebatePolicySlab,
 		)
+		from dealer_relations.dealer_relations.doctype.rebate_policy_target.rebate_policy_target import (
+			RebatePolicyTarget,
+		)
 		from dealer_relations.dealer_relations.doctype.rebate_policy_tier.rebate_policy_tier import (
 			RebatePolicyTier,
 		)
@@ -49,7 +53,7 @@ class RebatePolicy(Document):
 		accrual_method: DF.Literal["Conservative", "Projected"]
 		amended_from: DF.Link | None
 		balance_valid_until: DF.Date | None
-		basis: DF.Literal["Net Amount", "Quantity", "Collected Amount"]
+		basis: DF.Literal["Net Amount", "Quantity", "Collected Amount", "Target Completion"]
 		brands: DF.TableMultiSelect[RebatePolicyBrand]
 		calculation: DF.Literal["Retroactive", "Incremental"]
 		collection_cutoff_date: DF.Date | None
@@ -69,6 +73,8 @@ class RebatePolicy(Document):
 		rebate_on_tax_inclusive: DF.Check
 		settlements_created_on: DF.Datetime | None
 		slabs: DF.Table[RebatePolicySlab]
+		target_growth_percent: DF.Percent
+		targets: DF.Table[RebatePolicyTarget]
 		tiers: DF.TableMultiSelect[RebatePolicyTier]
 		to_date: DF.Date
 	# end: auto-generated types
@@ -78,10 +84,12 @@ class RebatePolicy(Document):
 		self.validate_terms()
 		self.validate_coverage()
 		self.validate_scope()
+		validate_targets(self)
 		enforce(check_account_terms, dec(self.max_deduction_percent), self.balance_valid_until, self.to_date)
 
 	def before_submit(self):
 		self.validate_no_overlapping_policy()
+		check_policy_targets(self)
 
 	def validate_period(self):
 		enforce(check_period, getdate(self.from_date), getdate(self.to_date))

@@ -42,6 +42,7 @@ class RebateSettlement(Document):
 		basis: DF.Data | None
 		calculation: DF.Data | None
 		company: DF.Link | None
+		completion_percent: DF.Percent
 		credit_note: DF.Link | None
 		currency: DF.Link | None
 		customer: DF.Link | None
@@ -67,6 +68,7 @@ class RebateSettlement(Document):
 		sales_rep: DF.Link | None
 		slab_breakdown: DF.Table[RebateSettlementSlab]
 		slab_reached: DF.Int
+		target: DF.Currency
 		to_date: DF.Date | None
 		workflow_state: DF.Link | None
 	# end: auto-generated types

@@ -17,9 +17,9 @@ from frappe import _
 from dealer_relations.engine.money import ZERO, dec
 from dealer_relations.engine.rebates import (
 	QUANTITY,
-	calculate_rebate,
 	check_dealer_covered,
 	next_slab,
+	rebate_for,
 	slab_index,
 )
 from dealer_relations.rebates import covered_dealers, get_terms, load_volumes, monthly_volume_rows
@@ -38,9 +38,7 @@ def execute(filters=None):
 
 	terms = get_terms(policy)
 	volume = load_volumes(policy, covered, as_of=filters.as_of)[filters.dealer]
-	result = calculate_rebate(
-		terms, volume.volume, volume.base, volume.prior_volume, volume.forfeit_percent, with_breakdown=True
-	)
+	result = rebate_for(terms, volume, with_breakdown=True)
 	by_month, settled, ahead = volume.by_month, None, None
 	if not filters.as_of and (settled := approved_settlement(policy.name, filters.dealer)):
 		live_net = result.net_rebate
@@ -49,9 +47,13 @@ def execute(filters=None):
 		ahead = next_slab(terms, result, volume.prior_volume, volume.forfeit_percent)
 	currency = frappe.get_cached_value("Company", policy.company, "default_currency")
 	data, cumulative = [], ZERO
+	# a Target Completion policy's slabs in this dealer's volume (none without a target)
+	month_terms = terms.for_target(volume.target) if terms.on_target and volume.target else terms
 	for month in sorted(by_month):
 		cumulative += by_month[month]
-		reached = slab_index(terms, cumulative) if cumulative > 0 else 0
+		reached = slab_index(month_terms, cumulative) if cumulative > 0 else 0
+		if terms.on_target and not volume.target:
+			reached = 0
 		data.append(
 			{
 				"month": month,
@@ -63,7 +65,7 @@ def execute(filters=None):
 		)
 	if data:
 		data.append({"month": _("Total"), "volume": float(result.volume), "bold": 1})
-	message = get_message(policy, result, ahead)
+	message = get_message(policy, result, ahead, volume.target)
 	if settled:
 		message = "<br>".join([settled_note(settled, live_net, currency), message])
 	return (
@@ -138,7 +140,7 @@ def get_columns(policy):
 	]
 
 
-def get_message(policy, result, ahead):
+def get_message(policy, result, ahead, target=None):
 	lines = [
 		_("Rebate Policy {0}: {1} to {2}, basis {3}, calculation {4}.").format(
 			frappe.bold(policy.name),
@@ -148,6 +150,15 @@ def get_message(policy, result, ahead):
 			_(policy.calculation),
 		)
 	]
+	if target is not None:
+		lines.append(
+			_("Target {0}: {1}% completed.").format(
+				frappe.format(float(target), "Currency"),
+				frappe.format(float(result.volume * 100 / target), "Float"),
+			)
+			if target > 0
+			else _("The dealer has no target on this policy; no rebate is earned.")
+		)
 	if result.below_minimum:
 		lines.append(
 			_("The volume is below the policy's minimum of {0}; no rebate is earned.").format(
