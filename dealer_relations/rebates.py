@@ -284,6 +284,8 @@ def summed_amount(policy, invoice, line):
 	if not tax_inclusive(policy):
 		return Sum(line.base_net_amount)
 	return Round(Sum(line_amount(policy, invoice, line)), 2)
+
+
 def policy_targets(policy) -> dict[str, Decimal]:
 	"""{dealer: target} of a Target Completion policy, from the document given (a draft's
 	targets for the simulator, the submitted ones for the year-end run)."""

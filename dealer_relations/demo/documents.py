@@ -44,8 +44,8 @@ from dealer_relations.demo.masters import (
 	make_users,
 	make_vat_template,
 )
-from dealer_relations.engine.accruals import last_ended_month, month_end
 from dealer_relations.demo.targets import make_demo_target_policy
+from dealer_relations.engine.accruals import last_ended_month, month_end
 from dealer_relations.engine.statement import CONFIRMED, DISPUTED, month_of
 from dealer_relations.engine.territory import is_territory_authorised
 from dealer_relations.portal import invite_portal_user
