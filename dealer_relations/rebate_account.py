@@ -28,6 +28,7 @@ from dealer_relations.engine.rebate_account import (
 	expiry_date,
 	expiry_entries,
 	plan_invoice,
+	plan_order_update,
 	release,
 	reserve,
 	reverse,
@@ -548,6 +549,74 @@ def check_on_submit(doc, method=None) -> None:
 		doc.get("posting_date") or doc.get("transaction_date"),
 		journal_entry=journal_entry,
 	)
+
+
+# -- Update Items on a submitted order (overrides/sales_order.py) ----------------------------------
+
+
+def order_reservation(sales_order: str, lock: bool = False) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+	"""({lot: held}, {lot: consumed}) of an order in one GROUP BY: what it still reserves, and what
+	its invoices took from the reservation (their Reserved rows, less those of cancelled invoices)."""
+	entry = frappe.qb.DocType(LEDGER)
+	by_invoice = Case().when(entry.voucher_type == "Sales Invoice", entry.amount).else_(0)
+	rows = (
+		frappe.qb.from_(entry)
+		.select(entry.rebate_settlement, Sum(entry.amount), Sum(by_invoice))
+		.where(entry.sales_order == sales_order)
+		.where(entry.entry_type == RESERVED)
+		.groupby(entry.rebate_settlement)
+	)
+	rows = run_query(rows, " FOR UPDATE" if lock else "")
+	held = {lot: -dec(amount) for lot, amount, _used in rows if dec(amount) < 0}
+	consumed = {lot: dec(used) for lot, _amount, used in rows if dec(used) > 0}
+	return held, consumed
+
+
+def lock_for_update_items(parent_doctype: str, name: str) -> None:
+	"""*Update Items* on an order with a deduction takes the dealer's row lock before ERPNext saves
+	the order's lines, in the lock order of every submit (for a user who may write the order)."""
+	if parent_doctype != "Sales Order" or not frappe.has_permission(parent_doctype, "write", name):
+		return
+	values = frappe.db.get_value(parent_doctype, name, ["customer", DEDUCTION_FIELD], as_dict=True)
+	if values and values.customer and dec(values.get(DEDUCTION_FIELD)):
+		from dealer_relations.credit_check import load_dealer
+
+		load_dealer(values.customer, lock=True)
+
+
+def check_order_update(doc, method=None) -> None:
+	"""before_update_after_submit of a Sales Order: ERPNext's *Update Items* changed its lines, so
+	the deduction is judged again under the dealer's lock on the new in-scope base and the balance
+	(the order's own hold counts as its own), refused with the figure allowed, and the reservation
+	moved to the new plan. A closed or completed order holds nothing to judge."""
+	if doc.doctype != "Sales Order" or doc.docstatus != 1 or not dec(doc.get(DEDUCTION_FIELD)):
+		return
+	if doc.get("status") in ("Closed", "Completed"):
+		return
+	from dealer_relations.credit_check import load_dealer
+
+	dealer = load_dealer(doc.customer, lock=True)
+	if not dealer:
+		return
+	lots = load_lots(dealer.name, doc.company, lock=True)
+	held, consumed = order_reservation(doc.name, lock=True)
+	policies = live_policies(lots) | {lots[name].policy for name in consumed if name in lots}
+	currency = account_currency(doc.company)
+	entries = judge(
+		currency,
+		plan_order_update,
+		dec(doc.get(DEDUCTION_FIELD)),
+		lots,
+		held,
+		consumed,
+		document_bases(doc, policies),
+		sum((line_amount(row) for row in doc.items), ZERO),
+		getdate(today()),
+		doc.name,
+		(currency, doc.currency),
+		int(doc.precision(DEDUCTION_FIELD) or 2),
+	)
+	write_entries(entries, lots, dealer.name, doc.company, doc.doctype, doc.name, today())
 
 
 def release_liability(doc) -> str:

@@ -81,15 +81,15 @@ frappe.ui.form.on("Dealer", {
 						"orange"
 					);
 				}
-				frm.add_custom_button(
-					__("Dealer Rebate Account"),
-					() =>
-						frappe.set_route("query-report", "Dealer Rebate Account", {
-							company: account.company,
-							dealer: frm.doc.name,
-						}),
-					__("View")
-				);
+				const open_statement = () => {
+					// the report's Dealer filter shows this title at once (see the report's onload)
+					frappe.utils.add_link_title("Dealer", frm.doc.name, frm.doc.dealer_name);
+					frappe.set_route("query-report", "Dealer Rebate Account", {
+						company: account.company,
+						dealer: frm.doc.name,
+					});
+				};
+				frm.add_custom_button(__("Dealer Rebate Account"), open_statement, __("View"));
 			});
 	},
 
