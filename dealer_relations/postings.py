@@ -98,6 +98,39 @@ def make_party_journal_entry(
 	return entry.name
 
 
+def make_journal_entry(
+	record,
+	*,
+	company: str,
+	posting_date,
+	remark: str,
+	debit_account: str,
+	credit_account: str,
+	amount,
+	cost_center: str,
+) -> str:
+	"""Submit a two-row Journal Entry for ``record`` between two accounts of the company (no party),
+	in the company's currency, carrying the back-reference to ``record``."""
+	entry = frappe.get_doc(
+		{
+			"doctype": "Journal Entry",
+			"voucher_type": "Journal Entry",
+			"company": company,
+			"posting_date": posting_date,
+			"user_remark": remark,
+			"accounts": [
+				{"account": debit_account, "debit_in_account_currency": amount, "cost_center": cost_center},
+				{"account": credit_account, "credit_in_account_currency": amount, "cost_center": cost_center},
+			],
+			**posted_for(record),
+		}
+	)
+	entry.flags.ignore_permissions = True  # the record's submit is the authorisation
+	entry.insert()
+	entry.submit()
+	return entry.name
+
+
 def check_own_postings(record, postings: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
 	"""The submitted postings among ``postings`` ([(doctype, name)]) that the app made for
 	``record``; refuses when one names another record (its link was tampered with). Records call it

@@ -23,6 +23,8 @@ from dealer_relations.engine.rebate_account import (
 	Entry,
 	Lot,
 	allocate,
+	check_adjustment,
+	check_adjustment_cancellable,
 	check_deduction,
 	check_lot_untouched,
 	expiry_date,
@@ -36,6 +38,7 @@ from dealer_relations.engine.rebate_account import (
 	totals,
 )
 from dealer_relations.engine.rebates import REBATE_ACCOUNT, check_posting_setup
+from dealer_relations.postings import cancel_own_postings, make_journal_entry
 from dealer_relations.utils import enforce, get_company_settings, throw_violation
 
 LEDGER = "Dealer Rebate Ledger Entry"
@@ -737,3 +740,102 @@ def get_applicable_deduction(doc: str | dict) -> dict:
 		"available": float(totals(judged, as_of)[2]),
 		"currency": account_currency(doc.company),
 	}
+
+
+# -- manual corrections: Rebate Account Adjustment ------------------------------------------------
+
+ADJUSTMENT = "Rebate Account Adjustment"
+
+
+def validate_adjustment(doc, lock: bool = False) -> list[Entry]:
+	"""The Adjusted entry a correction writes, or the rule it breaks (with the figure allowed): a
+	reason, a lot the dealer's account holds in the company, not expired, and never more taken away
+	than the lot has available now. ``lock``: under the dealer's row lock with a locking read, as
+	every spend is judged."""
+	if not (doc.reason or "").strip():
+		frappe.throw(_("Say why the dealer's rebate account is adjusted"), title=_("Reason Required"))
+	doc.currency = account_currency(doc.company)
+	if lock:
+		frappe.db.get_value("Dealer", doc.dealer, "name", for_update=True)
+	lots = load_lots(doc.dealer, doc.company, lock=lock)
+	doc._lots = lots
+	return judge(
+		doc.currency,
+		check_adjustment,
+		dec(doc.amount),
+		lots.get(doc.rebate_settlement),
+		getdate(today()),
+		doc.rebate_settlement,
+	)
+
+
+def adjustment_setup(company: str, customer: str) -> frappe._dict:
+	"""Rebate expense and liability accounts of the company (the liability is there to correct even
+	if the company has changed its posting method since)."""
+	from erpnext.accounts.party import get_party_account
+
+	settings = get_company_settings(company)
+	setup = frappe._dict(
+		expense_account=settings.rebate_expense_account,
+		liability_account=settings.rebate_liability_account,
+		cost_center=settings.rebate_cost_center or frappe.get_cached_value("Company", company, "cost_center"),
+	)
+	enforce(
+		check_posting_setup,
+		company,
+		REBATE_ACCOUNT,
+		setup.expense_account,
+		get_party_account("Customer", customer, company) if customer else None,
+		settings.rebate_item,
+		setup.liability_account,
+	)
+	return setup
+
+
+def post_adjustment(doc) -> None:
+	"""on_submit: Dr rebate expense / Cr rebate liability for an addition (the opposite for a
+	reduction), with the back-reference to the adjustment, and the Adjusted entry."""
+	entries = validate_adjustment(doc, lock=True)
+	customer = frappe.db.get_value("Dealer", doc.dealer, "customer")
+	setup = adjustment_setup(doc.company, customer)
+	amount = dec(doc.amount)
+	accounts = (setup.expense_account, setup.liability_account)
+	debit, credit = accounts if amount > 0 else reversed(accounts)
+	journal_entry = make_journal_entry(
+		doc,
+		company=doc.company,
+		posting_date=doc.posting_date,
+		remark=_("Rebate account adjustment {0} for Dealer {1}: {2}").format(
+			doc.name, doc.dealer_name or doc.dealer, doc.reason
+		),
+		debit_account=debit,
+		credit_account=credit,
+		amount=abs(amount),
+		cost_center=setup.cost_center,
+	)
+	doc.db_set("journal_entry", journal_entry)
+	write_entries(
+		entries,
+		doc._lots,
+		doc.dealer,
+		doc.company,
+		doc.doctype,
+		doc.name,
+		doc.posting_date,
+		journal_entry=journal_entry,
+	)
+
+
+def check_adjustment_cancel(doc) -> None:
+	"""before_cancel: an addition is cancelled only while what it added is still available (under
+	the dealer's row lock)."""
+	frappe.db.get_value("Dealer", doc.dealer, "name", for_update=True)
+	lot = load_lots(doc.dealer, doc.company, lock=True).get(doc.rebate_settlement)
+	judge(account_currency(doc.company), check_adjustment_cancellable, dec(doc.amount), lot, getdate(today()))
+
+
+def reverse_adjustment(doc) -> None:
+	"""on_cancel: its Journal Entry cancelled (only if it names this adjustment) and the opposite
+	ledger entry written."""
+	cancel_own_postings(doc, [("Journal Entry", doc.journal_entry)])
+	reverse_voucher(doc.doctype, doc.name)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from dealer_relations.engine.errors import RuleViolation
 from dealer_relations.engine.rebate_account import (
+	ADJUSTED,
 	EARNED,
 	EXPIRED,
 	RESERVED,
@@ -22,6 +23,8 @@ from dealer_relations.engine.rebate_account import (
 	allocate,
 	build_lots,
 	check_account_terms,
+	check_adjustment,
+	check_adjustment_cancellable,
 	check_deduction,
 	check_lot_untouched,
 	expiry_date,
@@ -403,3 +406,48 @@ def test_update_items_reservation_within_caps_and_balance(terms, earned, deducti
 		assert amount <= policy_cap(percent_of[policy], bases[policy])
 	for lot in build_lots(terms, [*ledger, *rows]).values():
 		assert lot.reserved >= 0 and lot.balance - lot.reserved >= 0
+
+
+# -- adjustments -------------------------------------------------------------------------------------
+
+
+def test_adjustment_adds_or_takes_within_available():
+	lots = lots_with([*EARNINGS, Entry("RBS-1", RESERVED, D(-200), "SO-1")])
+	assert check_adjustment(D(50), lots["RBS-1"], TODAY) == [Entry("RBS-1", ADJUSTED, D(50))]
+	assert check_adjustment(D(-300), lots["RBS-1"], TODAY) == [Entry("RBS-1", ADJUSTED, D(-300))]
+	with pytest.raises(RuleViolation) as too_much:  # 500 earned, 200 reserved: 300 available
+		check_adjustment(D("-300.01"), lots["RBS-1"], TODAY)
+	assert too_much.value.args == (D("300.01"), "RBS-1", D(300))
+	with pytest.raises(RuleViolation) as expired:
+		check_adjustment(D(10), lots["RBS-0"], TODAY)
+	assert expired.value.args == ("RBS-0", date(2026, 1, 31))
+	with pytest.raises(RuleViolation):
+		check_adjustment(D(0), lots["RBS-1"], TODAY)
+	with pytest.raises(RuleViolation) as unknown:
+		check_adjustment(D(10), None, TODAY, "RBS-9")
+	assert unknown.value.args == ("RBS-9",)
+
+
+def test_adjustment_cancel_only_while_what_it_added_is_available():
+	ledger = [*EARNINGS, *check_adjustment(D(100), lots_with(EARNINGS)["RBS-1"], TODAY)]
+	check_adjustment_cancellable(D(100), lots_with(ledger)["RBS-1"], TODAY)
+	ledger += reserve([Spend("RBS-1", D(550))], "SO-1")  # 600 - 550 = 50 left
+	with pytest.raises(RuleViolation) as refused:
+		check_adjustment_cancellable(D(100), lots_with(ledger)["RBS-1"], TODAY)
+	assert refused.value.args == (D(100), D(50))
+	check_adjustment_cancellable(D(-100), lots_with(ledger)["RBS-1"], TODAY)  # gives back: always fine
+
+
+@settings(max_examples=200, deadline=None)
+@given(lot_terms, amounts, amounts, st.lists(st.decimals(min_value=-100_000, max_value=100_000, places=2), max_size=8))
+def test_adjustments_never_take_available_below_zero(term, earned, reserved, adjustments):
+	ledger = [Entry(term.name, EARNED, earned), *reserve([Spend(term.name, min(reserved, earned))], "SO-1")]
+	for amount in adjustments:
+		lot = build_lots([term], ledger)[term.name]
+		try:
+			ledger += check_adjustment(amount, lot, TODAY)
+		except RuleViolation:
+			continue
+		after = build_lots([term], ledger)[term.name]
+		assert after.balance - after.reserved >= 0
+		assert after.available(TODAY) == lot.available(TODAY) + amount

@@ -470,3 +470,59 @@ def check_lot_untouched(lot: Lot, earned: Decimal) -> None:
 			None,
 			_("Rebate Account"),
 		)
+
+
+# -- manual corrections (Rebate Account Adjustment) ------------------------------------------------
+
+ADJUSTMENT_TITLE = _("Rebate Account Adjustment")
+
+
+def check_adjustment(amount: Decimal, lot: Lot | None, as_of: date, lot_name: str = "") -> list[Entry]:
+	"""A controlled correction of one lot: ``amount`` (+ adds, - takes away) as an Adjusted row. Never
+	zero, never on a lot the dealer's account does not hold or that has expired, and what is taken
+	away is at most what the lot has available (so available never goes below zero)."""
+	amount = dec(amount)
+	if not amount:
+		raise RuleViolation(_("An adjustment needs an amount other than 0"), (), "amount", ADJUSTMENT_TITLE)
+	if lot is None:
+		raise RuleViolation(
+			_("Rebate Settlement {0} paid nothing into this dealer's rebate account in this company"),
+			(lot_name,),
+			"rebate_settlement",
+			ADJUSTMENT_TITLE,
+		)
+	if lot.expired(as_of):
+		raise RuleViolation(
+			_("The balance earned by Rebate Settlement {0} expired on {1}; it cannot be adjusted"),
+			(lot.name, lot.expiry_date),
+			"rebate_settlement",
+			ADJUSTMENT_TITLE,
+		)
+	if -amount > lot.available(as_of):
+		raise RuleViolation(
+			_(
+				"The adjustment takes {0} from Rebate Settlement {1}'s balance; at most {2} is available to take"
+			),
+			(-amount, lot.name, lot.available(as_of)),
+			"amount",
+			ADJUSTMENT_TITLE,
+		)
+	return [Entry(lot.name, ADJUSTED, amount)]
+
+
+def check_adjustment_cancellable(amount: Decimal, lot: Lot | None, as_of: date) -> None:
+	"""Cancelling an adjustment writes its opposite: an addition is cancelled only while what it
+	added is still available (it may have been reserved, spent or expired since)."""
+	amount = dec(amount)
+	if amount <= 0:
+		return
+	available = lot.available(as_of) if lot else ZERO
+	if amount > available:
+		raise RuleViolation(
+			_(
+				"The adjustment added {0}; only {1} of the lot is still available, so it cannot be cancelled"
+			),
+			(amount, available),
+			None,
+			ADJUSTMENT_TITLE,
+		)
