@@ -311,6 +311,43 @@ def get_dealer_balance(dealer: str, company: str | None = None) -> dict:
 	}
 
 
+MOVEMENTS_SHOWN = 20
+
+
+@frappe.whitelist()
+def get_dealer_movements(dealer: str, company: str | None = None, limit: int = MOVEMENTS_SHOWN) -> dict:
+	"""The latest movements of a dealer's rebate account (newest first, at most 100), for whoever
+	may read the dealer (a rep: their own dealers), read from the (dealer, company, posting_date)
+	index whatever the ledger's length."""
+	doc = frappe.get_doc("Dealer", dealer)
+	doc.check_permission("read")
+	company = company or doc.company
+	limit = min(max(frappe.utils.cint(limit), 1), 100)
+	entry = frappe.qb.DocType(LEDGER)
+	rows = (
+		frappe.qb.from_(entry)
+		.select(
+			entry.posting_date,
+			entry.entry_type,
+			entry.amount,
+			entry.voucher_type,
+			entry.voucher_no,
+			entry.rebate_settlement,
+			entry.sales_order,
+			entry.expiry_date,
+		)
+		.where(entry.dealer == doc.name)
+		.where(entry.company == company)
+		.orderby(entry.posting_date, order=frappe.qb.desc)
+		.orderby(entry.creation, order=frappe.qb.desc)
+		.limit(limit)
+		.run(as_dict=True)
+	)
+	for row in rows:
+		row.entry_type_label = _(row.entry_type)
+	return {"company": company, "currency": account_currency(company), "limit": limit, "movements": rows}
+
+
 # -- spending on Sales Orders and Sales Invoices (overrides/sales_order.py, sales_invoice.py) -------
 
 DEDUCTION_FIELD = "rebate_deduction"
