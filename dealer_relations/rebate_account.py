@@ -4,6 +4,7 @@ opposite entries when a voucher is cancelled. Rules: dealer_relations.engine.reb
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -49,11 +50,37 @@ def account_currency(company: str) -> str:
 	return frappe.get_cached_value("Company", company, "default_currency")
 
 
-def load_lots(dealer: str, company: str, lock: bool = False) -> dict[str, Lot]:
+# Lots that expired longer ago than this are left out of a spend's read: the daily job has expired
+# their unreserved part long since, and what an order still holds of one is read by its name.
+EXPIRED_LOTS_READ_DAYS = 31
+
+
+def load_lots(
+	dealer: str,
+	company: str,
+	lock: bool = False,
+	live_on: date | None = None,
+	also: Iterable[str] = (),
+) -> dict[str, Lot]:
 	"""{settlement: Lot} of the dealer in the company, balances and reservations summed by the
 	database: one query whatever the ledger's length. ``lock`` (under the dealer's row lock): a
 	locking read, which sees what another transaction committed while this one waited for the lock
-	(a plain read sees the transaction's older snapshot, and two documents would spend one balance)."""
+	(a plain read sees the transaction's older snapshot, and two documents would spend one balance).
+	``live_on`` (a spend's date): only lots not expired by more than EXPIRED_LOTS_READ_DAYS then, from
+	the (dealer, company, expiry_date) index, so the spent lots of past years cost nothing, plus the
+	lots named in ``also`` (what an order holds; a second query only when one was left out)."""
+	entry = frappe.qb.DocType(LEDGER)
+	if live_on is None:
+		return lot_rows(dealer, company, lock)
+	cutoff = frappe.utils.add_days(getdate(live_on), -EXPIRED_LOTS_READ_DAYS)
+	lots = lot_rows(dealer, company, lock, entry.expiry_date >= cutoff)
+	missing = [name for name in dict.fromkeys(also) if name and name not in lots]
+	if missing:
+		lots.update(lot_rows(dealer, company, lock, entry.rebate_settlement.isin(missing)))
+	return lots
+
+
+def lot_rows(dealer: str, company: str, lock: bool, condition=None) -> dict[str, Lot]:
 	entry = frappe.qb.DocType(LEDGER)
 	policy = frappe.qb.DocType("Rebate Policy")
 	reserved = Case().when(entry.entry_type == RESERVED, entry.amount).else_(0)
@@ -74,6 +101,8 @@ def load_lots(dealer: str, company: str, lock: bool = False) -> dict[str, Lot]:
 		.where(entry.company == company)
 		.groupby(entry.rebate_settlement)
 	)
+	if condition is not None:
+		rows = rows.where(condition)
 	rows = run_query(rows, " FOR UPDATE" if lock else "", as_dict=True)
 	return {
 		row.rebate_settlement: Lot(
@@ -560,7 +589,18 @@ def validate_deduction(doc, method=None) -> None:
 			),
 			title=_("Rebate Deduction"),
 		)
-	plan_document(doc, load_lots(dealer, doc.company))
+	plan_document(doc, spendable_lots(doc, dealer))
+
+
+def spending_date(doc) -> date:
+	return getdate(doc.get("posting_date") or doc.get("transaction_date") or today())
+
+
+def spendable_lots(doc, dealer: str, lock: bool = False) -> dict[str, Lot]:
+	"""The lots a document's deduction is judged on: the live ones on its date and whatever the
+	order it bills still holds (read whatever the ledger's length)."""
+	held = reservation_of(order_of(doc), lock)
+	return load_lots(dealer, doc.company, lock, live_on=spending_date(doc), also=held)
 
 
 def check_on_submit(doc, method=None) -> None:
@@ -576,7 +616,7 @@ def check_on_submit(doc, method=None) -> None:
 	if not dealer:
 		validate_deduction(doc)  # refuses
 		return
-	lots = load_lots(dealer.name, doc.company, lock=True)
+	lots = spendable_lots(doc, dealer.name, lock=True)
 	entries = plan_document(doc, lots, lock=True)
 	journal_entry = release_liability(doc) if doc.doctype == "Sales Invoice" else None
 	write_entries(
@@ -638,8 +678,8 @@ def check_order_update(doc, method=None) -> None:
 	dealer = load_dealer(doc.customer, lock=True)
 	if not dealer:
 		return
-	lots = load_lots(dealer.name, doc.company, lock=True)
 	held, consumed = order_reservation(doc.name, lock=True)
+	lots = load_lots(dealer.name, doc.company, lock=True, live_on=getdate(today()), also=[*held, *consumed])
 	policies = live_policies(lots) | {lots[name].policy for name in consumed if name in lots}
 	currency = account_currency(doc.company)
 	entries = judge(
@@ -763,9 +803,9 @@ def get_applicable_deduction(doc: str | dict) -> dict:
 	if not dealer:
 		return {"rebate_deduction": 0, "available": 0}
 	frappe.get_doc("Dealer", dealer).check_permission("read")
-	lots = load_lots(dealer, doc.company)
-	as_of = getdate(doc.get("posting_date") or doc.get("transaction_date") or today())
+	as_of = spending_date(doc)
 	held = reservation_of(order_of(doc))
+	lots = load_lots(dealer, doc.company, live_on=as_of, also=held)
 	judged = {name: replace(lot, reserved=lot.reserved - held.get(name, ZERO)) for name, lot in lots.items()}
 	bases = document_bases(doc, live_policies(lots))
 	allowed = ZERO
@@ -794,7 +834,7 @@ def validate_adjustment(doc, lock: bool = False) -> list[Entry]:
 	doc.currency = account_currency(doc.company)
 	if lock:
 		frappe.db.get_value("Dealer", doc.dealer, "name", for_update=True)
-	lots = load_lots(doc.dealer, doc.company, lock=lock)
+	lots = load_lots(doc.dealer, doc.company, lock, live_on=getdate(today()), also=[doc.rebate_settlement])
 	doc._lots = lots
 	return judge(
 		doc.currency,
@@ -867,7 +907,8 @@ def check_adjustment_cancel(doc) -> None:
 	"""before_cancel: an addition is cancelled only while what it added is still available (under
 	the dealer's row lock)."""
 	frappe.db.get_value("Dealer", doc.dealer, "name", for_update=True)
-	lot = load_lots(doc.dealer, doc.company, lock=True).get(doc.rebate_settlement)
+	lots = load_lots(doc.dealer, doc.company, True, live_on=getdate(today()), also=[doc.rebate_settlement])
+	lot = lots.get(doc.rebate_settlement)
 	judge(account_currency(doc.company), check_adjustment_cancellable, dec(doc.amount), lot, getdate(today()))
 
 

@@ -311,7 +311,10 @@ def test_update_items_keeps_a_reservation_that_still_fits():
 	ledger = [*EARNINGS, *reserve([Spend("RBS-1", D(400))], "SO-1")]
 	lots = lots_with(ledger)
 	# more of the order's lines: the 400 held still fit P2024's 10 % of 5,000
-	assert plan_order_update(D(400), lots, {"RBS-1": D(400)}, {}, {"P2024": D(5000)}, D(5000), TODAY, "SO-1") == []
+	assert (
+		plan_order_update(D(400), lots, {"RBS-1": D(400)}, {}, {"P2024": D(5000)}, D(5000), TODAY, "SO-1")
+		== []
+	)
 
 
 def test_update_items_refused_with_the_figure_allowed_on_the_new_lines():
@@ -342,7 +345,11 @@ def test_update_items_moves_the_reservation_to_the_policy_now_in_scope():
 	ledger += moved_rows
 	assert reserved_for(ledger, "SO-1") == {"RBS-2": D(400)}
 	# not more than the balance: what another order holds of RBS-2 is not this one's
-	other = [*EARNINGS, *reserve([Spend("RBS-2", D(900))], "SO-2"), *reserve([Spend("RBS-1", D(400))], "SO-1")]
+	other = [
+		*EARNINGS,
+		*reserve([Spend("RBS-2", D(900))], "SO-2"),
+		*reserve([Spend("RBS-1", D(400))], "SO-1"),
+	]
 	with pytest.raises(RuleViolation) as refused:
 		plan_order_update(
 			D(400),
@@ -361,7 +368,10 @@ def test_update_items_honours_a_hold_on_a_lot_expired_since():
 	ledger = [*EARNINGS, Entry("RBS-0", RESERVED, D(-100), "SO-OLD")]
 	lots = lots_with(ledger)
 	# the order grew: RBS-0 expired in January but the order held it before; still its own
-	assert plan_order_update(D(100), lots, {"RBS-0": D(100)}, {}, {"P2023": D(9000)}, D(9000), TODAY, "SO-OLD") == []
+	assert (
+		plan_order_update(D(100), lots, {"RBS-0": D(100)}, {}, {"P2023": D(9000)}, D(9000), TODAY, "SO-OLD")
+		== []
+	)
 	# its lines cut below the hold: refused with what the expired hold may still pay (10 % of 500)
 	with pytest.raises(RuleViolation) as refused:
 		plan_order_update(D(100), lots, {"RBS-0": D(100)}, {}, {"P2023": D(500)}, D(500), TODAY, "SO-OLD")
@@ -439,7 +449,12 @@ def test_adjustment_cancel_only_while_what_it_added_is_available():
 
 
 @settings(max_examples=200, deadline=None)
-@given(lot_terms, amounts, amounts, st.lists(st.decimals(min_value=-100_000, max_value=100_000, places=2), max_size=8))
+@given(
+	lot_terms,
+	amounts,
+	amounts,
+	st.lists(st.decimals(min_value=-100_000, max_value=100_000, places=2), max_size=8),
+)
 def test_adjustments_never_take_available_below_zero(term, earned, reserved, adjustments):
 	ledger = [Entry(term.name, EARNED, earned), *reserve([Spend(term.name, min(reserved, earned))], "SO-1")]
 	for amount in adjustments:

@@ -309,7 +309,9 @@ def plan_order_update(
 		if name in lots:
 			already[lots[name].policy] = already.get(lots[name].policy, ZERO) + dec(amount)
 	if needed <= 0:
-		return release([Entry(name, RESERVED, -amount, sales_order) for name, amount in held.items()], sales_order)
+		return release(
+			[Entry(name, RESERVED, -amount, sales_order) for name, amount in held.items()], sales_order
+		)
 	if _still_fits(needed, lots, held, already, bases, dec(net_total) - consumed_total, precision):
 		return []
 	# the order's own hold is free for it, also on a lot expired since (the order was first: it is
@@ -519,9 +521,7 @@ def check_adjustment_cancellable(amount: Decimal, lot: Lot | None, as_of: date) 
 	available = lot.available(as_of) if lot else ZERO
 	if amount > available:
 		raise RuleViolation(
-			_(
-				"The adjustment added {0}; only {1} of the lot is still available, so it cannot be cancelled"
-			),
+			_("The adjustment added {0}; only {1} of the lot is still available, so it cannot be cancelled"),
 			(amount, available),
 			None,
 			ADJUSTMENT_TITLE,

@@ -63,9 +63,9 @@ class TestRebateAdjustment(RebateAccountTestCase):
 		taken = self.submitted(self.adjustment(dealer, settlement, -1_250))
 		lines = {row.account: row for row in frappe.get_doc("Journal Entry", taken["journal_entry"]).accounts}
 		self.assertEqual((lines[self.liability].debit, lines[self.expense].credit), (1_250, 1_250))
-		self.assertEqual(load_lots(dealer.name, dealer.company)[settlement.name].available(
-			frappe.utils.getdate()
-		), 0)
+		self.assertEqual(
+			load_lots(dealer.name, dealer.company)[settlement.name].available(frappe.utils.getdate()), 0
+		)
 		# the liability in the GL is the ledger's balance
 		postings = [settlement.journal_entry, added["journal_entry"], taken["journal_entry"]]
 		self.assertEqual(self.gl_balance(self.liability, postings), 0)
@@ -105,12 +105,18 @@ class TestRebateAdjustment(RebateAccountTestCase):
 		dealer, _policy, settlement = self.earn()
 		for user in (REP, ACCOUNTANT):
 			self.refused(
-				user, frappe.client.insert, self.adjustment(dealer, settlement, 500), refusal=frappe.PermissionError
+				user,
+				frappe.client.insert,
+				self.adjustment(dealer, settlement, 500),
+				refusal=frappe.PermissionError,
 			)
 		with self.set_user(APPROVER):
 			draft = frappe.client.insert(self.adjustment(dealer, settlement, 500))
 		self.refused(
-			REP, frappe.client.submit, frappe.get_doc(ADJUSTMENT, draft["name"]).as_dict(), refusal=frappe.PermissionError
+			REP,
+			frappe.client.submit,
+			frappe.get_doc(ADJUSTMENT, draft["name"]).as_dict(),
+			refusal=frappe.PermissionError,
 		)
 		self.assertFalse(frappe.db.exists(LEDGER, {"voucher_no": draft["name"]}))
 

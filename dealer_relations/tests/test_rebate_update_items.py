@@ -137,9 +137,7 @@ class TestRebateUpdateItems(RebateAccountTestCase):
 			rebate_account.reservation_of(order.name), {pumps_lot.name: 300, brand_lot.name: 600}
 		)
 		lots = rebate_account.load_lots(dealer.name, dealer.company)
-		self.assertEqual(
-			(lots[pumps_lot.name].reserved, lots[brand_lot.name].reserved), (300, 600)
-		)
+		self.assertEqual((lots[pumps_lot.name].reserved, lots[brand_lot.name].reserved), (300, 600))
 		# cancelling gives back exactly what the order holds now
 		order.reload()
 		order.cancel()

@@ -6,7 +6,6 @@ Manager submits it with a reason; it posts Dr rebate expense / Cr rebate liabili
 and an Adjusted ledger entry; cancelling writes the opposite of both. Rules:
 dealer_relations.engine.rebate_account.check_adjustment."""
 
-import frappe
 from frappe.model.document import Document
 
 from dealer_relations import rebate_account
@@ -57,7 +56,9 @@ class RebateAccountAdjustment(Document):
 		rebate_account.post_adjustment(self)
 
 	def before_cancel(self):
-		check_own_postings(self, [("Journal Entry", self.journal_entry)])  # refused before anything is written
+		check_own_postings(
+			self, [("Journal Entry", self.journal_entry)]
+		)  # refused before anything is written
 		rebate_account.check_adjustment_cancel(self)
 
 	def on_cancel(self):
