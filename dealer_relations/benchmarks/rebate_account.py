@@ -178,6 +178,23 @@ def measure(report: Report, handlers, dealer, items, entries: int, repeat: int) 
 	with count_queries() as submit_queries:
 		submit_check()
 	submit_seconds, _ = timed(submit_check, repeat=repeat)
+
+	def judge_only():
+		from dealer_relations.credit_check import load_dealer
+
+		frappe.db.savepoint("rebate_check")
+		try:
+			load_dealer(doc.customer, lock=True)
+			lots = rebate_account.spendable_lots(doc, dealer.name, lock=True)
+			rebate_account.plan_document(doc, lots, lock=True)
+		finally:
+			frappe.db.rollback(save_point="rebate_check")
+
+	judge_only()
+	with count_queries() as judge_queries:
+		judge_only()
+	judge_seconds, _ = timed(judge_only, repeat=repeat)
+	doc._judge = (judge_seconds, len(judge_queries))
 	note = f"ledger of {entries:,} entries, deduction {deduction}"
 	report.add(
 		Row(
@@ -226,6 +243,18 @@ def hooks_share(report: Report, handlers, dealer, items, doc, deduction, entries
 		invoice.submit()
 		submits.append(time.perf_counter() - start)
 	whole = min(submits)
+	judge_seconds, judge_queries = doc._judge
+	report.add(
+		Row(
+			f"judging alone on submit ({entries:,} entries)",
+			judge_seconds,
+			"whole SI submit (5 lines, deduction)",
+			whole,
+			target=0.05,
+			queries=judge_queries,
+			note=f"{judge_seconds / whole * 100:.1f}%: the dealer's lock, the live lots, the plan; no posting",
+		)
+	)
 	report.add(
 		Row(
 			f"app's SI hooks with a deduction ({entries:,} entries)",
