@@ -4,6 +4,7 @@ opposite entries when a voucher is cancelled. Rules: dealer_relations.engine.reb
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -23,11 +24,14 @@ from dealer_relations.engine.rebate_account import (
 	Entry,
 	Lot,
 	allocate,
+	check_adjustment,
+	check_adjustment_cancellable,
 	check_deduction,
 	check_lot_untouched,
 	expiry_date,
 	expiry_entries,
 	plan_invoice,
+	plan_order_update,
 	release,
 	reserve,
 	reverse,
@@ -35,6 +39,7 @@ from dealer_relations.engine.rebate_account import (
 	totals,
 )
 from dealer_relations.engine.rebates import REBATE_ACCOUNT, check_posting_setup
+from dealer_relations.postings import cancel_own_postings, make_company_journal_entry
 from dealer_relations.utils import enforce, get_company_settings, throw_violation
 
 LEDGER = "Dealer Rebate Ledger Entry"
@@ -45,11 +50,37 @@ def account_currency(company: str) -> str:
 	return frappe.get_cached_value("Company", company, "default_currency")
 
 
-def load_lots(dealer: str, company: str, lock: bool = False) -> dict[str, Lot]:
+# Lots that expired longer ago than this are left out of a spend's read: the daily job has expired
+# their unreserved part long since, and what an order still holds of one is read by its name.
+EXPIRED_LOTS_READ_DAYS = 31
+
+
+def load_lots(
+	dealer: str,
+	company: str,
+	lock: bool = False,
+	live_on: date | None = None,
+	also: Iterable[str] = (),
+) -> dict[str, Lot]:
 	"""{settlement: Lot} of the dealer in the company, balances and reservations summed by the
 	database: one query whatever the ledger's length. ``lock`` (under the dealer's row lock): a
 	locking read, which sees what another transaction committed while this one waited for the lock
-	(a plain read sees the transaction's older snapshot, and two documents would spend one balance)."""
+	(a plain read sees the transaction's older snapshot, and two documents would spend one balance).
+	``live_on`` (a spend's date): only lots not expired by more than EXPIRED_LOTS_READ_DAYS then, from
+	the (dealer, company, expiry_date) index, so the spent lots of past years cost nothing, plus the
+	lots named in ``also`` (what an order holds; a second query only when one was left out)."""
+	entry = frappe.qb.DocType(LEDGER)
+	if live_on is None:
+		return lot_rows(dealer, company, lock)
+	cutoff = frappe.utils.add_days(getdate(live_on), -EXPIRED_LOTS_READ_DAYS)
+	lots = lot_rows(dealer, company, lock, entry.expiry_date >= cutoff)
+	missing = [name for name in dict.fromkeys(also) if name and name not in lots]
+	if missing:
+		lots.update(lot_rows(dealer, company, lock, entry.rebate_settlement.isin(missing)))
+	return lots
+
+
+def lot_rows(dealer: str, company: str, lock: bool, condition=None) -> dict[str, Lot]:
 	entry = frappe.qb.DocType(LEDGER)
 	policy = frappe.qb.DocType("Rebate Policy")
 	reserved = Case().when(entry.entry_type == RESERVED, entry.amount).else_(0)
@@ -70,6 +101,8 @@ def load_lots(dealer: str, company: str, lock: bool = False) -> dict[str, Lot]:
 		.where(entry.company == company)
 		.groupby(entry.rebate_settlement)
 	)
+	if condition is not None:
+		rows = rows.where(condition)
 	rows = run_query(rows, " FOR UPDATE" if lock else "", as_dict=True)
 	return {
 		row.rebate_settlement: Lot(
@@ -307,6 +340,43 @@ def get_dealer_balance(dealer: str, company: str | None = None) -> dict:
 	}
 
 
+MOVEMENTS_SHOWN = 20
+
+
+@frappe.whitelist()
+def get_dealer_movements(dealer: str, company: str | None = None, limit: int = MOVEMENTS_SHOWN) -> dict:
+	"""The latest movements of a dealer's rebate account (newest first, at most 100), for whoever
+	may read the dealer (a rep: their own dealers), read from the (dealer, company, posting_date)
+	index whatever the ledger's length."""
+	doc = frappe.get_doc("Dealer", dealer)
+	doc.check_permission("read")
+	company = company or doc.company
+	limit = min(max(frappe.utils.cint(limit), 1), 100)
+	entry = frappe.qb.DocType(LEDGER)
+	rows = (
+		frappe.qb.from_(entry)
+		.select(
+			entry.posting_date,
+			entry.entry_type,
+			entry.amount,
+			entry.voucher_type,
+			entry.voucher_no,
+			entry.rebate_settlement,
+			entry.sales_order,
+			entry.expiry_date,
+		)
+		.where(entry.dealer == doc.name)
+		.where(entry.company == company)
+		.orderby(entry.posting_date, order=frappe.qb.desc)
+		.orderby(entry.creation, order=frappe.qb.desc)
+		.limit(limit)
+		.run(as_dict=True)
+	)
+	for row in rows:
+		row.entry_type_label = _(row.entry_type)
+	return {"company": company, "currency": account_currency(company), "limit": limit, "movements": rows}
+
+
 # -- spending on Sales Orders and Sales Invoices (overrides/sales_order.py, sales_invoice.py) -------
 
 DEDUCTION_FIELD = "rebate_deduction"
@@ -519,7 +589,18 @@ def validate_deduction(doc, method=None) -> None:
 			),
 			title=_("Rebate Deduction"),
 		)
-	plan_document(doc, load_lots(dealer, doc.company))
+	plan_document(doc, spendable_lots(doc, dealer))
+
+
+def spending_date(doc) -> date:
+	return getdate(doc.get("posting_date") or doc.get("transaction_date") or today())
+
+
+def spendable_lots(doc, dealer: str, lock: bool = False) -> dict[str, Lot]:
+	"""The lots a document's deduction is judged on: the live ones on its date and whatever the
+	order it bills still holds (read whatever the ledger's length)."""
+	held = reservation_of(order_of(doc), lock)
+	return load_lots(dealer, doc.company, lock, live_on=spending_date(doc), also=held)
 
 
 def check_on_submit(doc, method=None) -> None:
@@ -535,7 +616,7 @@ def check_on_submit(doc, method=None) -> None:
 	if not dealer:
 		validate_deduction(doc)  # refuses
 		return
-	lots = load_lots(dealer.name, doc.company, lock=True)
+	lots = spendable_lots(doc, dealer.name, lock=True)
 	entries = plan_document(doc, lots, lock=True)
 	journal_entry = release_liability(doc) if doc.doctype == "Sales Invoice" else None
 	write_entries(
@@ -548,6 +629,74 @@ def check_on_submit(doc, method=None) -> None:
 		doc.get("posting_date") or doc.get("transaction_date"),
 		journal_entry=journal_entry,
 	)
+
+
+# -- Update Items on a submitted order (overrides/sales_order.py) ----------------------------------
+
+
+def order_reservation(sales_order: str, lock: bool = False) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+	"""({lot: held}, {lot: consumed}) of an order in one GROUP BY: what it still reserves, and what
+	its invoices took from the reservation (their Reserved rows, less those of cancelled invoices)."""
+	entry = frappe.qb.DocType(LEDGER)
+	by_invoice = Case().when(entry.voucher_type == "Sales Invoice", entry.amount).else_(0)
+	rows = (
+		frappe.qb.from_(entry)
+		.select(entry.rebate_settlement, Sum(entry.amount), Sum(by_invoice))
+		.where(entry.sales_order == sales_order)
+		.where(entry.entry_type == RESERVED)
+		.groupby(entry.rebate_settlement)
+	)
+	rows = run_query(rows, " FOR UPDATE" if lock else "")
+	held = {lot: -dec(amount) for lot, amount, _used in rows if dec(amount) < 0}
+	consumed = {lot: dec(used) for lot, _amount, used in rows if dec(used) > 0}
+	return held, consumed
+
+
+def lock_for_update_items(parent_doctype: str, name: str) -> None:
+	"""*Update Items* on an order with a deduction takes the dealer's row lock before ERPNext saves
+	the order's lines, in the lock order of every submit (for a user who may write the order)."""
+	if parent_doctype != "Sales Order" or not frappe.has_permission(parent_doctype, "write", name):
+		return
+	values = frappe.db.get_value(parent_doctype, name, ["customer", DEDUCTION_FIELD], as_dict=True)
+	if values and values.customer and dec(values.get(DEDUCTION_FIELD)):
+		from dealer_relations.credit_check import load_dealer
+
+		load_dealer(values.customer, lock=True)
+
+
+def check_order_update(doc, method=None) -> None:
+	"""before_update_after_submit of a Sales Order: ERPNext's *Update Items* changed its lines, so
+	the deduction is judged again under the dealer's lock on the new in-scope base and the balance
+	(the order's own hold counts as its own), refused with the figure allowed, and the reservation
+	moved to the new plan. A closed or completed order holds nothing to judge."""
+	if doc.doctype != "Sales Order" or doc.docstatus != 1 or not dec(doc.get(DEDUCTION_FIELD)):
+		return
+	if doc.get("status") in ("Closed", "Completed"):
+		return
+	from dealer_relations.credit_check import load_dealer
+
+	dealer = load_dealer(doc.customer, lock=True)
+	if not dealer:
+		return
+	held, consumed = order_reservation(doc.name, lock=True)
+	lots = load_lots(dealer.name, doc.company, lock=True, live_on=getdate(today()), also=[*held, *consumed])
+	policies = live_policies(lots) | {lots[name].policy for name in consumed if name in lots}
+	currency = account_currency(doc.company)
+	entries = judge(
+		currency,
+		plan_order_update,
+		dec(doc.get(DEDUCTION_FIELD)),
+		lots,
+		held,
+		consumed,
+		document_bases(doc, policies),
+		sum((line_amount(row) for row in doc.items), ZERO),
+		getdate(today()),
+		doc.name,
+		(currency, doc.currency),
+		int(doc.precision(DEDUCTION_FIELD) or 2),
+	)
+	write_entries(entries, lots, dealer.name, doc.company, doc.doctype, doc.name, today())
 
 
 def release_liability(doc) -> str:
@@ -654,9 +803,9 @@ def get_applicable_deduction(doc: str | dict) -> dict:
 	if not dealer:
 		return {"rebate_deduction": 0, "available": 0}
 	frappe.get_doc("Dealer", dealer).check_permission("read")
-	lots = load_lots(dealer, doc.company)
-	as_of = getdate(doc.get("posting_date") or doc.get("transaction_date") or today())
+	as_of = spending_date(doc)
 	held = reservation_of(order_of(doc))
+	lots = load_lots(dealer, doc.company, live_on=as_of, also=held)
 	judged = {name: replace(lot, reserved=lot.reserved - held.get(name, ZERO)) for name, lot in lots.items()}
 	bases = document_bases(doc, live_policies(lots))
 	allowed = ZERO
@@ -668,3 +817,103 @@ def get_applicable_deduction(doc: str | dict) -> dict:
 		"available": float(totals(judged, as_of)[2]),
 		"currency": account_currency(doc.company),
 	}
+
+
+# -- manual corrections: Rebate Account Adjustment ------------------------------------------------
+
+ADJUSTMENT = "Rebate Account Adjustment"
+
+
+def validate_adjustment(doc, lock: bool = False) -> list[Entry]:
+	"""The Adjusted entry a correction writes, or the rule it breaks (with the figure allowed): a
+	reason, a lot the dealer's account holds in the company, not expired, and never more taken away
+	than the lot has available now. ``lock``: under the dealer's row lock with a locking read, as
+	every spend is judged."""
+	if not (doc.reason or "").strip():
+		frappe.throw(_("Say why the dealer's rebate account is adjusted"), title=_("Reason Required"))
+	doc.currency = account_currency(doc.company)
+	if lock:
+		frappe.db.get_value("Dealer", doc.dealer, "name", for_update=True)
+	lots = load_lots(doc.dealer, doc.company, lock, live_on=getdate(today()), also=[doc.rebate_settlement])
+	doc._lots = lots
+	return judge(
+		doc.currency,
+		check_adjustment,
+		dec(doc.amount),
+		lots.get(doc.rebate_settlement),
+		getdate(today()),
+		doc.rebate_settlement,
+	)
+
+
+def adjustment_setup(company: str, customer: str) -> frappe._dict:
+	"""Rebate expense and liability accounts of the company (the liability is there to correct even
+	if the company has changed its posting method since)."""
+	from erpnext.accounts.party import get_party_account
+
+	settings = get_company_settings(company)
+	setup = frappe._dict(
+		expense_account=settings.rebate_expense_account,
+		liability_account=settings.rebate_liability_account,
+		cost_center=settings.rebate_cost_center or frappe.get_cached_value("Company", company, "cost_center"),
+	)
+	enforce(
+		check_posting_setup,
+		company,
+		REBATE_ACCOUNT,
+		setup.expense_account,
+		get_party_account("Customer", customer, company) if customer else None,
+		settings.rebate_item,
+		setup.liability_account,
+	)
+	return setup
+
+
+def post_adjustment(doc) -> None:
+	"""on_submit: Dr rebate expense / Cr rebate liability for an addition (the opposite for a
+	reduction), with the back-reference to the adjustment, and the Adjusted entry."""
+	entries = validate_adjustment(doc, lock=True)
+	customer = frappe.db.get_value("Dealer", doc.dealer, "customer")
+	setup = adjustment_setup(doc.company, customer)
+	amount = dec(doc.amount)
+	accounts = (setup.expense_account, setup.liability_account)
+	debit, credit = accounts if amount > 0 else reversed(accounts)
+	journal_entry = make_company_journal_entry(
+		doc,
+		company=doc.company,
+		posting_date=doc.posting_date,
+		remark=_("Rebate account adjustment {0} for Dealer {1}: {2}").format(
+			doc.name, doc.dealer_name or doc.dealer, doc.reason
+		),
+		debit_account=debit,
+		credit_account=credit,
+		amount=abs(amount),
+		cost_center=setup.cost_center,
+	)
+	doc.db_set("journal_entry", journal_entry)
+	write_entries(
+		entries,
+		doc._lots,
+		doc.dealer,
+		doc.company,
+		doc.doctype,
+		doc.name,
+		doc.posting_date,
+		journal_entry=journal_entry,
+	)
+
+
+def check_adjustment_cancel(doc) -> None:
+	"""before_cancel: an addition is cancelled only while what it added is still available (under
+	the dealer's row lock)."""
+	frappe.db.get_value("Dealer", doc.dealer, "name", for_update=True)
+	lots = load_lots(doc.dealer, doc.company, True, live_on=getdate(today()), also=[doc.rebate_settlement])
+	lot = lots.get(doc.rebate_settlement)
+	judge(account_currency(doc.company), check_adjustment_cancellable, dec(doc.amount), lot, getdate(today()))
+
+
+def reverse_adjustment(doc) -> None:
+	"""on_cancel: its Journal Entry cancelled (only if it names this adjustment) and the opposite
+	ledger entry written."""
+	cancel_own_postings(doc, [("Journal Entry", doc.journal_entry)])
+	reverse_voucher(doc.doctype, doc.name)

@@ -1,6 +1,7 @@
 """Rebate account (返利池) rules: lots, caps, reservations, expiry, with hand-computed examples and
 properties over random sequences of vouchers."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from dealer_relations.engine.errors import RuleViolation
 from dealer_relations.engine.rebate_account import (
+	ADJUSTED,
 	EARNED,
 	EXPIRED,
 	RESERVED,
@@ -21,11 +23,15 @@ from dealer_relations.engine.rebate_account import (
 	allocate,
 	build_lots,
 	check_account_terms,
+	check_adjustment,
+	check_adjustment_cancellable,
 	check_deduction,
 	check_lot_untouched,
 	expiry_date,
 	expiry_entries,
 	plan_invoice,
+	plan_order_update,
+	policy_cap,
 	release,
 	reserve,
 	reserved_for,
@@ -296,3 +302,167 @@ def test_reservation_is_honoured_after_the_lot_expired():
 	assert entries == [Entry("RBS-0", RESERVED, D(100), "SO-OLD"), Entry("RBS-0", USED_ON_INVOICE, D(-100))]
 	ledger += entries
 	assert lots_with(ledger)["RBS-0"].balance == 0
+
+
+# -- Update Items on a submitted order ---------------------------------------------------------------
+
+
+def test_update_items_keeps_a_reservation_that_still_fits():
+	ledger = [*EARNINGS, *reserve([Spend("RBS-1", D(400))], "SO-1")]
+	lots = lots_with(ledger)
+	# more of the order's lines: the 400 held still fit P2024's 10 % of 5,000
+	assert (
+		plan_order_update(D(400), lots, {"RBS-1": D(400)}, {}, {"P2024": D(5000)}, D(5000), TODAY, "SO-1")
+		== []
+	)
+
+
+def test_update_items_refused_with_the_figure_allowed_on_the_new_lines():
+	ledger = [*EARNINGS, *reserve([Spend("RBS-1", D(400))], "SO-1")]
+	lots = lots_with(ledger)
+	# lines cut to 3,000: P2024 allows 300; P2025's lot (20 %) has no item of the order in scope
+	with pytest.raises(RuleViolation) as refused:
+		plan_order_update(
+			D(400), lots, {"RBS-1": D(400)}, {}, {"P2024": D(3000), "P2025": D(0)}, D(3000), TODAY, "SO-1"
+		)
+	assert refused.value.args == (D(400), D(300))
+	# the part its invoices consumed counts against the cap, and the figures are the whole order's
+	with pytest.raises(RuleViolation) as partly_billed:
+		plan_order_update(
+			D(400), lots, {"RBS-1": D(250)}, {"RBS-1": D(150)}, {"P2024": D(3000)}, D(3000), TODAY, "SO-1"
+		)
+	assert partly_billed.value.args == (D(400), D(300))
+
+
+def test_update_items_moves_the_reservation_to_the_policy_now_in_scope():
+	ledger = [*EARNINGS, *reserve([Spend("RBS-1", D(400))], "SO-1")]
+	lots = lots_with(ledger)
+	# the order's P2024 items were replaced by P2025 items: the hold moves to RBS-2
+	moved_rows = plan_order_update(
+		D(400), lots, {"RBS-1": D(400)}, {}, {"P2024": D(0), "P2025": D(4000)}, D(4000), TODAY, "SO-1"
+	)
+	assert moved_rows == [Entry("RBS-1", RESERVED, D(400), "SO-1"), Entry("RBS-2", RESERVED, D(-400), "SO-1")]
+	ledger += moved_rows
+	assert reserved_for(ledger, "SO-1") == {"RBS-2": D(400)}
+	# not more than the balance: what another order holds of RBS-2 is not this one's
+	other = [
+		*EARNINGS,
+		*reserve([Spend("RBS-2", D(900))], "SO-2"),
+		*reserve([Spend("RBS-1", D(400))], "SO-1"),
+	]
+	with pytest.raises(RuleViolation) as refused:
+		plan_order_update(
+			D(400),
+			lots_with(other),
+			{"RBS-1": D(400)},
+			{},
+			{"P2024": D(0), "P2025": D(4000)},
+			D(4000),
+			TODAY,
+			"SO-1",
+		)
+	assert refused.value.args == (D(400), D(100))  # RBS-2 has 100 left free; P2024 has no base now
+
+
+def test_update_items_honours_a_hold_on_a_lot_expired_since():
+	ledger = [*EARNINGS, Entry("RBS-0", RESERVED, D(-100), "SO-OLD")]
+	lots = lots_with(ledger)
+	# the order grew: RBS-0 expired in January but the order held it before; still its own
+	assert (
+		plan_order_update(D(100), lots, {"RBS-0": D(100)}, {}, {"P2023": D(9000)}, D(9000), TODAY, "SO-OLD")
+		== []
+	)
+	# its lines cut below the hold: refused with what the expired hold may still pay (10 % of 500)
+	with pytest.raises(RuleViolation) as refused:
+		plan_order_update(D(100), lots, {"RBS-0": D(100)}, {}, {"P2023": D(500)}, D(500), TODAY, "SO-OLD")
+	assert refused.value.args == (D(100), D(50))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+	st.lists(lot_terms, min_size=1, max_size=4, unique_by=lambda lot: lot.name),
+	st.lists(amounts, min_size=4, max_size=4),
+	amounts,
+	st.lists(amounts, min_size=3, max_size=3),
+	st.integers(0, 3),
+)
+def test_update_items_reservation_within_caps_and_balance(terms, earned, deduction, new_bases, pick):
+	"""Whatever the new lines, the order's reservation after *Update Items* is its deduction, within
+	each policy's cap on the new base and each lot's balance, or the update is refused and nothing moves."""
+	percent_of = {}
+	for lot in terms:  # one percent per policy, as a Rebate Policy has
+		percent_of.setdefault(lot.policy, lot.max_deduction_percent)
+	terms = [replace(lot, max_deduction_percent=percent_of[lot.policy]) for lot in terms]
+	ledger = [Entry(lot.name, EARNED, earned[i % 4]) for i, lot in enumerate(terms)]
+	old_bases = {lot.policy: deduction * 10 for lot in terms}
+	spends = allocate(build_lots(terms, ledger).values(), old_bases, deduction * 10, TODAY, deduction)
+	ledger += reserve(spends, "SO-1")
+	requested = sum((spend.amount for spend in spends), D(0))
+	held = reserved_for(ledger, "SO-1")
+	bases = {f"P{i}": new_bases[i] for i in range(3)}
+	net_total = max(new_bases) + new_bases[pick % 3]
+	lots = build_lots(terms, ledger)
+	try:
+		rows = plan_order_update(requested, lots, held, {}, bases, net_total, TODAY, "SO-1")
+	except RuleViolation:
+		return
+	after = reserved_for([*ledger, *rows], "SO-1")
+	assert sum(after.values(), D(0)) == requested
+	assert requested <= max(net_total, D(0)) or not requested
+	by_policy = {}
+	for name, amount in after.items():
+		by_policy[lots[name].policy] = by_policy.get(lots[name].policy, D(0)) + amount
+	for policy, amount in by_policy.items():
+		assert amount <= policy_cap(percent_of[policy], bases[policy])
+	for lot in build_lots(terms, [*ledger, *rows]).values():
+		assert lot.reserved >= 0 and lot.balance - lot.reserved >= 0
+
+
+# -- adjustments -------------------------------------------------------------------------------------
+
+
+def test_adjustment_adds_or_takes_within_available():
+	lots = lots_with([*EARNINGS, Entry("RBS-1", RESERVED, D(-200), "SO-1")])
+	assert check_adjustment(D(50), lots["RBS-1"], TODAY) == [Entry("RBS-1", ADJUSTED, D(50))]
+	assert check_adjustment(D(-300), lots["RBS-1"], TODAY) == [Entry("RBS-1", ADJUSTED, D(-300))]
+	with pytest.raises(RuleViolation) as too_much:  # 500 earned, 200 reserved: 300 available
+		check_adjustment(D("-300.01"), lots["RBS-1"], TODAY)
+	assert too_much.value.args == (D("300.01"), "RBS-1", D(300))
+	with pytest.raises(RuleViolation) as expired:
+		check_adjustment(D(10), lots["RBS-0"], TODAY)
+	assert expired.value.args == ("RBS-0", date(2026, 1, 31))
+	with pytest.raises(RuleViolation):
+		check_adjustment(D(0), lots["RBS-1"], TODAY)
+	with pytest.raises(RuleViolation) as unknown:
+		check_adjustment(D(10), None, TODAY, "RBS-9")
+	assert unknown.value.args == ("RBS-9",)
+
+
+def test_adjustment_cancel_only_while_what_it_added_is_available():
+	ledger = [*EARNINGS, *check_adjustment(D(100), lots_with(EARNINGS)["RBS-1"], TODAY)]
+	check_adjustment_cancellable(D(100), lots_with(ledger)["RBS-1"], TODAY)
+	ledger += reserve([Spend("RBS-1", D(550))], "SO-1")  # 600 - 550 = 50 left
+	with pytest.raises(RuleViolation) as refused:
+		check_adjustment_cancellable(D(100), lots_with(ledger)["RBS-1"], TODAY)
+	assert refused.value.args == (D(100), D(50))
+	check_adjustment_cancellable(D(-100), lots_with(ledger)["RBS-1"], TODAY)  # gives back: always fine
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+	lot_terms,
+	amounts,
+	amounts,
+	st.lists(st.decimals(min_value=-100_000, max_value=100_000, places=2), max_size=8),
+)
+def test_adjustments_never_take_available_below_zero(term, earned, reserved, adjustments):
+	ledger = [Entry(term.name, EARNED, earned), *reserve([Spend(term.name, min(reserved, earned))], "SO-1")]
+	for amount in adjustments:
+		lot = build_lots([term], ledger)[term.name]
+		try:
+			ledger += check_adjustment(amount, lot, TODAY)
+		except RuleViolation:
+			continue
+		after = build_lots([term], ledger)[term.name]
+		assert after.balance - after.reserved >= 0
+		assert after.available(TODAY) == lot.available(TODAY) + amount

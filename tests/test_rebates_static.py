@@ -67,3 +67,16 @@ def test_workflow_definition_is_consistent_and_translated():
 		assert zh.get(workflow["workflow_name"])
 		approve = next(r for r in workflow["transitions"] if r["action"] == "Approve")
 		assert states[approve["next_state"]] == "1", "approval submits"
+
+
+def test_rebate_account_report_waits_for_the_dealer_title_before_its_first_run():
+	"""Dealer links show the dealer's name: a Dealer filter set from the route reads as empty until
+	its title is fetched, and the report's first run comes right after its onload. The onload must
+	wait for the title, or the report opened from the Dealer form shows no rows until refreshed."""
+	dealer = json.loads((MODULE_DIR / "doctype" / "dealer" / "dealer.json").read_text(encoding="utf-8"))
+	assert dealer["show_title_field_in_link"] == 1
+	script = (MODULE_DIR / "report" / "dealer_rebate_account" / "dealer_rebate_account.js").read_text(
+		encoding="utf-8"
+	)
+	onload = script[script.index("onload(report)") :]
+	assert re.search(r"return dealer\.set_link_title\(dealer\.value\)", onload)

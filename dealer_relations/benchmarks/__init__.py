@@ -21,7 +21,16 @@ import time
 from dataclasses import asdict, dataclass, field
 
 # module name (under dealer_relations.benchmarks) per section, in print order
-SECTIONS: list[str] = ["credit", "rebates", "accruals", "diversion", "hooks", "reports", "portal"]
+SECTIONS: list[str] = [
+	"credit",
+	"rebates",
+	"accruals",
+	"diversion",
+	"hooks",
+	"reports",
+	"portal",
+	"rebate_account",
+]
 
 
 @dataclass

@@ -14,6 +14,7 @@ from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_ent
 from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
 from erpnext.controllers.accounts_controller import get_taxes_and_charges
 from frappe.model.workflow import apply_workflow
+from frappe.query_builder.functions import Sum
 from frappe.utils import add_days, add_months, flt, get_datetime, get_first_day, getdate, today
 
 from dealer_relations.accruals import accrue
@@ -401,8 +402,10 @@ def make_demo_rebate_account(company: str, policy: str) -> dict:
 	_set_demo_deduction_cap(policy)
 	paid_in = _pay_settlements_into_account(policy)
 	orders = _make_deduction_orders(company)
+	adjusted = _make_demo_adjustment(company)
 	frappe.db.commit()  # nosemgrep: see above
 	return {
+		"new_rebate_account_adjustments": adjusted,
 		"rebate_liability_account": get_company_settings(company).rebate_liability_account,
 		"new_settlements_paid_in": paid_in,
 		"dealers_with_rebate_balance": len(
@@ -516,6 +519,42 @@ def _deduction_order(company: str, customer: str, mark: str, share: float) -> bo
 			return True
 	frappe.delete_doc("Sales Order", order.name, ignore_permissions=True)
 	return False
+
+
+DEMO_ADJUSTMENT_REASON = "补记：2026 年第三季度一张发票漏计返利（财务复核）"
+
+
+def _make_demo_adjustment(company: str) -> int:
+	"""One controlled correction, as finance makes them: 500 added to the largest live lot with a
+	reason (once; a second run finds it)."""
+	if frappe.db.exists("Rebate Account Adjustment", {"company": company, "docstatus": 1}):
+		return 0
+	entry = frappe.qb.DocType(LEDGER)
+	lots = (
+		frappe.qb.from_(entry)
+		.select(entry.dealer, entry.rebate_settlement)
+		.where(entry.company == company)
+		.where(entry.expiry_date >= today())
+		.groupby(entry.dealer, entry.rebate_settlement)
+		.orderby(Sum(entry.amount), order=frappe.qb.desc)
+		.limit(1)
+		.run(as_dict=True)
+	)
+	if not lots:
+		return 0
+	adjustment = frappe.get_doc(
+		{
+			"doctype": "Rebate Account Adjustment",
+			"dealer": lots[0].dealer,
+			"company": company,
+			"rebate_settlement": lots[0].rebate_settlement,
+			"amount": 500,
+			"reason": DEMO_ADJUSTMENT_REASON,
+		}
+	)
+	adjustment.insert(ignore_permissions=True)
+	adjustment.submit()
+	return 1
 
 
 # -- diversion (串货) -------------------------------------------------------------------------------

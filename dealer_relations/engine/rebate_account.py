@@ -282,6 +282,94 @@ def plan_invoice(
 	return use(requested, {spend.lot: spend.amount for spend in from_order}, lots, sales_order, free)
 
 
+def plan_order_update(
+	requested: Decimal,
+	lots: Mapping[str, Lot],
+	held: Mapping[str, Decimal],
+	consumed: Mapping[str, Decimal],
+	bases: Mapping[str, Decimal],
+	net_total: Decimal,
+	as_of: date,
+	sales_order: str,
+	currencies: tuple[str, str] | None = None,
+	precision: int = 2,
+) -> list[Entry]:
+	"""A submitted order's lines changed (ERPNext's *Update Items*): its deduction judged again on
+	the new lines. ``held`` {lot: amount} is what the order still reserves, ``consumed`` {lot:
+	amount} what its invoices took from the reservation. The order's deduction less what was
+	consumed must fit each policy's cap on the new in-scope base (the consumed part counts against
+	it) and the balance the order holds plus what is available. Returns the Reserved rows moving the
+	reservation to the new plan (none when the current one still fits); a refusal names the figure
+	allowed on the whole order."""
+	consumed_total = sum((dec(amount) for amount in consumed.values()), ZERO)
+	needed = dec(requested) - consumed_total
+	held = {name: dec(amount) for name, amount in held.items() if name in lots and dec(amount) > 0}
+	already: dict[str, Decimal] = {}
+	for name, amount in consumed.items():
+		if name in lots:
+			already[lots[name].policy] = already.get(lots[name].policy, ZERO) + dec(amount)
+	if needed <= 0:
+		return release(
+			[Entry(name, RESERVED, -amount, sales_order) for name, amount in held.items()], sales_order
+		)
+	if _still_fits(needed, lots, held, already, bases, dec(net_total) - consumed_total, precision):
+		return []
+	# the order's own hold is free for it, also on a lot expired since (the order was first: it is
+	# spent first, as the oldest)
+	judged = {
+		name: replace(lot, balance=held[name], reserved=ZERO, expiry_date=as_of)
+		if name in held and lot.expired(as_of)
+		else replace(lot, reserved=lot.reserved - held.get(name, ZERO))
+		for name, lot in lots.items()
+	}
+	try:
+		spends = check_deduction(
+			needed,
+			judged,
+			bases,
+			dec(net_total) - consumed_total,
+			as_of,
+			False,
+			currencies,
+			already,
+			precision,
+		)
+	except RuleViolation as violation:
+		if not consumed_total:
+			raise
+		shifted = tuple(arg + consumed_total if isinstance(arg, Decimal) else arg for arg in violation.args)
+		raise replace(violation, args=shifted) from None
+	planned = {spend.lot: spend.amount for spend in spends}
+	return [
+		Entry(lot.name, RESERVED, -(planned.get(lot.name, ZERO) - held.get(lot.name, ZERO)), sales_order)
+		for lot in spending_order(lots[name] for name in set(planned) | set(held))
+		if planned.get(lot.name, ZERO) != held.get(lot.name, ZERO)
+	]
+
+
+def _still_fits(
+	needed: Decimal,
+	lots: Mapping[str, Lot],
+	held: Mapping[str, Decimal],
+	already: Mapping[str, Decimal],
+	bases: Mapping[str, Decimal],
+	net_total: Decimal,
+	precision: int,
+) -> bool:
+	"""The order's current reservation still pays ``needed`` within every cap: nothing to move."""
+	if sum(held.values(), ZERO) != needed or needed > max(net_total, ZERO):
+		return False
+	by_policy: dict[str, Decimal] = {}
+	for name, amount in held.items():
+		by_policy[lots[name].policy] = by_policy.get(lots[name].policy, ZERO) + amount
+	percent = {lot.policy: lot.max_deduction_percent for lot in lots.values()}
+	return all(
+		policy in bases
+		and amount + dec(already.get(policy)) <= policy_cap(percent[policy], bases[policy], precision)
+		for policy, amount in by_policy.items()
+	)
+
+
 def use(
 	amount: Decimal,
 	reservation: Mapping[str, Decimal],
@@ -544,3 +632,57 @@ def use_goods(
 		]
 		amount -= take
 	return entries
+
+
+# -- manual corrections (Rebate Account Adjustment) ------------------------------------------------
+
+ADJUSTMENT_TITLE = _("Rebate Account Adjustment")
+
+
+def check_adjustment(amount: Decimal, lot: Lot | None, as_of: date, lot_name: str = "") -> list[Entry]:
+	"""A controlled correction of one lot: ``amount`` (+ adds, - takes away) as an Adjusted row. Never
+	zero, never on a lot the dealer's account does not hold or that has expired, and what is taken
+	away is at most what the lot has available (so available never goes below zero)."""
+	amount = dec(amount)
+	if not amount:
+		raise RuleViolation(_("An adjustment needs an amount other than 0"), (), "amount", ADJUSTMENT_TITLE)
+	if lot is None:
+		raise RuleViolation(
+			_("Rebate Settlement {0} paid nothing into this dealer's rebate account in this company"),
+			(lot_name,),
+			"rebate_settlement",
+			ADJUSTMENT_TITLE,
+		)
+	if lot.expired(as_of):
+		raise RuleViolation(
+			_("The balance earned by Rebate Settlement {0} expired on {1}; it cannot be adjusted"),
+			(lot.name, lot.expiry_date),
+			"rebate_settlement",
+			ADJUSTMENT_TITLE,
+		)
+	if -amount > lot.available(as_of):
+		raise RuleViolation(
+			_(
+				"The adjustment takes {0} from Rebate Settlement {1}'s balance; at most {2} is available to take"
+			),
+			(-amount, lot.name, lot.available(as_of)),
+			"amount",
+			ADJUSTMENT_TITLE,
+		)
+	return [Entry(lot.name, ADJUSTED, amount)]
+
+
+def check_adjustment_cancellable(amount: Decimal, lot: Lot | None, as_of: date) -> None:
+	"""Cancelling an adjustment writes its opposite: an addition is cancelled only while what it
+	added is still available (it may have been reserved, spent or expired since)."""
+	amount = dec(amount)
+	if amount <= 0:
+		return
+	available = lot.available(as_of) if lot else ZERO
+	if amount > available:
+		raise RuleViolation(
+			_("The adjustment added {0}; only {1} of the lot is still available, so it cannot be cancelled"),
+			(amount, available),
+			None,
+			ADJUSTMENT_TITLE,
+		)

@@ -38,11 +38,14 @@ def on_change(doc, method=None) -> None:
 
 
 def before_update_after_submit(doc, method=None) -> None:
+	"""Credit first (it takes the dealer's lock), then the deduction judged again on the new lines."""
 	credit_check.before_update_after_submit(doc, method)
+	rebate_account.check_order_update(doc, method)
 
 
 @frappe.whitelist()
 def update_child_qty_rate(parent_doctype, trans_items, parent_doctype_name, child_docname="items"):
 	"""Stands in for erpnext.controllers.accounts_controller.update_child_qty_rate (hooks.py)."""
 	free_goods.refuse_update_items(parent_doctype, parent_doctype_name)
+	rebate_account.lock_for_update_items(parent_doctype, parent_doctype_name)
 	return credit_check.update_child_qty_rate(parent_doctype, trans_items, parent_doctype_name, child_docname)

@@ -121,14 +121,58 @@ frappe.ui.form.on("Dealer", {
 						"orange"
 					);
 				}
-				frm.add_custom_button(
-					__("Dealer Rebate Account"),
-					() =>
-						frappe.set_route("query-report", "Dealer Rebate Account", {
-							company: account.company,
-							dealer: frm.doc.name,
-						}),
-					__("View")
+				const open_statement = () => {
+					// the report's Dealer filter shows this title at once (see the report's onload)
+					frappe.utils.add_link_title("Dealer", frm.doc.name, frm.doc.dealer_name);
+					frappe.set_route("query-report", "Dealer Rebate Account", {
+						company: account.company,
+						dealer: frm.doc.name,
+					});
+				};
+				frm.add_custom_button(__("Dealer Rebate Account"), open_statement, __("View"));
+				frm.events.show_rebate_movements(frm, open_statement);
+			});
+	},
+
+	show_rebate_movements(frm, open_statement) {
+		// The latest movements of the account, read by the server for a user who may read this dealer.
+		frappe
+			.xcall("dealer_relations.rebate_account.get_dealer_movements", { dealer: frm.doc.name })
+			.then((data) => {
+				if (!data || !data.movements.length) return;
+				const esc = frappe.utils.escape_html;
+				const money = (value) => format_currency(value, data.currency);
+				const link = (doctype, name) =>
+					name
+						? `<a href="/app/${frappe.router.slug(doctype)}/${encodeURIComponent(name)}">${esc(name)}</a>`
+						: "";
+				const rows = data.movements
+					.map(
+						(row) => `<tr>
+							<td>${esc(frappe.datetime.str_to_user(row.posting_date))}</td>
+							<td>${esc(row.entry_type_label)}</td>
+							<td class="text-right">${money(row.amount)}</td>
+							<td>${row.voucher_type ? esc(__(row.voucher_type)) : ""}</td>
+							<td>${link(row.voucher_type, row.voucher_no)}</td>
+							<td>${link("Rebate Settlement", row.rebate_settlement)}</td>
+						</tr>`
+					)
+					.join("");
+				const section = $(`<div>
+					<table class="table table-sm table-hover">
+						<thead><tr>
+							<th>${__("Posting Date")}</th><th>${__("Entry Type")}</th>
+							<th class="text-right">${__("Amount")}</th><th>${__("Voucher Type")}</th>
+							<th>${__("Voucher No")}</th><th>${__("Earned by Settlement")}</th>
+						</tr></thead>
+						<tbody>${rows}</tbody>
+					</table>
+					<a class="dr-rebate-statement small">${__("All movements: Dealer Rebate Account")}</a>
+				</div>`);
+				section.find(".dr-rebate-statement").on("click", open_statement);
+				frm.dashboard.add_section(
+					section,
+					__("Rebate Account: Latest {0} Movements", [data.movements.length])
 				);
 			});
 	},

@@ -56,5 +56,10 @@ def refuse_change() -> None:
 
 
 def on_doctype_update():
-	"""A dealer's balance is one GROUP BY over its entries in a company."""
+	"""A dealer's balance is one GROUP BY over its entries in a company; an order's reservation
+	one over its Reserved rows; a spend reads the lots still live by expiry date; the Dealer form's latest movements a range of the dealer's rows by
+	date: each read from an index whatever the ledger's length."""
 	frappe.db.add_index("Dealer Rebate Ledger Entry", ["dealer", "company", "rebate_settlement"])
+	frappe.db.add_index("Dealer Rebate Ledger Entry", ["sales_order", "entry_type"])
+	frappe.db.add_index("Dealer Rebate Ledger Entry", ["dealer", "company", "posting_date"])
+	frappe.db.add_index("Dealer Rebate Ledger Entry", ["dealer", "company", "expiry_date"])

@@ -28,4 +28,15 @@ frappe.query_reports["Dealer Rebate Account"] = {
 			default: frappe.datetime.get_today(),
 		},
 	],
+
+	onload(report) {
+		// Dealer links show the dealer's name (show_title_field_in_link): a dealer set from the route
+		// (the Dealer form's View button, a shared URL) fills the input only once its title is
+		// fetched, and the report's first run, which comes right after this, reads the input and so
+		// ran without the dealer (no rows until refreshed). Wait for the title before that run.
+		const dealer = report.get_filter("dealer");
+		if (dealer && dealer.value && dealer.set_link_title) {
+			return dealer.set_link_title(dealer.value);
+		}
+	},
 };
