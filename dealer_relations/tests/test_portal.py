@@ -192,6 +192,26 @@ class TestStatement(FrappeTestCase):
 		self.assertLessEqual(len(after_statement), 2)
 		self.assertEqual(len(after_home), len(before_home))
 
+	def test_statement_pdf_page_in_either_language(self):
+		"""The PDF's HTML shows the statement's figures under headings in the language asked for."""
+		from frappe.utils import fmt_money
+
+		from dealer_relations.statement import statement_html
+
+		dealer = frappe._dict(self.dealer.as_dict())
+		currency = frappe.get_cached_value("Company", self.dealer.company, "default_currency")
+		language = frappe.local.lang
+		pages = {lang: statement_html(dealer, self.month, lang) for lang in ("zh", "en")}
+		self.assertEqual(frappe.local.lang, language)  # the request's language is given back
+		for lang, page in pages.items():
+			for heading in ("Statement {0}", "Closing Balance", "Opening Balance"):
+				translated = frappe._(heading, lang=lang)
+				self.assertEqual(translated != heading, lang == "zh", heading)
+				self.assertIn(translated.format(self.month.key), page, lang)
+			self.assertIn(fmt_money(500, currency=currency), page)  # opening
+			self.assertIn(fmt_money(250, currency=currency), page)  # closing
+			self.assertIn(f'lang="{lang}"', page)
+
 	def test_finance_answers_a_dispute_and_cannot_rewrite_it(self):
 		confirmation = frappe.get_doc(
 			{
