@@ -239,6 +239,7 @@ def invite_portal_user(
 		customer.append("portal_users", {"user": email})
 		customer.flags.ignore_permissions = True
 		customer.save()
+	frappe.cache.hdel("home_page", email)  # lands on /dealer from the next login (get_home_page)
 	if existing:
 		user.reset_password(send_email=True)
 		return {"user": email, "link": None, "emailed": True}
@@ -283,6 +284,7 @@ def disable_portal_user(dealer: str, user: str) -> None:
 	customer.set("portal_users", kept)
 	customer.flags.ignore_permissions = True
 	customer.save()
+	frappe.cache.hdel("home_page", user)
 	if not frappe.db.exists("Portal User", {"user": user}):
 		frappe.db.set_value("User", user, "enabled", 0)
 		frappe.sessions.clear_sessions(user, keep_current=False, force=True)

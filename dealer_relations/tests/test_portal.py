@@ -201,6 +201,7 @@ class TestStatement(FrappeTestCase):
 		dealer = frappe._dict(self.dealer.as_dict())
 		currency = frappe.get_cached_value("Company", self.dealer.company, "default_currency")
 		language = frappe.local.lang
+		statement = get_statement(dealer, self.month)
 		pages = {lang: statement_html(dealer, self.month, lang) for lang in ("zh", "en")}
 		self.assertEqual(frappe.local.lang, language)  # the request's language is given back
 		for lang, page in pages.items():
@@ -208,8 +209,9 @@ class TestStatement(FrappeTestCase):
 				translated = frappe._(heading, lang=lang)
 				self.assertEqual(translated != heading, lang == "zh", heading)
 				self.assertIn(translated.format(self.month.key), page, lang)
-			self.assertIn(fmt_money(500, currency=currency), page)  # opening
-			self.assertIn(fmt_money(250, currency=currency), page)  # closing
+			# the ledger's figures (other tests of the class add invoices to the month)
+			self.assertIn(f'opening-balance">{fmt_money(statement.opening, currency=currency)}<', page)
+			self.assertIn(f'closing-balance">{fmt_money(statement.closing, currency=currency)}<', page)
 			self.assertIn(f'lang="{lang}"', page)
 
 	def test_finance_answers_a_dispute_and_cannot_rewrite_it(self):
@@ -237,6 +239,41 @@ class TestStatement(FrappeTestCase):
 		stored = frappe.db.get_value(CONFIRMATION, confirmation.name, ["*"], as_dict=True)
 		self.assertEqual((stored.status, stored.answered_by), ("Answered", ACCOUNTANT))
 		self.assertEqual((stored.closing_balance, stored.reason), (250, "missing payment"))
+
+	def test_confirmation_pdf_for_its_readers_only(self):
+		"""Finance's Statement PDF button: the stored confirmation's readers, not another rep."""
+		import shutil
+
+		from dealer_relations.statement import download_confirmation_pdf
+
+		make_user(OTHER_REP, ["Dealer Sales Rep"])
+		confirmation = frappe.get_doc(
+			{
+				"doctype": CONFIRMATION,
+				"dealer": self.dealer.name,
+				"customer": self.dealer.customer,
+				"company": self.dealer.company,
+				"month": self.month.key,
+				"status": "Confirmed",
+			}
+		).insert(ignore_permissions=True)
+		frappe.local.response = frappe._dict()
+		with self.set_user(OTHER_REP):
+			self.assertRaises(frappe.PermissionError, download_confirmation_pdf, confirmation.name, "zh")
+		with self.set_user(ACCOUNTANT):
+			self.assertRaises(frappe.ValidationError, download_confirmation_pdf, confirmation.name, "fr")
+		self.assertNotIn("filecontent", frappe.local.response)
+		if not shutil.which("wkhtmltopdf"):
+			self.skipTest("wkhtmltopdf is not installed (apt install wkhtmltopdf): no PDF can be printed")
+		for user in (ACCOUNTANT, REP):
+			with self.set_user(user):
+				download_confirmation_pdf(confirmation.name, "zh")
+			self.assertTrue(frappe.local.response.filecontent.startswith(b"%PDF"), user)
+			self.assertEqual(
+				frappe.local.response.filename,
+				f"statement-{self.dealer.name}-{self.month.key}-zh.pdf".replace(" ", "-"),
+			)
+			frappe.local.response = frappe._dict()
 
 	def test_rep_lists_confirmations_of_own_dealers_only(self):
 		make_user(OTHER_REP, ["Dealer Sales Rep"])
