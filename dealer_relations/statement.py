@@ -202,7 +202,7 @@ def serve_statement_pdf(dealer: frappe._dict, month: Month, language: str) -> No
 			),
 			title=_("PDF Not Available"),
 		)
-	from frappe.utils.pdf import get_pdf
+	from frappe.utils.pdf import get_pdf  # pdfkit and its HTML tools load when a PDF is printed
 
 	html = statement_html(dealer, month, language)
 	frappe.local.response.filename = f"statement-{dealer.name}-{month.key}-{language}.pdf".replace(" ", "-")

@@ -479,8 +479,11 @@ class TestPortalHomeRebateAccountAndLanding(FrappeTestCase):
 
 		def count() -> dict[str, int]:
 			frappe.set_user(PLAN_USER)
+			# the request's arguments: frappe.local's (frappe.form_dict is a proxy to it; assigning
+			# the module attribute would replace the proxy for every later request of the process)
+			request_args = frappe.local.form_dict
 			try:
-				frappe.form_dict = frappe._dict(month=month.key)
+				frappe.local.form_dict = frappe._dict(month=month.key)
 				counts = {}
 				for name, page in pages.items():
 					page.get_context(frappe._dict())  # warm the caches a first call fills
@@ -489,7 +492,7 @@ class TestPortalHomeRebateAccountAndLanding(FrappeTestCase):
 					counts[name] = len(queries)
 				return counts
 			finally:
-				frappe.form_dict = frappe._dict()
+				frappe.local.form_dict = request_args
 				frappe.set_user("Administrator")
 
 		before = count()
