@@ -78,6 +78,8 @@ has_permission = {
 has_website_permission = {
 	"Dealer Statement Confirmation": "dealer_relations.statement.confirmation_has_website_permission",
 }
+# A dealer's portal user lands on /dealer after login; other website users keep Frappe's default
+get_website_user_home_page = "dealer_relations.portal.get_website_user_home_page"
 # Portal users print in the default format only (staff formats may show costs)
 before_request = ["dealer_relations.portal.restrict_portal_print_formats"]
 portal_menu_items = [

@@ -17,6 +17,7 @@ from dealer_relations.engine.diversion import CANCELLED as CANCELLED_STAGE
 from dealer_relations.engine.diversion import REPLY_OPEN_STAGES, check_dealer_reply
 from dealer_relations.engine.diversion import REPORTED as REPORTED_STAGE
 from dealer_relations.engine.rebates import calculate_rebate, next_slab, projection_factor, rebate_for
+from dealer_relations.rebate_account import LEDGER, dealer_balance
 from dealer_relations.rebates import covered_dealers, get_terms, load_volumes
 from dealer_relations.utils import enforce
 
@@ -89,6 +90,13 @@ def check_app_permission() -> bool:
 	)
 
 
+def get_website_user_home_page(user: str) -> str | None:
+	"""get_website_user_home_page hook: a dealer's portal user lands on /dealer after login (and on
+	/); anyone else gets Frappe's default (None: role home pages, then /me). ERPNext v15 sets no
+	home page hook of its own."""
+	return "dealer" if dealers_of_portal_user(user) else None
+
+
 # What each grade's order policy means for the dealer, in its own words
 POLICY_MEANINGS = {
 	ALLOW: _lt("Your orders are accepted within your available credit."),
@@ -132,7 +140,31 @@ def dealer_standing(dealer: frappe._dict) -> frappe._dict:
 		policy=POLICY_MEANINGS.get(dealer.credit_order_policy),
 		blocked=dealer.status in (SUSPENDED, TERMINATED),
 		open_orders=open_orders,
+		planned_visits=planned_visits(dealer),
 	)
+
+
+PLANNED_VISITS_SHOWN = 5
+
+
+def planned_visits(dealer: frappe._dict, as_of=None) -> list[frappe._dict]:
+	"""The rep's visits planned from today on: each visit log's Next Visit Date still ahead, with the
+	purpose the rep wrote for the dealer (Next Visit Purpose), never the log's own notes; one per
+	date (the latest plan's purpose), soonest first. One query."""
+	visit = frappe.qb.DocType("Dealer Visit Log")
+	rows = (
+		frappe.qb.from_(visit)
+		.select(visit.next_visit_date.as_("date"), visit.next_visit_purpose.as_("purpose"))
+		.where(visit.dealer == dealer.name)
+		.where(visit.next_visit_date >= getdate(as_of or today()))
+		.orderby(visit.next_visit_date)
+		.orderby(visit.visit_date, order=frappe.qb.desc)
+		.limit(PLANNED_VISITS_SHOWN * 4)
+	).run(as_dict=True)
+	plans = {}
+	for row in rows:
+		plans.setdefault(row.date, row)
+	return list(plans.values())[:PLANNED_VISITS_SHOWN]
 
 
 # -- the Dealer form's Portal Users section ----------------------------------------------------------
@@ -207,6 +239,7 @@ def invite_portal_user(
 		customer.append("portal_users", {"user": email})
 		customer.flags.ignore_permissions = True
 		customer.save()
+	frappe.cache.hdel("home_page", email)  # lands on /dealer from the next login (get_home_page)
 	if existing:
 		user.reset_password(send_email=True)
 		return {"user": email, "link": None, "emailed": True}
@@ -251,6 +284,7 @@ def disable_portal_user(dealer: str, user: str) -> None:
 	customer.set("portal_users", kept)
 	customer.flags.ignore_permissions = True
 	customer.save()
+	frappe.cache.hdel("home_page", user)
 	if not frappe.db.exists("Portal User", {"user": user}):
 		frappe.db.set_value("User", user, "enabled", 0)
 		frappe.sessions.clear_sessions(user, keep_current=False, force=True)
@@ -499,6 +533,42 @@ def dealer_rebates(dealer: frappe._dict, as_of=None) -> frappe._dict:
 		settlements=settlements,
 		currency=frappe.get_cached_value("Company", dealer.company, "default_currency"),
 	)
+
+
+REBATE_MOVEMENTS_SHOWN = 20
+# Vouchers a dealer may open on ERPNext's portal (its own orders and invoices): the only ones named
+ORDER_ROUTES = {"Sales Order": "orders", "Sales Invoice": "invoices"}
+
+
+def dealer_rebate_account(dealer: frappe._dict) -> frappe._dict:
+	"""The dealer's rebate account (返利池) in its company: balance, available and expiring within 90
+	days (rebate_account.dealer_balance, the Dealer form's figures) and the last movements with
+	their type, date, amount and expiry. Of a voucher only the dealer's own order or invoice is
+	named; settlements, journal entries and the rest stay internal. Two queries."""
+	entry = frappe.qb.DocType(LEDGER)
+	movements = (
+		frappe.qb.from_(entry)
+		.select(
+			entry.posting_date,
+			entry.entry_type,
+			entry.amount,
+			entry.expiry_date,
+			entry.rebate_policy,
+			entry.voucher_type,
+			entry.voucher_no,
+		)
+		.where(entry.dealer == dealer.name)
+		.where(entry.company == dealer.company)
+		.orderby(entry.posting_date, order=frappe.qb.desc)
+		.orderby(entry.creation, order=frappe.qb.desc)
+		.limit(REBATE_MOVEMENTS_SHOWN)
+	).run(as_dict=True)
+	for row in movements:
+		route = ORDER_ROUTES.get(row.pop("voucher_type"))
+		number = row.pop("voucher_no")
+		row.document = number if route else None
+		row.route = f"/{route}/{number}" if route else None
+	return frappe._dict(dealer_balance(dealer.name, dealer.company), movements=movements)
 
 
 # -- printing ----------------------------------------------------------------------------------------

@@ -5,10 +5,14 @@ in the desk (Dealer Statement Confirmation)."""
 
 from __future__ import annotations
 
+import shutil
+
 import frappe
+from frappe import _
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Max, Min, Sum
-from frappe.utils import getdate, now_datetime, today
+from frappe.translate import get_user_lang, print_language
+from frappe.utils import fmt_money, format_datetime, getdate, now_datetime, today
 
 from dealer_relations.engine.money import flt_dec as D
 from dealer_relations.engine.statement import (
@@ -26,9 +30,11 @@ from dealer_relations.engine.statement import (
 	check_confirmable,
 	check_response,
 	parse_month,
+	pdf_language,
 )
 from dealer_relations.portal import (
 	CONFIRMATION,
+	DEALER_FIELDS,
 	attach_evidence,
 	dealers_of_portal_user,
 	portal_dealer,
@@ -160,3 +166,71 @@ def confirmation_has_website_permission(doc, ptype, user, verbose=False) -> bool
 	"""A dealer user reaches the confirmations of their own dealers only (by the stored dealer)."""
 	dealer = frappe.db.get_value(CONFIRMATION, doc.name, "dealer")
 	return bool(dealer) and dealer in {row.name for row in dealers_of_portal_user(user)}
+
+
+# -- the statement as a PDF (zh / en) ---------------------------------------------------------------
+
+PDF_TEMPLATE = "dealer_relations/templates/dealer_statement_pdf.html"
+
+
+def statement_html(dealer: frappe._dict, month: Month, language: str) -> str:
+	"""The month's statement of the dealer as a printable page in ``language`` (zh or en): the
+	portal page's figures, the confirmation if the dealer answered, nothing the page does not show."""
+	statement = get_statement(dealer, month)
+	with print_language(language):
+		return frappe.render_template(
+			PDF_TEMPLATE,
+			{
+				"dealer": dealer,
+				"company": dealer.company,
+				"statement": statement,
+				"confirmation": confirmation_of(dealer.name, month.key),
+				"currency": frappe.get_cached_value("Company", dealer.company, "default_currency"),
+				"money": fmt_money,
+				"printed_on": format_datetime(now_datetime()),
+				"language": language,
+			},
+		)
+
+
+def serve_statement_pdf(dealer: frappe._dict, month: Month, language: str) -> None:
+	"""Answer the request with the statement's PDF (Frappe's wkhtmltopdf rendering)."""
+	if not shutil.which("wkhtmltopdf"):
+		frappe.throw(
+			_(
+				"PDF printing is not set up on this server (wkhtmltopdf is missing): please ask us for the statement"
+			),
+			title=_("PDF Not Available"),
+		)
+	from frappe.utils.pdf import get_pdf  # pdfkit and its HTML tools load when a PDF is printed
+
+	html = statement_html(dealer, month, language)
+	frappe.local.response.filename = f"statement-{dealer.name}-{month.key}-{language}.pdf".replace(" ", "-")
+	frappe.local.response.filecontent = get_pdf(html)
+	frappe.local.response.type = "pdf"
+
+
+@frappe.whitelist(methods=["GET"])
+def download_statement_pdf(month: str | None = None, lang: str | None = None, dealer: str | None = None):
+	"""The dealer user downloads a month's statement of their own dealer (a dealer named in the
+	request only picks one of the user's own) in zh or en, by default the user's language."""
+	row = portal_dealer(dealer)
+	parsed = enforce(parse_month, month, getdate(today()))
+	serve_statement_pdf(row, parsed, enforce(pdf_language, lang, get_user_lang()))
+
+
+@frappe.whitelist(methods=["GET"])
+def download_confirmation_pdf(name: str, lang: str | None = None):
+	"""Finance's copy of the statement a dealer answered, from the Dealer Statement Confirmation
+	form: for whoever may read the stored confirmation (a rep: their own dealers'), of the stored
+	dealer, customer, company and month."""
+	frappe.has_permission(CONFIRMATION, "read", doc=name, throw=True)
+	stored = frappe.db.get_value(CONFIRMATION, name, ["dealer", "customer", "company", "month"], as_dict=True)
+	row = frappe._dict(
+		frappe.db.get_value("Dealer", stored.dealer, list(DEALER_FIELDS), as_dict=True) or {},
+		name=stored.dealer,
+		customer=stored.customer,
+		company=stored.company,
+	)
+	parsed = enforce(parse_month, stored.month, getdate(today()))
+	serve_statement_pdf(row, parsed, enforce(pdf_language, lang, get_user_lang()))

@@ -74,6 +74,11 @@ def js_files() -> list[Path]:
 	return sorted(p for p in APP.rglob("*.js") if "node_modules" not in p.parts and "dist" not in p.parts)
 
 
+def html_files() -> list[Path]:
+	"""The portal's pages and templates (Jinja)."""
+	return sorted(APP.rglob("*.html"))
+
+
 def python_strings(path: Path) -> set[str]:
 	"""Literal first arguments of ``_("...")`` calls."""
 	tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -100,6 +105,17 @@ def js_strings(path: Path) -> set[str]:
 		raw = next(group for group in match.groups() if group is not None)
 		strings.add(raw.encode("utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8"))
 	return strings
+
+
+JINJA_STRING = re.compile(r"""(?<![\w.])_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
+
+
+def jinja_strings(path: Path) -> set[str]:
+	"""Literal first arguments of ``_("...")`` in a Jinja template."""
+	return {
+		next(group for group in match.groups() if group is not None)
+		for match in JINJA_STRING.finditer(path.read_text(encoding="utf-8"))
+	}
 
 
 def doctype_strings(meta: dict) -> set[str]:
@@ -147,6 +163,8 @@ def user_facing_strings() -> dict[str, str]:
 		add(python_strings(path), str(path.relative_to(ROOT)))
 	for path in js_files():
 		add(js_strings(path), str(path.relative_to(ROOT)))
+	for path in html_files():
+		add(jinja_strings(path), str(path.relative_to(ROOT)))
 	for meta in doctypes().values():
 		add(doctype_strings(meta), str(meta["_path"].relative_to(ROOT)))
 	for report in reports().values():

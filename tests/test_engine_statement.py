@@ -18,6 +18,7 @@ from dealer_relations.engine.statement import (
 	check_response,
 	month_of,
 	parse_month,
+	pdf_language,
 )
 
 TODAY = date(2026, 12, 4)
@@ -89,3 +90,27 @@ def test_movements_in_date_order():
 	later = Movement(PAYMENT, "Payment Entry", "P1", date(2026, 12, 3), Decimal(-5))
 	earlier = Movement(INVOICE, "Sales Invoice", "S1", date(2026, 12, 1), Decimal(10))
 	assert build_statement(month, Decimal(0), [later, earlier]).movements == (earlier, later)
+
+
+@pytest.mark.parametrize(
+	("requested", "user_language", "expected"),
+	[
+		("zh", "en", "zh"),
+		(" EN ", "zh", "en"),
+		(None, "zh", "zh"),
+		("", "zh-TW", "zh"),
+		(None, "en-US", "en"),
+		(None, "de", "en"),
+		(None, None, "en"),
+	],
+)
+def test_pdf_language_asked_else_the_users(requested, user_language, expected):
+	assert pdf_language(requested, user_language) == expected
+
+
+@pytest.mark.parametrize("requested", ["de", "zh-TW", "../en", "english"])
+def test_pdf_language_other_than_zh_or_en_refused(requested):
+	with pytest.raises(RuleViolation) as raised:
+		pdf_language(requested, "zh")
+	assert raised.value.field == "lang"
+	assert raised.value.title == "Invalid Language"

@@ -761,9 +761,11 @@ def make_demo_portal(dealers) -> dict:
 				frappe.set_user("Administrator")
 			answered += 1
 		frappe.db.commit()  # nosemgrep: see above
+	planned = _plan_demo_visits(chosen)
 	return {
 		"new_portal_users": invited,
 		"new_statement_answers": answered,
+		"new_planned_visits": planned,
 		"portal_users": frappe.db.count(
 			"Portal User", {"parenttype": "Customer", "user": ("like", f"%@{EMAIL_DOMAIN}")}
 		),
@@ -830,3 +832,28 @@ def make_demo_requests() -> dict:
 		"new_dealer_requests": made,
 		"dealer_requests": frappe.db.count("Issue", {"raised_by": ("like", f"%@{EMAIL_DOMAIN}")}),
 	}
+
+
+# what the rep plans next for each portal dealer (its home page shows the date and this purpose)
+DEMO_VISIT_PLANS = ("季度对账与新品培训", "库存盘点与促销支持")
+
+
+def _plan_demo_visits(dealers: list[str]) -> int:
+	"""The rep's next visit to each portal dealer, a week apart, set on its latest visit log (as a
+	rep does when logging a visit); a dealer with a plan still ahead keeps it."""
+	planned = 0
+	for index, (dealer, purpose) in enumerate(zip(dealers, DEMO_VISIT_PLANS, strict=False)):
+		if frappe.db.exists("Dealer Visit Log", {"dealer": dealer, "next_visit_date": (">=", today())}):
+			continue
+		latest = frappe.get_all(
+			"Dealer Visit Log", filters={"dealer": dealer}, pluck="name", order_by="visit_date desc", limit=1
+		)
+		if not latest:
+			continue
+		visit = frappe.get_doc("Dealer Visit Log", latest[0])
+		visit.next_visit_date = add_days(today(), 7 * (index + 1))
+		visit.next_visit_purpose = purpose
+		visit.save(ignore_permissions=True)
+		planned += 1
+		frappe.db.commit()  # nosemgrep: see above
+	return planned

@@ -22,6 +22,9 @@ FINE = "Fine"
 OTHER = "Other"
 KINDS = (INVOICE, PAYMENT, CREDIT_NOTE, REBATE, FINE, OTHER)
 
+# The statement's PDF speaks Chinese or English (a user in any other language gets English)
+PDF_LANGUAGES = ("zh", "en")
+
 CONFIRMED = "Confirmed"
 DISPUTED = "Disputed"
 ANSWERED = "Answered"
@@ -70,6 +73,22 @@ def check_confirmable(month: Month, today: date) -> None:
 			"month",
 			_("Month Not Over"),
 		)
+
+
+def pdf_language(requested: str | None, user_language: str | None) -> str:
+	"""The statement PDF's language: the one asked for (zh or en only), else the user's own (any
+	Chinese variant reads zh), else English."""
+	if requested:
+		language = requested.strip().lower()
+		if language not in PDF_LANGUAGES:
+			raise RuleViolation(
+				_("The statement is printed in Chinese (zh) or English (en), not in {0}"),
+				(requested,),
+				"lang",
+				_("Invalid Language"),
+			)
+		return language
+	return "zh" if (user_language or "").lower().startswith("zh") else "en"
 
 
 def check_response(status: str, reason: str | None, already: str | None) -> None:

@@ -175,6 +175,8 @@ class TestStatement(FrappeTestCase):
 
 	def test_statement_and_home_in_constant_queries(self):
 		dealer = frappe._dict(self.dealer.as_dict())
+		get_statement(dealer, self.month)  # warm the caches a first call fills (tier, company)
+		dealer_standing(frappe._dict(dealer))
 		with count_queries() as before_statement:
 			get_statement(dealer, self.month)
 		with count_queries() as before_home:
@@ -189,6 +191,28 @@ class TestStatement(FrappeTestCase):
 		self.assertEqual(len(after_statement), len(before_statement))
 		self.assertLessEqual(len(after_statement), 2)
 		self.assertEqual(len(after_home), len(before_home))
+
+	def test_statement_pdf_page_in_either_language(self):
+		"""The PDF's HTML shows the statement's figures under headings in the language asked for."""
+		from frappe.utils import fmt_money
+
+		from dealer_relations.statement import statement_html
+
+		dealer = frappe._dict(self.dealer.as_dict())
+		currency = frappe.get_cached_value("Company", self.dealer.company, "default_currency")
+		language = frappe.local.lang
+		statement = get_statement(dealer, self.month)
+		pages = {lang: statement_html(dealer, self.month, lang) for lang in ("zh", "en")}
+		self.assertEqual(frappe.local.lang, language)  # the request's language is given back
+		for lang, page in pages.items():
+			for heading in ("Statement {0}", "Closing Balance", "Opening Balance"):
+				translated = frappe._(heading, lang=lang)
+				self.assertEqual(translated != heading, lang == "zh", heading)
+				self.assertIn(translated.format(self.month.key), page, lang)
+			# the ledger's figures (other tests of the class add invoices to the month)
+			self.assertIn(f'opening-balance">{fmt_money(statement.opening, currency=currency)}<', page)
+			self.assertIn(f'closing-balance">{fmt_money(statement.closing, currency=currency)}<', page)
+			self.assertIn(f'lang="{lang}"', page)
 
 	def test_finance_answers_a_dispute_and_cannot_rewrite_it(self):
 		confirmation = frappe.get_doc(
@@ -215,6 +239,41 @@ class TestStatement(FrappeTestCase):
 		stored = frappe.db.get_value(CONFIRMATION, confirmation.name, ["*"], as_dict=True)
 		self.assertEqual((stored.status, stored.answered_by), ("Answered", ACCOUNTANT))
 		self.assertEqual((stored.closing_balance, stored.reason), (250, "missing payment"))
+
+	def test_confirmation_pdf_for_its_readers_only(self):
+		"""Finance's Statement PDF button: the stored confirmation's readers, not another rep."""
+		import shutil
+
+		from dealer_relations.statement import download_confirmation_pdf
+
+		make_user(OTHER_REP, ["Dealer Sales Rep"])
+		confirmation = frappe.get_doc(
+			{
+				"doctype": CONFIRMATION,
+				"dealer": self.dealer.name,
+				"customer": self.dealer.customer,
+				"company": self.dealer.company,
+				"month": self.month.key,
+				"status": "Confirmed",
+			}
+		).insert(ignore_permissions=True)
+		frappe.local.response = frappe._dict()
+		with self.set_user(OTHER_REP):
+			self.assertRaises(frappe.PermissionError, download_confirmation_pdf, confirmation.name, "zh")
+		with self.set_user(ACCOUNTANT):
+			self.assertRaises(frappe.ValidationError, download_confirmation_pdf, confirmation.name, "fr")
+		self.assertNotIn("filecontent", frappe.local.response)
+		if not shutil.which("wkhtmltopdf"):
+			self.skipTest("wkhtmltopdf is not installed (apt install wkhtmltopdf): no PDF can be printed")
+		for user in (ACCOUNTANT, REP):
+			with self.set_user(user):
+				download_confirmation_pdf(confirmation.name, "zh")
+			self.assertTrue(frappe.local.response.filecontent.startswith(b"%PDF"), user)
+			self.assertEqual(
+				frappe.local.response.filename,
+				f"statement-{self.dealer.name}-{self.month.key}-zh.pdf".replace(" ", "-"),
+			)
+			frappe.local.response = frappe._dict()
 
 	def test_rep_lists_confirmations_of_own_dealers_only(self):
 		make_user(OTHER_REP, ["Dealer Sales Rep"])
@@ -273,3 +332,178 @@ class TestRebatesProgress(FrappeTestCase):
 		with count_queries() as more:
 			dealer_rebates(row, as_of=as_of)
 		self.assertEqual(len(more), len(few))
+
+
+def write_ledger(dealer, company: str, rows) -> list[str]:
+	"""Rebate account entries through the app's own writer: ``rows`` of (lot, expiry, entry type,
+	amount, voucher type, voucher no); returns the lots' names."""
+	from dealer_relations.engine.money import dec
+	from dealer_relations.engine.rebate_account import Entry, Lot
+	from dealer_relations.rebate_account import write_entries
+
+	lots = {lot: Lot(lot, "DR Portal Policy", getdate(expiry), Decimal(0)) for lot, expiry, *_rest in rows}
+	for lot, _expiry, entry_type, amount, voucher_type, voucher_no in rows:
+		order = voucher_no if voucher_type == "Sales Order" else None
+		write_entries(
+			[Entry(lot, entry_type, dec(amount), order)], lots, dealer, company, voucher_type, voucher_no
+		)
+	return list(lots)
+
+
+PLAN_REP = "dr-portal-plan-rep@example.com"
+PLAN_USER, PLAIN_USER = "dr-pu-plans@example.com", "dr-pu-plain@example.com"
+
+
+class TestPortalHomeRebateAccountAndLanding(FrappeTestCase):
+	"""The home page's visits planned, the rebates page's rebate account, the landing page after
+	login and every page's query count, as the dealer's portal user."""
+
+	@classmethod
+	def setUpClass(cls):
+		from dealer_relations.tests.utils import backdate_dealer
+
+		super().setUpClass()
+		make_user(PLAN_REP, ["Dealer Sales Rep"])
+		cls.dealer = make_credit_dealer(customer=make_customer("DR Portal Plans Co"), sales_rep=PLAN_REP)
+		backdate_dealer(cls.dealer.name, 90)
+		invite_portal_user(cls.dealer.name, PLAN_USER)
+		make_user(PLAIN_USER)  # a website user of no dealer
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	@staticmethod
+	def other_dealer(name: str):
+		"""A dealer of its own for a test that adds history (the class's records stay until its end)."""
+		from dealer_relations.tests.utils import backdate_dealer
+
+		dealer = make_credit_dealer(customer=make_customer(name), sales_rep=PLAN_REP)
+		backdate_dealer(dealer.name, 90)
+		return frappe.get_doc("Dealer", dealer.name)
+
+	def visit(self, days_ago: int, next_in: int | None, purpose: str | None = None, dealer=None, **values):
+		from frappe.utils import add_to_date, now_datetime
+
+		from dealer_relations.tests.utils import make_visit
+
+		return make_visit(
+			(dealer or self.dealer).name,
+			add_to_date(now_datetime(), days=-days_ago),
+			sales_rep=PLAN_REP,
+			next_visit_date=add_days(today(), next_in) if next_in is not None else None,
+			next_visit_purpose=purpose,
+			**values,
+		)
+
+	def test_visits_planned_ahead_one_per_date_soonest_first(self):
+		from dealer_relations.portal import planned_visits
+
+		dealer = self.other_dealer("DR Portal Plans Visits Co")
+		self.visit(30, -2, "a plan whose day has passed", dealer)
+		self.visit(20, 10, "training on the new pumps", dealer, outcome="internal: dealer is weak")
+		self.visit(10, 10, "quarterly review", dealer)  # a later plan for the same day
+		self.visit(5, 3, dealer=dealer)
+		plans = planned_visits(frappe._dict(dealer.as_dict()))
+		self.assertEqual(
+			[(plan.date, plan.purpose) for plan in plans],
+			[(getdate(add_days(today(), 3)), None), (getdate(add_days(today(), 10)), "quarterly review")],
+		)
+		self.assertEqual({key for plan in plans for key in plan}, {"date", "purpose"})
+		# on the home page's figures too
+		standing = dealer_standing(frappe._dict(dealer.as_dict()))
+		self.assertEqual(standing.planned_visits, plans)
+
+	def test_purpose_without_a_date_is_not_kept(self):
+		visit = self.visit(3, None, "a purpose without a plan")
+		self.assertIsNone(frappe.db.get_value("Dealer Visit Log", visit.name, "next_visit_purpose"))
+
+	def test_rebate_account_of_the_dealer_without_internal_vouchers(self):
+		from dealer_relations.portal import dealer_rebate_account
+		from dealer_relations.rebate_account import get_dealer_balance
+
+		dealer = self.other_dealer("DR Portal Plans Account Co")
+		soon, later = add_days(today(), 30), add_days(today(), 365)
+		lots = write_ledger(
+			dealer.name,
+			dealer.company,
+			[
+				("DR-PORTAL-LOT-1", soon, "Earned", 1000, "Rebate Settlement", "DR-PORTAL-LOT-1"),
+				("DR-PORTAL-LOT-2", later, "Earned", 500, "Rebate Settlement", "DR-PORTAL-LOT-2"),
+				("DR-PORTAL-LOT-1", soon, "Reserved", -200, "Sales Order", "DR-PORTAL-SO-1"),
+				("DR-PORTAL-LOT-1", soon, "Used on Invoice", -100, "Sales Invoice", "DR-PORTAL-SI-1"),
+			],
+		)
+		account = dealer_rebate_account(frappe._dict(dealer.as_dict()))
+		# balance: what was earned less what was used; available: less what orders hold
+		self.assertEqual(account.balance, Decimal(1400))
+		self.assertEqual(account.available, Decimal(1200))
+		self.assertEqual(account.expiring_90_days, Decimal(700))  # lot 1: 1000 - 100 - 200 held
+		# the Dealer form's figures, read for whoever may read the dealer
+		desk = get_dealer_balance(dealer.name)
+		self.assertEqual(
+			(desk["balance"], desk["available"], desk["expiring_90_days"]),
+			(float(account.balance), float(account.available), float(account.expiring_90_days)),
+		)
+		self.assertEqual(len(account.movements), 4)
+		self.assertEqual(
+			{(row.entry_type, row.document, row.route) for row in account.movements},
+			{
+				("Earned", None, None),
+				("Reserved", "DR-PORTAL-SO-1", "/orders/DR-PORTAL-SO-1"),
+				("Used on Invoice", "DR-PORTAL-SI-1", "/invoices/DR-PORTAL-SI-1"),
+			},
+		)
+		shown = {key for row in account.movements for key in row}
+		self.assertFalse(shown & {"voucher_type", "voucher_no", "rebate_settlement", "journal_entry"})
+		self.assertNotIn(lots[0], str(account.movements))
+
+	def test_dealer_user_lands_on_the_dealer_pages(self):
+		from frappe.website.utils import get_home_page
+
+		from dealer_relations.portal import get_website_user_home_page
+
+		self.assertEqual(get_website_user_home_page(PLAN_USER), "dealer")
+		self.assertIsNone(get_website_user_home_page(PLAIN_USER))
+		self.assertIsNone(get_website_user_home_page("Guest"))
+		for user, home in ((PLAN_USER, "dealer"), (PLAIN_USER, "me")):
+			frappe.cache.hdel("home_page", user)
+			frappe.set_user(user)
+			self.assertEqual(get_home_page(), home, user)
+
+	def test_every_page_in_constant_queries(self):
+		"""Home, statement, rebates and incidents render in as many queries with a longer history."""
+		from dealer_relations.www.dealer import incidents, index, rebates, statement
+
+		pages = {"home": index, "statement": statement, "rebates": rebates, "incidents": incidents}
+		month = month_of(getdate(add_months(today(), -1)))
+
+		def count() -> dict[str, int]:
+			frappe.set_user(PLAN_USER)
+			# the request's arguments: frappe.local's (frappe.form_dict is a proxy to it; assigning
+			# the module attribute would replace the proxy for every later request of the process)
+			request_args = frappe.local.form_dict
+			try:
+				frappe.local.form_dict = frappe._dict(month=month.key)
+				counts = {}
+				for name, page in pages.items():
+					page.get_context(frappe._dict())  # warm the caches a first call fills
+					with count_queries() as queries:
+						page.get_context(frappe._dict())
+					counts[name] = len(queries)
+				return counts
+			finally:
+				frappe.local.form_dict = request_args
+				frappe.set_user("Administrator")
+
+		before = count()
+		self.assertTrue(all(before.values()), before)
+		for days in (3, 4, 5):
+			self.visit(days * 10, days, f"plan {days}")
+			make_sales_invoice(self.dealer.customer, 10, posting_date=add_days(month.start, days))
+			make_sales_order(self.dealer.customer, 10)
+			write_ledger(
+				self.dealer.name,
+				self.dealer.company,
+				[(f"DR-PORTAL-Q-{days}", add_days(today(), 60), "Earned", 10, "Rebate Settlement", "x")],
+			)
+		self.assertEqual(count(), before)

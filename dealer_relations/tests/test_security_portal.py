@@ -571,3 +571,232 @@ class TestPortalPrintFormats(PortalAPITestCase):
 			args=(own + f"&format=DR%20Portal%20Staff%20Order&sid={self.sid}",),
 		)
 		self.assertIn("STAFF-ONLY", admin.get_data(as_text=True))
+
+
+PDF = "dealer_relations.statement.download_statement_pdf"
+DESK_PDF = "dealer_relations.statement.download_confirmation_pdf"
+PLAN_REP = "dr-portal-plan-rep@example.com"
+PLAIN_USER = "dr-portal-plain@example.com"
+
+
+def pdf_text(data: bytes) -> str:
+	"""The words of a PDF, single-spaced (pypdf, which Frappe itself uses to assemble PDFs)."""
+	from pypdf import PdfReader
+
+	return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+
+
+class TestPortalStatementPDF(PortalAPITestCase):
+	"""The statement's PDF: the dealer's own, in zh or en; finance's copy from the desk."""
+
+	def get(self, method: str, query: dict, user: str | None):
+		client = self.TEST_CLIENT if user else get_test_client()
+		return make_request(
+			target=client.get,
+			args=(self.method(method),),
+			kwargs={"query_string": query, "headers": self.auth[user] if user else {}},
+		)
+
+	def test_own_statement_in_both_languages(self):
+		import shutil
+
+		if not shutil.which("wkhtmltopdf"):
+			self.skipTest("wkhtmltopdf is not installed (apt install wkhtmltopdf): no PDF can be printed")
+		for lang in ("en", "zh"):
+			response = self.get(PDF, {"month": self.last_month.key, "lang": lang}, DEALER_USER_A)
+			self.assertEqual(response.status_code, 200, response.data[:500])
+			self.assertEqual(response.mimetype, "application/pdf")
+			self.assertTrue(response.data.startswith(b"%PDF"), lang)
+			self.assertIn(f"{self.last_month.key}-{lang}.pdf", response.headers["Content-Disposition"])
+		# the English one's text: the heading and the closing balance (1,000 invoiced, 400 paid)
+		text = pdf_text(self.get(PDF, {"month": self.last_month.key, "lang": "en"}, DEALER_USER_A).data)
+		self.assertIn(f"Statement {self.last_month.key}", text)
+		self.assertIn("Closing Balance", text)
+		currency = frappe.get_cached_value("Company", self.a.company, "default_currency")
+		self.assertIn(" ".join(fmt_money(600, currency=currency).split()), text)
+		self.assertNotIn(self.b.customer, text)
+
+	def test_language_defaults_to_the_users(self):
+		import shutil
+
+		if not shutil.which("wkhtmltopdf"):
+			self.skipTest("wkhtmltopdf is not installed (apt install wkhtmltopdf): no PDF can be printed")
+		frappe.db.set_value("User", DEALER_USER_A, "language", "zh")
+		frappe.db.commit()
+		frappe.clear_cache(user=DEALER_USER_A)
+		try:
+			response = self.get(PDF, {"month": self.last_month.key}, DEALER_USER_A)
+			self.assertEqual(response.status_code, 200)
+			self.assertIn("-zh.pdf", response.headers["Content-Disposition"])
+		finally:
+			frappe.db.set_value("User", DEALER_USER_A, "language", None)
+			frappe.db.commit()
+			frappe.clear_cache(user=DEALER_USER_A)
+
+	def test_other_dealers_statement_and_guest_refused(self):
+		for query, user in (
+			({"month": self.last_month.key, "dealer": self.b.name}, DEALER_USER_A),
+			({"month": self.last_month.key, "dealer": self.a.name}, DEALER_USER_B),
+			({"month": self.last_month.key}, None),
+			({"month": self.last_month.key, "dealer": self.a.name}, None),
+		):
+			response = self.get(PDF, query, user)
+			self.assertEqual(response.status_code, 403, (query, user))
+			self.assertFalse(response.data.startswith(b"%PDF"))
+
+	def test_bad_month_or_language_is_a_clear_error(self):
+		future = month_of(getdate(add_months(today(), 2))).key
+		for query, shown in (
+			({"month": future}, future),
+			({"month": "2024-13"}, "2024-13"),
+			({"month": self.last_month.key, "lang": "de"}, "de"),
+		):
+			response = self.get(PDF, query, DEALER_USER_A)
+			self.assertEqual(response.status_code, 417, query)
+			self.assertIn(shown, response.get_data(as_text=True))
+
+	def test_finance_prints_a_confirmation_dealers_may_not(self):
+		import shutil
+
+		frappe.set_user("Administrator")
+		confirmation = frappe.get_doc(
+			{
+				"doctype": CONFIRMATION,
+				"dealer": self.b.name,
+				"customer": self.b.customer,
+				"company": self.b.company,
+				"month": self.last_month.key,
+				"status": "Disputed",
+				"reason": "the 2,000 invoice is not ours",
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		for user in (DEALER_USER_A, DEALER_USER_B, None):
+			response = self.get(DESK_PDF, {"name": confirmation.name, "lang": "zh"}, user)
+			self.assertEqual(response.status_code, 403, user)
+			self.assertFalse(response.data.startswith(b"%PDF"))
+		if not shutil.which("wkhtmltopdf"):
+			self.skipTest("wkhtmltopdf is not installed (apt install wkhtmltopdf): no PDF can be printed")
+		staff = make_request(  # a client of its own: the sid would stay in the shared one's cookies
+			target=get_test_client().get,
+			args=(self.method(DESK_PDF),),
+			kwargs={"query_string": {"name": confirmation.name, "lang": "en", "sid": self.sid}},
+		)
+		self.assertEqual(staff.status_code, 200, staff.data[:500])
+		text = pdf_text(staff.data)
+		currency = frappe.get_cached_value("Company", self.b.company, "default_currency")
+		self.assertIn(" ".join(fmt_money(2000, currency=currency).split()), text)  # B's closing balance
+		self.assertIn("the 2,000 invoice is not ours", text)
+
+
+class TestPortalHomeRebatesAndLanding(PortalAPITestCase):
+	"""Visits planned on the home page, the rebate account on the rebates page, the landing page
+	after login: each dealer's own, nothing internal."""
+
+	@classmethod
+	def setUpClass(cls):
+		from frappe.utils import add_to_date, now_datetime
+
+		from dealer_relations.rebate_account import LEDGER
+		from dealer_relations.tests.test_portal import write_ledger
+		from dealer_relations.tests.utils import backdate_dealer, make_user, make_visit
+
+		super().setUpClass()
+		make_user(PLAN_REP, ["Dealer Sales Rep"])
+		make_user(PLAIN_USER, ["Customer"])  # a website user (role Customer) of no dealer
+		cls.visits = []
+		for dealer, purpose in ((cls.a, "A: new pump range training"), (cls.b, "B: stock count")):
+			backdate_dealer(dealer.name, 60)
+			cls.visits.append(
+				make_visit(
+					dealer.name,
+					add_to_date(now_datetime(), days=-3),
+					sales_rep=PLAN_REP,
+					purpose=f"{dealer.name} internal: check their finances",
+					outcome=f"{dealer.name} internal: weak sell-out",
+					store_notes=f"{dealer.name} internal: shelves half empty",
+					next_visit_date=add_days(today(), 7),
+					next_visit_purpose=purpose,
+				).name
+			)
+		cls.lots = write_ledger(
+			cls.a.name,
+			cls.a.company,
+			[
+				(
+					"DR-PORTAL-LOT-A",
+					add_days(today(), 40),
+					"Earned",
+					1234,
+					"Rebate Settlement",
+					"DR-PORTAL-LOT-A",
+				),
+				("DR-PORTAL-LOT-A", add_days(today(), 40), "Reserved", -34, "Sales Order", cls.order_a.name),
+			],
+		) + write_ledger(
+			cls.b.name,
+			cls.b.company,
+			[
+				(
+					"DR-PORTAL-LOT-B",
+					add_days(today(), 40),
+					"Earned",
+					5678,
+					"Rebate Settlement",
+					"DR-PORTAL-LOT-B",
+				)
+			],
+		)
+		frappe.db.commit()
+		cls.ledger = LEDGER
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.delete(cls.ledger, {"dealer": ("in", (cls.a.name, cls.b.name))})
+		frappe.db.delete("Dealer Visit Log", {"name": ("in", cls.visits)})
+		frappe.delete_doc("User", PLAIN_USER, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def test_home_shows_own_visits_planned_and_no_notes(self):
+		purposes = {self.a.name: "A: new pump range training", self.b.name: "B: stock count"}
+		for user, own, other in ((DEALER_USER_A, self.a, self.b), (DEALER_USER_B, self.b, self.a)):
+			response = self.page("/dealer", user)
+			self.assertEqual(response.status_code, 200)
+			html = response.get_data(as_text=True)
+			# (assertTrue: a page in a failure message drowns the report)
+			self.assertTrue(purposes[own.name] in html, user)
+			self.assertTrue(frappe.utils.global_date_format(add_days(today(), 7)) in html, user)
+			self.assertFalse(purposes[other.name] in html, user)
+			for dealer in (own, other):  # the visit's purpose, outcome and store notes
+				self.assertFalse(f"{dealer.name} internal" in html, user)
+
+	def test_rebates_page_shows_own_account_only(self):
+		currency = frappe.get_cached_value("Company", self.a.company, "default_currency")
+		html = self.page("/dealer/rebates", DEALER_USER_A).get_data(as_text=True)
+		self.assertIn(fmt_money(1234, currency=currency), html)  # balance
+		self.assertIn(fmt_money(1200, currency=currency), html)  # available: 34 held by the order
+		self.assertIn(f"/orders/{self.order_a.name}", html)  # its own order, which it may open
+		self.assertNotIn(fmt_money(5678, currency=currency), html)
+		for lot in self.lots:  # settlements are named by policy only
+			self.assertNotIn(lot, html)
+		other = self.page("/dealer/rebates", DEALER_USER_B).get_data(as_text=True)
+		self.assertIn(fmt_money(5678, currency=currency), other)
+		self.assertNotIn(fmt_money(1234, currency=currency), other)
+		self.assertNotIn(self.order_a.name, other)
+
+	def test_dealer_user_lands_on_dealer_others_keep_the_default(self):
+		from frappe.utils.password import update_password
+
+		for user, home in ((DEALER_USER_A, "/dealer"), (DEALER_USER_B, "/dealer"), (PLAIN_USER, "/me")):
+			update_password(user, PASSWORD)
+			frappe.db.commit()
+			frappe.cache.hdel("home_page", user)
+			client = get_test_client()
+			login = make_request(
+				target=client.post,
+				args=("/api/method/login",),
+				kwargs={"data": {"usr": user, "pwd": PASSWORD}},
+			)
+			self.assertEqual(login.status_code, 200, login.data)
+			self.assertEqual(login.json["home_page"], home, user)

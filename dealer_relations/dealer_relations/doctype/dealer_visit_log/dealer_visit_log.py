@@ -55,6 +55,7 @@ class DealerVisitLog(Document):
 		distance_from_dealer: DF.Float
 		is_off_site: DF.Check
 		next_visit_date: DF.Date | None
+		next_visit_purpose: DF.Data | None
 		outcome: DF.Text | None
 		purpose: DF.SmallText | None
 		sales_rep: DF.Link
@@ -72,6 +73,8 @@ class DealerVisitLog(Document):
 			self.sales_rep = frappe.session.user
 
 	def validate(self):
+		if not self.next_visit_date:
+			self.next_visit_purpose = None  # the dealer's portal shows a purpose with its date only
 		if not self.dealer:
 			return  # Frappe's mandatory check names the missing field next
 		dealer = frappe.db.get_value(
