@@ -37,6 +37,7 @@ LAYER_OF = {
 	"dealer_relations.dashboards": "service",
 	"dealer_relations.portal": "service",
 	"dealer_relations.statement": "service",
+	"dealer_relations.simulation": "service",
 	"dealer_relations.overrides": "entry",
 	"dealer_relations.permissions": "entry",
 	"dealer_relations.dealer_relations": "entry",
