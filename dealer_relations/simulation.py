@@ -149,8 +149,13 @@ def volume_key(policy, cutoff) -> str:
 		if key not in RULE_FIELDS and not key.startswith("_")
 	}
 	for key, value in values.items():
-		if isinstance(value, list):  # a child table: its rows as a set
-			values[key] = sorted(json.dumps(row, sort_keys=True, default=str) for row in value)
+		if isinstance(value, list):  # a child table: its rows as a set, without marks like __unsaved
+			values[key] = sorted(
+				json.dumps(
+					{k: v for k, v in row.items() if not k.startswith("_")}, sort_keys=True, default=str
+				)
+				for row in value
+			)
 	values["growth_bonus"] = bool(policy.growth_bonus_rate)
 	values["replayed_cutoff"] = cutoff
 	return json.dumps(values, sort_keys=True, default=str)

@@ -2,6 +2,8 @@
 policy, figures against a hand calculation, nothing written, and reps refused through the report
 runner, the report's execute and the Simulate button's method."""
 
+from unittest.mock import patch
+
 import frappe
 from frappe.desk.query_report import run as run_report
 from frappe.utils import add_years
@@ -140,6 +142,17 @@ class TestRebateSimulation(FrappeTestCase):
 		self.assertEqual((rows["B"]["compare_sales"], rows["B"]["compare_cost"]), (160_000, 3_200))
 		self.assertEqual((rows["A"]["compare_dealers"], rows["A"]["compare_cost"]), (0, 0))
 		self.assertEqual(rows["Total"]["draft_cost"], 10_825)
+
+	def test_policies_reading_the_same_volumes_load_them_once(self):
+		from dealer_relations import simulation
+
+		with patch.object(simulation, "load_volumes", wraps=simulation.load_volumes) as loads:
+			self.simulate()
+		self.assertEqual(loads.call_count, 1)  # same scope and basis: one load for both
+		broad = make_policy(dealers=[self.c.name], slabs=CURRENT, submit=False)
+		with patch.object(simulation, "load_volumes", wraps=simulation.load_volumes) as loads:
+			self.simulate(compare_policy=broad.name)
+		self.assertEqual(loads.call_count, 2)
 
 	def test_nothing_is_written(self):
 		before = {doctype: frappe.db.count(doctype) for doctype in WRITTEN}
