@@ -192,15 +192,16 @@ def simulate_policies(policy, compare=None, from_date=None, to_date=None) -> Pol
 
 	covered = [covered_dealers(doc) for doc in docs]
 	# one load per distinct volume rule, for every dealer the policies sharing it cover
+	cutoffs = [replay_cutoff(doc, to_date) for doc in docs]
+	keys = [volume_key(doc, cutoff) for doc, cutoff in zip(docs, cutoffs, strict=True)]
 	loads: dict[str, tuple] = {}
-	for doc, dealers in zip(docs, covered, strict=True):
-		cutoff = replay_cutoff(doc, to_date)
-		key = volume_key(doc, cutoff)
+	for doc, dealers, cutoff, key in zip(docs, covered, cutoffs, keys, strict=True):
 		loader, wanted, _cutoff = loads.get(key, (doc, {}, cutoff))
 		loads[key] = (loader, {**wanted, **dealers}, cutoff)
-	volumes_of = {}
-	for key, (loader, dealers, cutoff) in loads.items():
-		volumes_of[key] = load_volumes(loader, dealers, from_date=from_date, to_date=to_date, cutoff=cutoff)
+	volumes_of = {
+		key: load_volumes(loader, dealers, from_date=from_date, to_date=to_date, cutoff=cutoff)
+		for key, (loader, dealers, cutoff) in loads.items()
+	}
 
 	everyone = sorted({dealer for dealers in covered for dealer in dealers})
 	info = (
@@ -218,9 +219,8 @@ def simulate_policies(policy, compare=None, from_date=None, to_date=None) -> Pol
 	)
 	tier_of = {name: row.tier for name, row in info.items()}
 	sides = []
-	for doc, dealers in zip(docs, covered, strict=True):
-		volumes = volumes_of[volume_key(doc, replay_cutoff(doc, to_date))]
-		mine = {dealer: volumes[dealer] for dealer in dealers}
+	for doc, dealers, key in zip(docs, covered, keys, strict=True):
+		mine = {dealer: volumes_of[key][dealer] for dealer in dealers}
 		sides.append(SimulatedPolicy(doc, simulate(get_terms(doc), mine, tier_of)))
 	return PolicySimulation(
 		from_date=from_date,
