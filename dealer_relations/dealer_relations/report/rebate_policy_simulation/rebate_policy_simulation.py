@@ -227,8 +227,6 @@ def get_chart(result, rows):
 		},
 		"type": "bar",
 		"fieldtype": "Currency",
-		"options": "currency",
-		"currency": result.currency,
 	}
 
 
