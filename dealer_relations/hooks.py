@@ -106,7 +106,10 @@ additional_timeline_content = {
 
 scheduler_events = {
 	"daily": ["dealer_relations.visits.create_overdue_todos"],
-	"monthly_long": ["dealer_relations.credit.rate_dealers_monthly"],
+	"monthly_long": [
+		"dealer_relations.credit.rate_dealers_monthly",
+		"dealer_relations.accruals.accrue_running_policies",
+	],
 	"daily_long": [
 		"dealer_relations.rebates.create_due_settlements",
 		"dealer_relations.rebate_account.expire_balances",

@@ -149,3 +149,39 @@ def keep_posting_links(record, fieldnames: tuple[str, ...]) -> None:
 				frappe.UpdateAfterSubmitError,
 				title=_("Not Allowed"),
 			)
+
+
+def make_company_journal_entry(
+	record,
+	*,
+	company: str,
+	posting_date,
+	remark: str,
+	debit_account: str,
+	credit_account: str,
+	amount,
+	cost_center: str,
+) -> str | None:
+	"""Submit a two-row Journal Entry for ``record`` between two of the company's own accounts (no
+	party), in the company's currency: an accrual or its reversal. Nothing for less than a cent."""
+	amount = flt(amount, 2)
+	if amount <= 0:
+		return None
+	entry = frappe.get_doc(
+		{
+			"doctype": "Journal Entry",
+			"voucher_type": "Journal Entry",
+			"company": company,
+			"posting_date": posting_date,
+			"user_remark": remark,
+			"accounts": [
+				{"account": debit_account, "debit_in_account_currency": amount, "cost_center": cost_center},
+				{"account": credit_account, "credit_in_account_currency": amount, "cost_center": cost_center},
+			],
+			**posted_for(record),
+		}
+	)
+	entry.flags.ignore_permissions = True  # the caller checked who may post (see SECURITY.md)
+	entry.insert()
+	entry.submit()
+	return entry.name

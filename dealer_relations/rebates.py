@@ -779,6 +779,7 @@ def validate_company_rebate_settings(settings) -> None:
 	rows = [row for row in settings.company_settings if row.company]
 	validate_company_accounts(settings, "rebate_expense_account")
 	validate_company_accounts(settings, "rebate_liability_account")
+	validate_company_accounts(settings, "accrued_rebate_account")
 	centers = dict(
 		frappe.get_all(
 			"Cost Center",

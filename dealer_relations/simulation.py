@@ -46,6 +46,7 @@ RULE_FIELDS = frozenset(
 		"max_deduction_percent",
 		"balance_valid_until",
 		"settlements_created_on",
+		"accrual_method",  # how the books accrue it during the year
 		"amended_from",
 		"currency",
 	}

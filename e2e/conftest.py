@@ -18,6 +18,7 @@ SHOTS = Path(os.environ.get("E2E_SHOTS", "e2e-shots"))
 REP = "zhang.wei@demo.dealer-relations.test"
 MANAGER = "chen.jing@demo.dealer-relations.test"
 ACCOUNTANT = "zhao.min@demo.dealer-relations.test"
+FINANCE_MANAGER = "qian.fang@demo.dealer-relations.test"
 # Flags from the machine notes: no background networking on a closed network.
 CHROMIUM_ARGS = [
 	"--no-sandbox",
@@ -146,6 +147,11 @@ def manager(browser):
 @pytest.fixture(scope="module")
 def accountant(browser):
 	yield from for_the_module(open_desk(browser, ACCOUNTANT))
+
+
+@pytest.fixture(scope="module")
+def finance_manager(browser):
+	yield from for_the_module(open_desk(browser, FINANCE_MANAGER))
 
 
 @pytest.fixture(scope="module")

@@ -149,3 +149,91 @@ def test_rep_sees_the_balance_on_the_dealer_form(rep):
 	)
 	rep.shot("dealer-rebate-balance")
 	rep.assert_clean()
+
+
+def workflow_action(desk, action: str) -> None:
+	"""Actions → ``action`` on the open form, as the user clicks it, then wait for the new state."""
+	label = desk.page.evaluate("(a) => __(a)", action)
+	group = desk.page.locator(".page-actions .actions-btn-group")
+	desk.wait_or_shoot(
+		"() => !!document.querySelector('.page-actions .actions-btn-group:not(.hide)')", timeout=30_000
+	)
+	group.locator("button.dropdown-toggle, button").first.click()
+	group.locator(f".dropdown-menu a:has-text('{label}')").first.click()
+
+
+def test_finance_approves_a_settlement_into_the_rebate_account(accountant, finance_manager, site):
+	"""The Rebate Accountant sends a draft settlement for approval and the Accounts Manager approves
+	it in the browser: an Earned entry of the net rebate lands in the dealer's account, and the
+	Dealer form's balance grows by it."""
+	drafts = site.execute(
+		"frappe.get_all",
+		"Rebate Settlement",
+		{"docstatus": 0, "workflow_state": "Draft", "net_rebate": (">", 0)},
+		["name", "dealer", "company", "net_rebate"],
+	)
+	if not drafts:
+		pytest.fail("no draft settlement with a rebate on the demo site: run make demo")
+	settlement = drafts[0]
+	method = site.execute(
+		"frappe.db.get_value",
+		"Dealer Company Settings",
+		{"company": settlement["company"]},
+		"rebate_posting_method",
+	)
+	assert method == "Rebate Account", "the demo company pays rebates into the account"
+	before = finance_manager.call(
+		"dealer_relations.rebate_account.get_dealer_balance",
+		dealer=settlement["dealer"],
+		company=settlement["company"],
+	)
+	try:
+		accountant.goto(f"rebate-settlement/{settlement['name']}")
+		accountant.wait_or_shoot(
+			"(n) => window.cur_frm && cur_frm.doc.name === n", arg=settlement["name"], timeout=30_000
+		)
+		workflow_action(accountant, "Submit for Approval")
+		accountant.wait_or_shoot("() => cur_frm.doc.workflow_state === 'Pending Approval'", timeout=30_000)
+		accountant.shot("settlement-sent-for-approval")
+		accountant.assert_clean()
+
+		finance_manager.goto(f"rebate-settlement/{settlement['name']}")
+		finance_manager.wait_or_shoot(
+			"(n) => window.cur_frm && cur_frm.doc.name === n", arg=settlement["name"], timeout=30_000
+		)
+		workflow_action(finance_manager, "Approve")
+		finance_manager.wait_or_shoot(
+			"() => cur_frm.doc.docstatus === 1 && cur_frm.doc.workflow_state === 'Approved'", timeout=60_000
+		)
+		finance_manager.shot("settlement-approved")
+		earned = site.execute(
+			"frappe.get_all",
+			"Dealer Rebate Ledger Entry",
+			{"voucher_type": "Rebate Settlement", "voucher_no": settlement["name"], "entry_type": "Earned"},
+			["amount", "dealer"],
+		)
+		assert [(row["dealer"], row["amount"]) for row in earned] == [
+			(settlement["dealer"], pytest.approx(settlement["net_rebate"]))
+		], earned
+		after = finance_manager.call(
+			"dealer_relations.rebate_account.get_dealer_balance",
+			dealer=settlement["dealer"],
+			company=settlement["company"],
+		)
+		assert after["balance"] == pytest.approx(before["balance"] + settlement["net_rebate"], abs=0.005)
+		open_dealer(finance_manager, settlement["dealer"])
+		label = finance_manager.page.evaluate(
+			"(a) => __('Rebate Balance {0}', [format_currency(a.balance, a.currency)])", after
+		)
+		finance_manager.wait_or_shoot(
+			"(l) => document.querySelector('.form-dashboard').innerText.includes(l)",
+			arg=label,
+			timeout=30_000,
+		)
+		finance_manager.shot("dealer-balance-after-approval")
+		finance_manager.assert_clean()
+	finally:
+		# leave the demo as it was: cancelling reverses the posting (the next settlement run makes
+		# the dealer a new draft)
+		if site.get_value("Rebate Settlement", settlement["name"], "docstatus") == 1:
+			site.execute("frappe.client.cancel", "Rebate Settlement", settlement["name"])

@@ -32,6 +32,7 @@ LAYER_OF = {
 	"dealer_relations.dealer": "service",
 	"dealer_relations.rebates": "service",
 	"dealer_relations.rebate_account": "service",
+	"dealer_relations.accruals": "service",
 	"dealer_relations.diversion": "service",
 	"dealer_relations.visits": "service",
 	"dealer_relations.dashboards": "service",

@@ -101,6 +101,7 @@ DEMO_LOGINS = (
 	("chen.jing@demo.dealer-relations.test", "陈静 — Dealer Manager, zh"),
 	("zhao.min@demo.dealer-relations.test", "赵敏 — Rebate Accountant, zh"),
 	("sun.li@demo.dealer-relations.test", "孙丽 — Credit Controller, zh"),
+	("qian.fang@demo.dealer-relations.test", "钱芳 — Accounts Manager (approves settlements), zh"),
 	# the dealers' portal users (dealer_relations.demo.documents.make_demo_portal) log in to /dealer
 	("wu.hao@demo.dealer-relations.test", "吴浩 — dealer portal (/dealer) of 南京市恒通商贸有限公司, zh"),
 	(

@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 # module name (under dealer_relations.benchmarks) per section, in print order
-SECTIONS: list[str] = ["credit", "rebates", "diversion", "hooks", "reports", "simulation"]
+SECTIONS: list[str] = ["credit", "rebates", "accruals", "diversion", "hooks", "reports", "simulation"]
 
 
 @dataclass

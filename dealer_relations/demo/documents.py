@@ -15,6 +15,7 @@ from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_retu
 from frappe.model.workflow import apply_workflow
 from frappe.utils import add_days, add_months, flt, get_datetime, get_first_day, getdate, today
 
+from dealer_relations.accruals import accrue
 from dealer_relations.credit import run_rating
 from dealer_relations.credit_check import DealerCreditError
 from dealer_relations.demo.masters import (
@@ -32,6 +33,7 @@ from dealer_relations.demo.masters import (
 	company_defaults,
 	default_company,
 	ensure_fiscal_years,
+	make_accrual_settings,
 	make_dealer,
 	make_diversion_settings,
 	make_items,
@@ -40,6 +42,7 @@ from dealer_relations.demo.masters import (
 	make_territories,
 	make_users,
 )
+from dealer_relations.engine.accruals import last_ended_month, month_end
 from dealer_relations.engine.statement import CONFIRMED, DISPUTED, month_of
 from dealer_relations.engine.territory import is_territory_authorised
 from dealer_relations.portal import invite_portal_user
@@ -113,6 +116,7 @@ def make_demo_documents(
 		"rated_dealers": rated,
 	}
 	summary.update(make_demo_rebates(company, start, end))
+	summary.update(make_demo_accruals(company, summary["rebate_policy"]))
 	summary.update(make_demo_rebate_account(company, summary["rebate_policy"]))
 	summary.update(make_demo_simulation(company, summary["rebate_policy"]))
 	summary.update(make_demo_diversion(company, made))
@@ -331,6 +335,30 @@ def make_demo_rebates(company: str, start, end) -> dict:
 			"Rebate Settlement", {"rebate_policy": name, "docstatus": ("<", 2)}
 		),
 		"new_rebate_settlements": counts["created"],
+	}
+
+
+# -- monthly accrual (预提返利) ------------------------------------------------------------------------
+
+
+def make_demo_accruals(company: str, policy: str) -> dict:
+	"""The current policy accrued month by month by the same service as the monthly job, each as of
+	its month's end (eleven months when the policy started eleven month-ends ago), before the
+	settlements are approved: approving them then trues up what was accrued. A month already
+	accrued is left as it is."""
+	make_accrual_settings(company)
+	doc = frappe.get_doc("Rebate Policy", policy)
+	last = last_ended_month(getdate(doc.from_date), getdate(doc.to_date), getdate(today()))
+	made = 0
+	day = getdate(doc.from_date)
+	while last and day <= last:
+		as_of = min(month_end(day), last)
+		made += bool(accrue(policy, as_of).get("journal_entry"))
+		frappe.db.commit()  # nosemgrep: see above
+		day = add_days(as_of, 1)
+	return {
+		"rebate_accruals": frappe.db.count("Rebate Accrual", {"rebate_policy": policy}),
+		"new_rebate_accrual_entries": made,
 	}
 
 

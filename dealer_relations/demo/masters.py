@@ -39,6 +39,9 @@ STAFF = (
 	("zhao.min", "赵敏", "Rebate Accountant"),
 	("sun.li", "孙丽", "Credit Controller"),
 )
+# finance's manager, who approves settlements (ERPNext's Accounts Manager; the app ships no profile
+# for it): login, name, roles
+FINANCE_MANAGER = ("qian.fang", "钱芳", ("Accounts Manager", "Accounts User"))
 # The dealers' own staff on the portal (经销商门户): login, name; invited by the Dealer Manager
 PORTAL_USERS = (("wu.hao", "吴浩"), ("zheng.lei", "郑磊"))
 
@@ -132,6 +135,8 @@ def make_users() -> dict[str, str]:
 		reps[region] = _user(login, full_name, "Dealer Sales Rep")
 	for login, full_name, profile in STAFF:
 		_user(login, full_name, profile)
+	login, full_name, roles = FINANCE_MANAGER
+	ensure_user(f"{login}@{EMAIL_DOMAIN}", full_name, roles=roles, language="zh")
 	return reps
 
 
@@ -291,6 +296,19 @@ def make_rebate_account_settings(company: str) -> str:
 		row.rebate_posting_method = REBATE_ACCOUNT
 		settings.save(ignore_permissions=True)
 	return row.rebate_liability_account
+
+
+def make_accrual_settings(company: str) -> str:
+	"""A 预计负债—应付返利款 liability account for the monthly rebate accrual. Returns the account."""
+	account = _demo_account(
+		company, "预计负债—应付返利款", "Current Liabilities", "Liability", account_type=""
+	)
+	settings = frappe.get_single("Dealer Relations Settings")
+	row = _company_row(settings, company)
+	if not row.get("accrued_rebate_account"):
+		row.accrued_rebate_account = account
+		settings.save(ignore_permissions=True)
+	return row.accrued_rebate_account
 
 
 def make_diversion_settings(company: str) -> None:

@@ -80,7 +80,7 @@ def posted_for_fields(insert_after: str) -> list[dict]:
 			"label": "Posted for Document Type",
 			# Select, not a Link to DocType: only System Managers may read DocType
 			"fieldtype": "Select",
-			"options": "\nRebate Settlement\nDiversion Incident",
+			"options": "\nRebate Settlement\nDiversion Incident\nRebate Accrual",
 			"insert_after": insert_after,
 			"read_only": 1,
 			"no_copy": 1,

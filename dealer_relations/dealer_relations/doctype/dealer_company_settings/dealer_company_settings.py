@@ -13,6 +13,7 @@ class DealerCompanySettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		accrued_rebate_account: DF.Link | None
 		company: DF.Link
 		credit_enforcement: DF.Literal["Enforce", "Warn only", "Off"]
 		diversion_detection: DF.Literal["Open Incident", "Block", "Off"]

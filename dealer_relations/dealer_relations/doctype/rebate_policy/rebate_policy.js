@@ -29,6 +29,14 @@ frappe.ui.form.on("Rebate Policy", {
 				() => frm.trigger("create_settlements")
 			);
 		}
+		if (frappe.model.can_submit("Rebate Policy")) {
+			frm.add_custom_button(__("Accrue Rebates"), () => frm.trigger("accrue_rebates"));
+		}
+		frm.add_custom_button(
+			__("Accruals"),
+			() => frappe.set_route("List", "Rebate Accrual", { rebate_policy: frm.doc.name }),
+			__("View")
+		);
 		frm.add_custom_button(
 			__("Settlements"),
 			() => frappe.set_route("List", "Rebate Settlement", { rebate_policy: frm.doc.name }),
@@ -93,6 +101,34 @@ frappe.ui.form.on("Rebate Policy", {
 						frm.reload_doc();
 					})
 		);
+	},
+
+	accrue_rebates(frm) {
+		// The latest month of the period that has ended: one Journal Entry for the change since the
+		// last accrual; a month already accrued posts nothing.
+		frappe
+			.call({
+				method: "dealer_relations.accruals.accrue_rebates",
+				args: { policy: frm.doc.name },
+				type: "POST",
+				freeze: true,
+			})
+			.then(({ message: r }) => {
+				let text;
+				if (r.queued) text = __("Accruing the rebates in the background");
+				else if (r.reason === "not_due") text = __("No month of this policy has ended yet: nothing to accrue");
+				else if (r.reason === "already_accrued")
+					text = __("{0} is already accrued: nothing posted", [r.month]);
+				else if (r.journal_entry)
+					text = __("{0} accrued: {1} posted in {2}", [
+						r.month,
+						format_currency(r.change, frm.doc.currency),
+						r.journal_entry,
+					]);
+				else text = __("{0} accrued: no change since the last accrual", [r.month]);
+				if (r.note) text += "<br>" + r.note;
+				frappe.msgprint({ message: text, title: __("Accrue Rebates"), indicator: "blue" });
+			});
 	},
 
 	basis(frm) {

@@ -46,6 +46,7 @@ class RebatePolicy(Document):
 			RebatePolicyTier,
 		)
 
+		accrual_method: DF.Literal["Conservative", "Projected"]
 		amended_from: DF.Link | None
 		balance_valid_until: DF.Date | None
 		basis: DF.Literal["Net Amount", "Quantity", "Collected Amount"]

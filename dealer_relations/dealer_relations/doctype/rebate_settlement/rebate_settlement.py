@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from dealer_relations.accruals import check_true_up_cancellable, reverse_true_up, true_up
 from dealer_relations.engine.rebates import check_dealer_covered, check_unique_settlement
 from dealer_relations.permissions import check_workflow_allows_edit, note_changes_above_permlevel
 from dealer_relations.postings import check_own_postings, keep_posting_links
@@ -97,13 +98,16 @@ class RebateSettlement(Document):
 
 	def on_submit(self):
 		post_settlement(self)
+		true_up(self)  # what was accrued for the dealer goes back; the earned figure is posted
 
 	def before_cancel(self):
 		check_own_postings(self, settlement_postings(self))  # refused before anything is written
+		check_true_up_cancellable(self)
 
 	def on_cancel(self):
 		self.ignore_linked_doctypes = ("GL Entry", "Payment Ledger Entry", "Journal Entry", "Sales Invoice")
 		reverse_settlement(self)
+		reverse_true_up(self)
 
 	def get_policy(self):
 		if not getattr(self, "_policy", None) or self._policy.name != self.rebate_policy:

@@ -3,14 +3,21 @@
 
 """All dealers of a running policy, year to date: volume, slab reached so far, rebate accrued,
 and the gap to the next slab with the extra rebate it would unlock — what reps push sales with.
-Reps see only their own dealers."""
+Then the policy's money in the books: accrued (the monthly accruals not yet trued up), earned (the
+approved settlement), paid (what reached the dealer: the whole rebate when posted to its
+receivable or as a credit note, what it spent when paid into its rebate account), the rebate
+account's balance from this policy and what of it expires within 90 days. Reps see only their
+own dealers."""
 
 from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import flt, getdate, today
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Max, Sum
+from frappe.utils import add_days, flt, getdate, today
 
+from dealer_relations.accruals import booked_as_of
 from dealer_relations.engine.rebates import QUANTITY, next_slab
 from dealer_relations.rebates import accrued_rebates, covered_dealers
 from dealer_relations.utils import as_text
@@ -40,9 +47,15 @@ def execute(filters=None):
 	)
 	terms, accrued = accrued_rebates(policy, as_of, {d.name: d.customer for d in dealers})
 	currency = frappe.get_cached_value("Company", policy.company, "default_currency")
+	names = [d.name for d in dealers]
+	in_books = booked_as_of(policy.name, names, as_of)
+	earned = earned_rebates(policy.name, names, as_of)
+	account = rebate_account_figures(policy.name, names, as_of)
 	data = []
 	for dealer in dealers:
 		volume, result = accrued[dealer.name]
+		balance, expired, expiring = account.get(dealer.name, (0.0, 0.0, 0.0))
+		dealer_earned = earned.get(dealer.name, 0.0)
 		ahead = next_slab(terms, result, volume.prior_volume, volume.forfeit_percent)
 		data.append(
 			{
@@ -57,11 +70,72 @@ def execute(filters=None):
 				"next_slab": ahead.slab if ahead else None,
 				"gap": float(ahead.gap) if ahead else None,
 				"extra_rebate": float(ahead.extra_rebate) if ahead else None,
+				"accrued_in_books": flt(in_books.get(dealer.name, 0), 2),
+				"earned": dealer_earned,
+				"paid": flt(max(dealer_earned - balance - expired, 0), 2),
+				"balance": balance,
+				"expiring": expiring,
 				"currency": currency,
 			}
 		)
 	data.sort(key=lambda row: (row["gap"] is None, row["gap"] or 0))
 	return get_columns(policy, currency), data, None, get_chart(data), get_summary(data, currency)
+
+
+def earned_rebates(policy: str, dealers: list[str], as_of) -> dict[str, float]:
+	"""{dealer: net rebate of its approved settlement under the policy}: one query."""
+	if not dealers:
+		return {}
+	settlement = frappe.qb.DocType("Rebate Settlement")
+	rows = (
+		frappe.qb.from_(settlement)
+		.select(settlement.dealer, Sum(settlement.net_rebate))
+		.where(settlement.rebate_policy == policy)
+		.where(settlement.dealer.isin(dealers))
+		.where(settlement.docstatus == 1)
+		.where(settlement.posting_date <= as_of)
+		.groupby(settlement.dealer)
+		.run()
+	)
+	return {dealer: flt(amount, 2) for dealer, amount in rows}
+
+
+def rebate_account_figures(policy: str, dealers: list[str], as_of) -> dict[str, tuple]:
+	"""{dealer: (balance, expired, expiring within 90 days)} of what the policy paid into the
+	dealers' rebate accounts, from the Dealer Rebate Ledger Entry ledger as of a day: one GROUP BY
+	per dealer and lot (a lot's balance less its reservations is what can still expire)."""
+	if not dealers:
+		return {}
+	entry = frappe.qb.DocType("Dealer Rebate Ledger Entry")
+	kept = Case().when(entry.entry_type == "Reserved", 0).else_(entry.amount)
+	lapsed = Case().when(entry.entry_type == "Expired", entry.amount).else_(0)
+	rows = (
+		frappe.qb.from_(entry)
+		.select(
+			entry.dealer,
+			Max(entry.expiry_date),
+			Sum(kept),
+			Sum(entry.amount),
+			Sum(lapsed),
+		)
+		.where(entry.rebate_policy == policy)
+		.where(entry.dealer.isin(dealers))
+		.where(entry.posting_date <= as_of)
+		.groupby(entry.dealer, entry.rebate_settlement)
+		.run()
+	)
+	soon = getdate(add_days(as_of, 90))
+	figures = {}
+	for dealer, expiry, balance, unreserved, expired in rows:
+		total_balance, total_expired, expiring = figures.get(dealer, (0.0, 0.0, 0.0))
+		if expiry and as_of <= getdate(expiry) <= soon:
+			expiring += max(flt(unreserved), 0)
+		figures[dealer] = (
+			flt(total_balance + flt(balance), 2),
+			flt(total_expired - flt(expired), 2),
+			flt(expiring, 2),
+		)
+	return figures
 
 
 def running_policy() -> str | None:
@@ -108,6 +182,22 @@ def get_columns(policy, currency):
 			"options": "currency",
 			"width": 160,
 		},
+		*(
+			{
+				"label": label,
+				"fieldname": fieldname,
+				"fieldtype": "Currency",
+				"options": "currency",
+				"width": 130,
+			}
+			for label, fieldname in (
+				(_("Accrued in Books"), "accrued_in_books"),
+				(_("Earned"), "earned"),
+				(_("Paid"), "paid"),
+				(_("Rebate Account Balance"), "balance"),
+				(_("Expiring in 90 Days"), "expiring"),
+			)
+		),
 	]
 
 
@@ -143,5 +233,12 @@ def get_summary(data, currency):
 			"datatype": "Currency",
 			"currency": currency,
 			"indicator": "Green",
+		},
+		{
+			"label": _("Accrued in Books"),
+			"value": flt(sum(row["accrued_in_books"] for row in data), precision),
+			"datatype": "Currency",
+			"currency": currency,
+			"indicator": "Orange",
 		},
 	]
