@@ -206,21 +206,27 @@ def item_scope(policy, line) -> Criterion | None:
 # -- volumes ----------------------------------------------------------------------------------------
 
 
-def load_volumes(policy, dealers: dict[str, str], as_of=None) -> dict[str, DealerVolume]:
+def load_volumes(
+	policy, dealers: dict[str, str], as_of=None, from_date=None, to_date=None, cutoff=None
+) -> dict[str, DealerVolume]:
 	"""Eligible volume of every given dealer ({dealer: customer}) in the policy period (or up to
 	``as_of`` for a running policy), with its months, last year's volume and forfeits.
+	``from_date`` / ``to_date`` replay another period through the policy (the simulator), with
+	``cutoff`` as its collection cut-off.
 
 	A handful of GROUP BY queries whatever the number of dealers or invoices."""
 	if not dealers:
 		return {}
-	from_date = getdate(policy.from_date)
-	to_date = getdate(policy.to_date)
+	from_date = getdate(from_date or policy.from_date)
+	to_date = getdate(to_date or policy.to_date)
 	if as_of:
 		to_date = min(to_date, getdate(as_of))
 	by_customer = {customer: dealer for dealer, customer in dealers.items()}
 	volumes = {dealer: DealerVolume(dealer) for dealer in dealers}
 
-	for customer, month, volume, amount in sum_volumes(policy, list(by_customer), from_date, to_date, as_of):
+	for customer, month, volume, amount in sum_volumes(
+		policy, list(by_customer), from_date, to_date, as_of or cutoff
+	):
 		item = volumes[by_customer[customer]]
 		item.volume += volume
 		item.base = (item.base or ZERO) + amount
@@ -232,7 +238,8 @@ def load_volumes(policy, dealers: dict[str, str], as_of=None) -> dict[str, Deale
 	if dec(policy.growth_bonus_rate):
 		prior_from = getdate(add_years(from_date, -1))
 		prior_to = getdate(add_years(to_date, -1))
-		prior_cutoff = add_years(policy.collection_cutoff_date, -1) if policy.collection_cutoff_date else None
+		cutoff = cutoff or policy.collection_cutoff_date
+		prior_cutoff = add_years(cutoff, -1) if cutoff else None
 		for item in volumes.values():
 			item.prior_volume = ZERO
 		for customer, _month, volume, _amount in sum_volumes(

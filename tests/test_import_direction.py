@@ -41,6 +41,7 @@ LAYER_OF = {
 	"dealer_relations.portal": "service",
 	"dealer_relations.statement": "service",
 	"dealer_relations.dealer_requests": "service",
+	"dealer_relations.simulation": "service",
 	"dealer_relations.overrides": "entry",
 	"dealer_relations.permissions": "entry",
 	"dealer_relations.dealer_relations": "entry",

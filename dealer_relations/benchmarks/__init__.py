@@ -25,6 +25,7 @@ SECTIONS: list[str] = [
 	"credit",
 	"rebates",
 	"accruals",
+	"simulation",
 	"diversion",
 	"hooks",
 	"reports",

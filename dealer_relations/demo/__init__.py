@@ -24,7 +24,7 @@ from frappe.utils import getdate
 
 from dealer_relations.credit import run_rating
 from dealer_relations.demo.bulk import make_bulk_data
-from dealer_relations.demo.documents import make_demo_documents, make_demo_rebates
+from dealer_relations.demo.documents import make_demo_documents, make_demo_rebates, make_demo_simulation
 from dealer_relations.demo.masters import default_company, set_demo_passwords
 
 __all__ = ["make_bulk_demo_data", "make_demo_data", "set_demo_passwords"]
@@ -54,5 +54,6 @@ def make_bulk_demo_data(lines: int, dealers: int, months: int, company: str | No
 	frappe.db.commit()  # nosemgrep: bulk data runs from `bench execute`
 	start, end = summary["period"].split(" .. ")
 	summary.update(make_demo_rebates(company, getdate(start), getdate(end)))
+	summary.update(make_demo_simulation(company, summary["rebate_policy"]))
 	print(summary)
 	return summary

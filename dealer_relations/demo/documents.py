@@ -125,6 +125,7 @@ def make_demo_documents(
 	from dealer_relations.demo.free_goods import make_demo_free_goods
 
 	summary.update(make_demo_free_goods(company))
+	summary.update(make_demo_simulation(company, summary["rebate_policy"]))
 	summary.update(make_demo_diversion(company, made))
 	summary.update(make_demo_portal(made))
 	summary.update(make_demo_requests())
@@ -857,3 +858,42 @@ def _plan_demo_visits(dealers: list[str]) -> int:
 		planned += 1
 		frappe.db.commit()  # nosemgrep: see above
 	return planned
+
+
+# -- policy simulator (政策模拟) ---------------------------------------------------------------------
+
+# Next year's draft: higher rates and a lower top step, to be tried on this year's invoices.
+DEMO_DRAFT_SLABS = ((100_000, 1.5), (500_000, 2.5), (1_000_000, 3.5), (2_500_000, 4.5))
+
+
+def make_demo_simulation(company: str, policy: str) -> dict:
+	"""A draft policy for the year after ``policy`` (same coverage and items, richer slabs): the
+	*Rebate Policy Simulation* report, opened bare from the workspace, replays this year through
+	it beside ``policy``. Nothing of the simulation is stored."""
+	from frappe.utils import get_year_ending, get_year_start
+
+	current = frappe.get_doc("Rebate Policy", policy)
+	year = getdate(current.to_date).year + 1
+	name = f"年度返利政策 {year} 草案"
+	if not frappe.db.exists("Rebate Policy", name):
+		first = getdate(f"{year}-01-01")
+		frappe.get_doc(
+			{
+				"doctype": "Rebate Policy",
+				"policy_name": name,
+				"company": company,
+				"from_date": get_year_start(first),
+				"to_date": get_year_ending(first),
+				"basis": current.basis,
+				"calculation": current.calculation,
+				"minimum_volume": current.minimum_volume,
+				"max_deduction_percent": current.max_deduction_percent,
+				"growth_threshold": current.growth_threshold,
+				"growth_bonus_rate": current.growth_bonus_rate,
+				"slabs": [{"min_value": value, "rate": rate} for value, rate in DEMO_DRAFT_SLABS],
+				"tiers": [{"tier": row.tier} for row in current.tiers],
+				"item_groups": [{"item_group": row.item_group} for row in current.item_groups],
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()  # nosemgrep: see above
+	return {"draft_rebate_policy": name}

@@ -22,6 +22,7 @@ frappe.ui.form.on("Rebate Policy", {
 
 	refresh(frm) {
 		frm.trigger("add_target_buttons");
+		frm.trigger("add_simulate_button");
 		if (frm.doc.docstatus !== 1) return;
 		if (frappe.model.can_create("Rebate Settlement")) {
 			frm.add_custom_button(
@@ -48,6 +49,20 @@ frappe.ui.form.on("Rebate Policy", {
 			__("View")
 		);
 		frm.trigger("show_settlement_run");
+	},
+
+	add_simulate_button(frm) {
+		// Replay last year through this policy beside the current one (the server checks the
+		// report's roles; reps do not see the button).
+		const roles = ["Rebate Accountant", "Accounts Manager", "Dealer Manager", "System Manager"];
+		if (frm.is_new() || frm.doc.docstatus === 2 || !frappe.user.has_role(roles)) return;
+		frm.add_custom_button(__("Simulate"), () =>
+			frappe
+				.call("dealer_relations.simulation.get_simulation_defaults", { policy: frm.doc.name })
+				.then(({ message }) =>
+					frappe.set_route("query-report", "Rebate Policy Simulation", message)
+				)
+		);
 	},
 
 	show_settlement_run(frm) {
