@@ -7,6 +7,7 @@ from __future__ import annotations
 import frappe
 from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
 
+from dealer_relations.credit_check import DealerCreditError
 from dealer_relations.demo.masters import DEMO_MARK
 from dealer_relations.free_goods import make_free_goods_order
 from dealer_relations.rebate_account import LEDGER
@@ -83,9 +84,12 @@ def _free_goods_setup(company: str) -> None:
 
 
 def _free_goods_order(company: str) -> None:
-	"""The Active dealer with the most available balance, if it covers the goods: the order as
+	"""The Active dealer with the most available balance that covers the goods and whose credit
+	grade lets an order through without a Credit Controller (the next one otherwise): the order as
 	Make Free Goods Order makes it (run as Administrator), submitted, then partly delivered."""
 	value = FREE_GOODS_QTY * FREE_GOODS_PRICE
+	if not get_company_settings(company).free_goods_price_list:
+		return
 	active = frappe.get_all("Dealer", filters={"company": company, "status": "Active"}, pluck="name")
 	rows = frappe.get_all(
 		LEDGER,
@@ -93,28 +97,34 @@ def _free_goods_order(company: str) -> None:
 		fields=["dealer", "sum(amount) as available"],
 		group_by="dealer",
 		order_by="available desc",
-		limit=1,
 	)
-	if not rows or rows[0].available < value or not get_company_settings(company).free_goods_price_list:
-		return
 	for draft in frappe.get_all(
 		"Sales Order", filters={"po_no": FREE_GOODS_MARK, "docstatus": 0}, pluck="name"
 	):
 		frappe.delete_doc("Sales Order", draft, ignore_permissions=True)
 	code = FREE_GOODS_ITEM[0]
-	name = make_free_goods_order(
-		rows[0].dealer,
-		[{"item_code": code, "qty": FREE_GOODS_QTY, "warehouse": _warehouse(company)}],
-		company,
-	)
-	order = frappe.get_doc("Sales Order", name)
-	order.po_no = FREE_GOODS_MARK
-	order.save(ignore_permissions=True)
-	order.submit()
-	note = make_delivery_note(order.name)
-	note.items[0].qty = FREE_GOODS_DELIVERED
-	note.insert(ignore_permissions=True)
-	note.submit()
+	for row in rows:
+		if row.available < value:
+			break
+		frappe.db.savepoint("demo_free_goods")
+		try:
+			name = make_free_goods_order(
+				row.dealer,
+				[{"item_code": code, "qty": FREE_GOODS_QTY, "warehouse": _warehouse(company)}],
+				company,
+			)
+			order = frappe.get_doc("Sales Order", name)
+			order.po_no = FREE_GOODS_MARK
+			order.save(ignore_permissions=True)
+			order.submit()
+		except DealerCreditError:
+			frappe.db.rollback(save_point="demo_free_goods")
+			continue
+		note = make_delivery_note(order.name)
+		note.items[0].qty = FREE_GOODS_DELIVERED
+		note.insert(ignore_permissions=True)
+		note.submit()
+		return
 
 
 def _warehouse(company: str) -> str:
