@@ -161,14 +161,7 @@ def goods_lines(doc, price_list: str) -> list[GoodsLine]:
 	"""The order's lines with their price per line unit: the price for the line's unit, else the
 	stock unit's price times the line's conversion factor."""
 	found = prices(price_list, {row.item_code for row in doc.items if row.item_code}, doc.transaction_date)
-	masters = {
-		item.name: item
-		for item in frappe.get_all(
-			"Item",
-			filters={"name": ("in", list({row.item_code for row in doc.items if row.item_code}))},
-			fields=["name", "stock_uom", "is_stock_item"],
-		)
-	}
+	masters = rebate_account.item_masters(doc, ["stock_uom", "is_stock_item"])
 	stock_uoms = {name: item.stock_uom for name, item in masters.items()}
 	lines = []
 	for row in doc.items:

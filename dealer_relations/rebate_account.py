@@ -428,6 +428,16 @@ def live_policies(lots: dict[str, Lot]) -> set[str]:
 	return {lot.policy for lot in lots.values() if lot.balance > 0 and lot.policy}
 
 
+def item_masters(doc, fields: list[str]) -> dict[str, frappe._dict]:
+	"""{item code: the Item's ``fields``} for the document's lines, in one query: what a rule needs
+	of an item is read from the master, never from what the client sent on the line."""
+	codes = list({row.item_code for row in doc.items if row.item_code})
+	return {
+		item.name: item
+		for item in frappe.get_all("Item", filters={"name": ("in", codes or [""])}, fields=["name", *fields])
+	}
+
+
 def document_bases(doc, policies: set[str]) -> dict[str, Decimal]:
 	"""{policy: the document's amount (before its additional discount) on the policy's items}.
 	Group and brand come from the Item, never from what the client sent on the line."""
@@ -436,14 +446,7 @@ def document_bases(doc, policies: set[str]) -> dict[str, Decimal]:
 	if not policies:
 		return {}
 	rebate_item = get_company_settings(doc.company).rebate_item
-	masters = {
-		item.name: item
-		for item in frappe.get_all(
-			"Item",
-			filters={"name": ("in", list({row.item_code for row in doc.items if row.item_code}))},
-			fields=["name", "item_group", "brand"],
-		)
-	}
+	masters = item_masters(doc, ["item_group", "brand"])
 	bases = {}
 	for name in policies:
 		policy = frappe.get_doc("Rebate Policy", name)

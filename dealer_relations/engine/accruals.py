@@ -16,7 +16,12 @@ from decimal import Decimal
 
 from dealer_relations.engine.errors import RuleViolation, _
 from dealer_relations.engine.money import ZERO, dec, round_half_up
-from dealer_relations.engine.rebates import RebateTerms, calculate_rebate, projection_factor
+from dealer_relations.engine.rebates import (
+	RebateTerms,
+	calculate_rebate,
+	check_expense_account,
+	projection_factor,
+)
 
 CONSERVATIVE = "Conservative"  # the rebate the volume so far has reached
 PROJECTED = "Projected"  # the rate the year's volume will reach at the run rate so far
@@ -140,15 +145,7 @@ def next_open_date(day: date, closed: Iterable[tuple[str, date, date]]) -> tuple
 
 def check_accrual_setup(company: str, expense_account: str | None, accrued_account: str | None) -> None:
 	"""What an accrual posts to, checked before anything is written."""
-	if not expense_account:
-		raise RuleViolation(
-			_(
-				"Rebate Expense Account is not set for Company {0}; set it in Dealer Relations Settings, Company Settings"
-			),
-			(company,),
-			"rebate_expense_account",
-			_("Missing Account"),
-		)
+	check_expense_account(company, expense_account)
 	if not accrued_account:
 		raise RuleViolation(
 			_(

@@ -446,15 +446,8 @@ def check_unique_settlement(dealer: str, policy: str, existing: str | None) -> N
 		)
 
 
-def check_posting_setup(
-	company: str,
-	method: str,
-	expense_account: str | None,
-	receivable_account: str | None,
-	item: str | None,
-	liability_account: str | None = None,
-) -> None:
-	"""What posting needs, checked before anything is written."""
+def check_expense_account(company: str, expense_account: str | None) -> None:
+	"""Every rebate posting (settlement, accrual, release) charges the company's rebate expense."""
 	if not expense_account:
 		raise RuleViolation(
 			_(
@@ -464,6 +457,18 @@ def check_posting_setup(
 			"rebate_expense_account",
 			_("Missing Account"),
 		)
+
+
+def check_posting_setup(
+	company: str,
+	method: str,
+	expense_account: str | None,
+	receivable_account: str | None,
+	item: str | None,
+	liability_account: str | None = None,
+) -> None:
+	"""What posting needs, checked before anything is written."""
+	check_expense_account(company, expense_account)
 	if not receivable_account:
 		raise RuleViolation(
 			_("Company {0} has no Default Receivable Account; set it on the Company"),
