@@ -39,8 +39,8 @@ class RebateSettlement(Document):
 		)
 
 		amended_from: DF.Link | None
-		basis: DF.Data | None
-		calculation: DF.Data | None
+		basis: DF.Literal["Net Amount", "Quantity", "Collected Amount", "Target Completion"]
+		calculation: DF.Literal["Retroactive", "Incremental"]
 		company: DF.Link | None
 		completion_percent: DF.Percent
 		credit_note: DF.Link | None
