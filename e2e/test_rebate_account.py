@@ -267,6 +267,22 @@ def test_rep_reads_the_latest_rebate_movements_on_the_dealer_form(rep):
 	rep.assert_clean()
 
 
+def fill_link(desk, fieldname: str, value: str) -> None:
+	"""Type into a form's Link field and pick the value from its dropdown, as a user does."""
+	control = desk.page.locator(f".form-layout .frappe-control[data-fieldname='{fieldname}']").first
+	field = control.locator("input").first
+	field.click()
+	field.press_sequentially(value, delay=30)
+	option = desk.page.locator("ul[role='listbox']:not([hidden]) [role='option']", has_text=value).first
+	try:
+		option.wait_for(timeout=15_000)
+	except Exception:
+		desk.shot(f"no-{fieldname}-option")
+		raise
+	option.click()
+	desk.wait_or_shoot("([f, v]) => cur_frm.doc[f] === v", arg=[fieldname, value], timeout=10_000)
+
+
 def test_finance_adjusts_a_dealers_rebate_account(finance_manager, rep, site):
 	"""An Accounts Manager adds to a lot of a dealer's account with a reason in the form and submits:
 	the balance grows by it; cancelling it (the demo is left as it was) takes it back. A rep may not
@@ -299,12 +315,10 @@ def test_finance_adjusts_a_dealers_rebate_account(finance_manager, rep, site):
 			timeout=30_000,
 		)
 		page = finance_manager.page
-		page.evaluate(
-			"(lot) => cur_frm.set_value({dealer: lot.dealer, company: lot.company})"
-			".then(() => cur_frm.set_value('rebate_settlement', lot.rebate_settlement))",
-			lot,
-		)
-		page.wait_for_function("(s) => cur_frm.doc.rebate_settlement === s", arg=lot["rebate_settlement"])
+		fill_link(finance_manager, "dealer", lot["dealer"])
+		if page.evaluate("cur_frm.doc.company") != lot["company"]:
+			fill_link(finance_manager, "company", lot["company"])
+		fill_link(finance_manager, "rebate_settlement", lot["rebate_settlement"])
 		page.locator("[data-fieldname='amount'] input").fill(str(amount))
 		page.locator("[data-fieldname='reason'] textarea").fill("E2E 调整：补记漏算的返利")
 		page.locator("[data-fieldname='reason'] textarea").blur()
@@ -321,7 +335,12 @@ def test_finance_adjusts_a_dealers_rebate_account(finance_manager, rep, site):
 		page.wait_for_load_state("networkidle")
 		finance_manager.shot("adjustment-submitted")
 		stored = site.execute(
-			"frappe.db.get_value", "Rebate Account Adjustment", name, ["docstatus", "journal_entry"], True
+			"frappe.db.get_value",
+			"Rebate Account Adjustment",
+			name,
+			["docstatus", "journal_entry"],
+			None,
+			True,
 		)
 		assert stored["docstatus"] == 1 and stored["journal_entry"], stored
 		after = finance_manager.call(
@@ -346,9 +365,21 @@ def test_finance_adjusts_a_dealers_rebate_account(finance_manager, rep, site):
 	refused = rep.page.evaluate(
 		"() => !(window.cur_frm && cur_frm.doctype === 'Rebate Account Adjustment' && cur_frm.is_new())"
 	)
-	rep.shot("adjustment-refused")
 	assert refused, "a rep gets no new Rebate Account Adjustment form"
 	assert not rep.page.evaluate("frappe.model.can_create('Rebate Account Adjustment')")
+	# Frappe's refusal of a doctype the role may not read: "Not Permitted" (不允许)
+	title = rep.page.evaluate("__('Not Permitted')")
+	dialog = rep.page.locator(".modal.show", has_text=title)
+	dialog.wait_for(timeout=10_000)
+	rep.shot("adjustment-refused")
+	dialog.locator(".btn-modal-close").first.click()
+	# the refusal itself is the desk's 403 from frappe.desk.desk_page.getpage (the route is not a
+	# doctype the rep reads, so the desk asks for a Page of that name) and the traceback Frappe logs
+	# to the console with it; nothing else went wrong
+	expected = [problem for problem in rep.problems if "desk_page" in problem]
+	assert any("HTTP 403" in problem for problem in expected), rep.problems
+	rep.problems = [problem for problem in rep.problems if problem not in expected]
+	rep.assert_clean()
 
 
 def test_manager_opens_the_demo_free_goods_order(manager):
@@ -371,7 +402,9 @@ def test_manager_opens_the_demo_free_goods_order(manager):
 		timeout=30_000,
 	)
 	manager.page.wait_for_load_state("networkidle")
-	field = manager.page.locator("[data-fieldname='rebate_goods_value']").first
+	manager.page.evaluate("cur_frm.scroll_to_field('rebate_goods_value')")
+	field = manager.page.locator(".form-layout .frappe-control[data-fieldname='rebate_goods_value']").first
+	field.wait_for(state="visible", timeout=10_000)
 	label = manager.page.evaluate("__('Free Goods Value')")
 	assert label != "Free Goods Value", "the field has a zh label"
 	assert field.is_visible() and label in field.inner_text(), field.inner_text()

@@ -182,9 +182,15 @@ def test_rep_reads_the_target_completion_of_their_dealers(rep, manager):
 	rep.wait_or_shoot(
 		"(p) => frappe.query_report.get_filter_value('rebate_policy') === p", arg=policy, timeout=30_000
 	)
-	rep.page.evaluate("frappe.query_report.refresh()")
+	# the filter's change runs the report (no second run from the refresh button)
 	rep.wait_or_shoot(REPORT_SETTLED, arg=True, timeout=60_000)
 	rep.page.wait_for_load_state("networkidle")
+	rep.wait_or_shoot(REPORT_SETTLED, arg=True, timeout=60_000)
+	rep.wait_or_shoot(
+		"() => frappe.query_report.$loading.is(':hidden') && frappe.query_report.$report.is(':visible')"
+		" && document.querySelectorAll('.dt-scrollable .dt-row').length > 0",
+		timeout=30_000,
+	)
 	shown = rep.page.evaluate("frappe.query_report.data")
 	filters = rep.page.evaluate("frappe.query_report.get_filter_values()")
 	mine = {row["dealer"]: row for row in shown if row.get("dealer")}
