@@ -154,6 +154,12 @@ def test_accountant_reads_the_monthly_accruals(accountant):
 		f" [data-fieldname='journal_entry'] a:has-text('{latest['journal_entry']}')"
 	)
 	assert link.count() >= 1, "the accrual's form links its Journal Entry"
+	method = accountant.page.evaluate("cur_frm.doc.accrual_method")
+	shown = accountant.page.inner_text("[data-fieldname='accrual_method'] .control-value")
+	assert shown.strip() == accountant.page.evaluate("(m) => __(m)", method) != method, (
+		"the accrual method is shown in Chinese",
+		shown,
+	)
 	entry = accountant.call(
 		"frappe.client.get_value",
 		doctype="Journal Entry",
