@@ -196,8 +196,15 @@ def report_rows(desk, report: str, filters: dict) -> list[dict]:
 
 
 def submitted_policy(desk) -> str:
-	policies = desk.call("frappe.client.get_list", doctype="Rebate Policy", filters={"docstatus": 1})
-	assert policies, "the demo data has a submitted rebate policy"
+	"""The demo's running policy with its year-end settlements (not the target policy that starts
+	tomorrow, which has none yet)."""
+	policies = desk.call(
+		"frappe.client.get_list",
+		doctype="Rebate Policy",
+		filters={"docstatus": 1, "settlements_created_on": ["is", "set"]},
+		order_by="to_date desc",
+	)
+	assert policies, "the demo data has a submitted rebate policy with settlements"
 	return policies[0]["name"]
 
 

@@ -29,10 +29,11 @@ def open_portal(browser, user: str) -> Desk:
 	portal.page.click(".btn-login")
 	portal.page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
 	portal.page.wait_for_load_state("networkidle")
-	assert "/app" not in portal.page.url, f"a dealer lands in the portal, not the desk: {portal.page.url}"
-	portal.shot("after-login")
-	visit(portal, "/dealer")
+	assert portal.page.url.split("?")[0].rstrip("/") == f"{URL}/dealer", (
+		f"a dealer lands on the portal's home, not the desk nor /me: {portal.page.url}"
+	)
 	portal.page.wait_for_selector(".dealer-standing", timeout=30_000)
+	portal.shot("after-login")
 	return portal
 
 
@@ -294,3 +295,182 @@ def test_incident_reply_with_evidence_and_the_other_dealer_is_refused(dealer_use
 	)
 	assert not replies, "the refused reply left nothing on the incident"
 	other.assert_clean()
+
+
+def test_home_shows_the_visits_the_rep_planned(dealer_user, manager):
+	"""Visits Planned on /dealer: the rep's next visit dates from today on, soonest first."""
+	portal = dealer_user
+	visit(portal, "/dealer")
+	dealer = home_dealer(portal)
+	heading = portal.page.locator("h4", has_text="拜访计划")
+	assert heading.count() == 1, portal.page.locator("h4").all_inner_texts()
+	today = manager.page.evaluate("frappe.datetime.get_today()")
+	dates = sorted(
+		{
+			row["next_visit_date"]
+			for row in manager.call(
+				"frappe.client.get_list",
+				doctype="Dealer Visit Log",
+				filters={"dealer": dealer, "next_visit_date": [">=", today]},
+				fields=["next_visit_date"],
+				limit_page_length=0,
+			)
+		}
+	)
+	shown = portal.page.locator(".planned-visits .planned-visit")
+	assert shown.count() == min(len(dates), 5), (shown.count(), dates)
+	if dates:
+		year, month, day = (int(part) for part in dates[0].split("-"))
+		assert shown.first.inner_text().strip().startswith(f"{year}年{month}月{day}日"), (
+			dates[0],
+			shown.first.inner_text(),
+		)
+	else:
+		assert "暂无拜访计划" in portal.page.inner_text("body"), "no plan: the zh notice says so"
+	portal.shot("home-visits-planned")
+	portal.assert_clean()
+
+
+def test_rebates_show_the_rebate_account_balance_the_desk_reports(dealer_user, manager):
+	portal = dealer_user
+	visit(portal, "/dealer")
+	dealer = home_dealer(portal)
+	account = manager.call("dealer_relations.rebate_account.get_dealer_balance", dealer=dealer)
+	movements = manager.call("dealer_relations.rebate_account.get_dealer_movements", dealer=dealer)
+	visit(portal, "/dealer/rebates")
+	if not movements["movements"]:
+		assert not portal.page.locator(".rebate-account").count(), "no account section without movements"
+		pytest.fail(f"the demo dealer {dealer} of {DEALER_USER} has no rebate account movements")
+	portal.page.locator(".rebate-account").scroll_into_view_if_needed()
+	portal.shot("rebates-account")
+	assert figure(portal, ".rebate-account-balance") == pytest.approx(account["balance"], abs=0.01)
+	assert figure(portal, ".rebate-account-available") == pytest.approx(account["available"], abs=0.01)
+	assert figure(portal, ".rebate-account-expiring") == pytest.approx(account["expiring_90_days"], abs=0.01)
+	rows = portal.page.locator(".rebate-account-movements .rebate-movement")
+	assert rows.count() >= 1
+	newest = movements["movements"][0]
+	assert money(rows.first.locator("span.float-right").inner_text()) == pytest.approx(
+		newest["amount"], abs=0.01
+	)
+	assert newest["entry_type_label"] in rows.first.inner_text()
+	portal.assert_clean()
+
+
+def test_statement_pdf_in_chinese_and_english(dealer_user):
+	portal = dealer_user
+	visit(portal, "/dealer/statement")
+	links = portal.page.locator(".statement-pdf a[data-lang]")
+	assert sorted(links.evaluate_all("els => els.map(e => e.dataset.lang)")) == ["en", "zh"]
+	assert "下载" in links.first.inner_text(), links.first.inner_text()
+	sizes = {}
+	for lang in ("zh", "en"):
+		href = portal.page.get_attribute(f".statement-pdf a[data-lang='{lang}']", "href")
+		response = portal.page.request.get(f"{URL}{href}")
+		assert response.status == 200, (lang, response.status, response.text()[:300])
+		assert response.headers["content-type"].startswith("application/pdf"), response.headers
+		body = response.body()
+		assert body.startswith(b"%PDF"), body[:20]
+		sizes[lang] = len(body)
+	assert sizes["zh"] > 1000 and sizes["en"] > 1000, sizes
+	portal.shot("statement-pdf-links")
+	portal.assert_clean()
+
+
+def test_dealer_raises_a_request_and_the_other_dealer_is_refused(
+	dealer_user, other_dealer_user, manager, site
+):
+	"""/dealer/requests: the dealer raises an inquiry, finds it in the list, opens it with its
+	conversation, reads the staff's reply and answers; the other dealer's user is refused it."""
+	portal = dealer_user
+	visit(portal, "/dealer/requests")
+	stamp = date.today().strftime("%Y%m%d")
+	subject = f"E2E 咨询：返利到账时间 {stamp}"
+	description = "请问本季度返利什么时候可以用于下单？\n谢谢"
+	form = portal.page.locator("form#request-new")
+	form.locator("select[name='request_type']").select_option("Inquiry")
+	form.locator("input[name='subject']").fill(subject)
+	form.locator("textarea[name='description']").fill(description)
+	portal.shot("request-new")
+	issue = None
+	try:
+		with portal.page.expect_navigation():
+			form.locator("button").click()
+		portal.page.wait_for_load_state("networkidle")
+		issue = site.execute("frappe.db.get_value", "Issue", {"subject": subject}, "name")
+		assert issue, "the request is an Issue"
+		stored = site.execute(
+			"frappe.db.get_value", "Issue", issue, ["customer", "issue_type", "raised_by"], None, True
+		)
+		dealer = home_dealer_of(portal)
+		assert stored["customer"] == site.get_value("Dealer", dealer, "customer")
+		assert (stored["issue_type"], stored["raised_by"]) == ("Inquiry", DEALER_USER), stored
+		item = portal.page.locator(f".dealer-request-list li[data-request='{issue}']")
+		assert item.count() == 1 and subject in item.inner_text()
+		assert "咨询" in item.inner_text(), item.inner_text()
+		portal.shot("request-listed")
+
+		# the company answers (as a desk user's mail to the dealer's user)
+		site.execute(
+			"frappe.client.insert",
+			{
+				"doctype": "Communication",
+				"communication_type": "Communication",
+				"communication_medium": "Email",
+				"sent_or_received": "Sent",
+				"subject": f"Re: {subject}",
+				"content": "您好，返利结算审批后即可在下单时抵扣。",
+				"sender": "chen.jing@demo.dealer-relations.test",
+				"recipients": DEALER_USER,
+				"reference_doctype": "Issue",
+				"reference_name": issue,
+			},
+		)
+		item.locator("a").click()
+		portal.page.wait_for_selector(f".dealer-request[data-request='{issue}']", timeout=30_000)
+		portal.page.wait_for_load_state("networkidle")
+		page = portal.page.locator(".dealer-request")
+		assert page.locator(".request-subject").inner_text().strip() == subject
+		conversation = page.locator(".request-conversation")
+		assert "请问本季度返利什么时候可以用于下单" in conversation.inner_text()
+		assert conversation.locator(".request-staff-reply", has_text="返利结算审批后").count() == 1
+		reply = f"E2E 收到，谢谢 {stamp}"
+		page.locator("textarea[name='message']").fill(reply)
+		with portal.page.expect_navigation():
+			page.locator("form#request-reply button").click()
+		portal.page.wait_for_load_state("networkidle")
+		conversation = portal.page.locator(".request-conversation")
+		assert conversation.locator(".request-dealer-message", has_text=reply).count() == 1
+		portal.shot("request-replied")
+		portal.assert_clean()
+
+		other = other_dealer_user
+		url = f"/dealer/requests?request={issue}"
+		refused(other, f"{URL}/dealer/requests", visit(other, url).status)
+		assert subject not in other.page.content(), "nothing of the request is shown"
+		other.shot("other-dealer-request-refused")
+		visit(other, "/dealer/requests")
+		assert not other.page.locator(f"li[data-request='{issue}']").count()
+		other.assert_clean()
+	finally:
+		if issue:
+			messages = [
+				row["name"]
+				for row in site.execute(
+					"frappe.get_all",
+					"Communication",
+					{"reference_doctype": "Issue", "reference_name": issue},
+				)
+			]
+			if messages:
+				site.execute("frappe.db.delete", "Communication Link", {"parent": ("in", messages)})
+				site.execute("frappe.db.delete", "Communication", {"name": ("in", messages)})
+			site.execute("frappe.delete_doc", "Issue", issue)
+			assert not site.execute("frappe.db.exists", "Issue", issue)
+
+
+def home_dealer_of(portal: Desk) -> str:
+	return portal.page.evaluate(
+		"() => fetch('/dealer').then(r => r.text())"
+		".then(t => new DOMParser().parseFromString(t, 'text/html')"
+		".querySelector('.dealer-standing').dataset.dealer)"
+	)

@@ -236,3 +236,204 @@ def test_finance_approves_a_settlement_into_the_rebate_account(accountant, finan
 		# the dealer a new draft)
 		if site.get_value("Rebate Settlement", settlement["name"], "docstatus") == 1:
 			site.execute("frappe.client.cancel", "Rebate Settlement", settlement["name"])
+
+
+def test_rep_reads_the_latest_rebate_movements_on_the_dealer_form(rep):
+	"""The Dealer form's "Rebate Account: Latest N Movements": the server's movements, newest first."""
+	dealer, _account = dealers_with_balance(rep)[0]
+	data = rep.call("dealer_relations.rebate_account.get_dealer_movements", dealer=dealer)
+	movements = data["movements"]
+	assert movements, "a dealer with a balance has movements"
+	open_dealer(rep, dealer)
+	title = rep.page.evaluate("(n) => __('Rebate Account: Latest {0} Movements', [n])", len(movements))
+	assert "Rebate Account" not in title, "the section title is in Chinese"
+	rep.wait_or_shoot(
+		"(t) => [...document.querySelectorAll('.form-dashboard-section')].some(s => s.innerText.includes(t)"
+		" && s.querySelector('table tbody tr'))",
+		arg=title,
+		timeout=30_000,
+	)
+	section = rep.page.locator(".form-dashboard-section", has_text=title)
+	table_rows = section.locator("table tbody tr")
+	assert table_rows.count() == len(movements)
+	for index in (0, len(movements) - 1):
+		row, cells = movements[index], table_rows.nth(index).locator("td")
+		assert cells.nth(1).inner_text().strip() == row["entry_type_label"]
+		shown = rep.page.evaluate("([v, c]) => format_currency(v, c)", [row["amount"], data["currency"]])
+		assert cells.nth(2).inner_text().strip() == shown.strip(), (index, row)
+		if row.get("voucher_no"):
+			assert cells.nth(4).inner_text().strip() == row["voucher_no"]
+	rep.shot("dealer-rebate-movements")
+	rep.assert_clean()
+
+
+def fill_link(desk, fieldname: str, value: str) -> None:
+	"""Type into a form's Link field and pick the value from its dropdown, as a user does."""
+	control = desk.page.locator(f".form-layout .frappe-control[data-fieldname='{fieldname}']").first
+	field = control.locator("input").first
+	field.click()
+	field.press_sequentially(value, delay=30)
+	option = desk.page.locator("ul[role='listbox']:not([hidden]) [role='option']", has_text=value).first
+	try:
+		option.wait_for(timeout=15_000)
+	except Exception:
+		desk.shot(f"no-{fieldname}-option")
+		raise
+	option.click()
+	desk.wait_or_shoot("([f, v]) => cur_frm.doc[f] === v", arg=[fieldname, value], timeout=10_000)
+
+
+def test_finance_adjusts_a_dealers_rebate_account(finance_manager, rep, site):
+	"""An Accounts Manager adds to a lot of a dealer's account with a reason in the form and submits:
+	the balance grows by it; cancelling it (the demo is left as it was) takes it back. A rep may not
+	make one."""
+	earned = site.execute(
+		"frappe.get_all",
+		"Dealer Rebate Ledger Entry",
+		{"entry_type": "Earned", "voucher_type": "Rebate Settlement"},
+		["dealer", "company", "rebate_settlement", "expiry_date"],
+	)
+	today = finance_manager.page.evaluate("frappe.datetime.get_today()")
+	submitted = {row["name"] for row in site.execute("frappe.get_all", "Rebate Settlement", {"docstatus": 1})}
+	lots = [
+		row
+		for row in sorted(earned, key=lambda row: row["rebate_settlement"], reverse=True)
+		if (not row.get("expiry_date") or row["expiry_date"] > today)
+		and row["rebate_settlement"] in submitted
+	]
+	if not lots:
+		pytest.fail("no live earned lot in the demo's rebate accounts: run make demo")
+	lot = lots[0]
+	before = finance_manager.call(
+		"dealer_relations.rebate_account.get_dealer_balance", dealer=lot["dealer"], company=lot["company"]
+	)
+	amount, name = 123.45, None
+	try:
+		finance_manager.goto("rebate-account-adjustment/new")
+		finance_manager.wait_or_shoot(
+			"() => window.cur_frm && cur_frm.doctype === 'Rebate Account Adjustment' && cur_frm.is_new()",
+			timeout=30_000,
+		)
+		page = finance_manager.page
+		fill_link(finance_manager, "dealer", lot["dealer"])
+		if page.evaluate("cur_frm.doc.company") != lot["company"]:
+			fill_link(finance_manager, "company", lot["company"])
+		fill_link(finance_manager, "rebate_settlement", lot["rebate_settlement"])
+		page.locator("[data-fieldname='amount'] input").fill(str(amount))
+		page.locator("[data-fieldname='reason'] textarea").fill("E2E 调整：补记漏算的返利")
+		page.locator("[data-fieldname='reason'] textarea").blur()
+		page.wait_for_function("(a) => cur_frm.doc.amount === a", arg=amount, timeout=10_000)
+		finance_manager.shot("adjustment-new")
+		page.keyboard.press("Control+s")
+		finance_manager.wait_or_shoot("() => !cur_frm.is_new() && !cur_frm.is_dirty()", timeout=30_000)
+		name = page.evaluate("cur_frm.doc.name")
+		submit = page.evaluate("__('Submit')")
+		page.click(f".page-actions .primary-action:has-text('{submit}')")
+		yes = page.evaluate("__('Yes')")
+		page.locator(f".modal.show .btn-primary:has-text('{yes}')").click()
+		finance_manager.wait_or_shoot("() => cur_frm.doc.docstatus === 1", timeout=60_000)
+		page.wait_for_load_state("networkidle")
+		finance_manager.shot("adjustment-submitted")
+		stored = site.execute(
+			"frappe.db.get_value",
+			"Rebate Account Adjustment",
+			name,
+			["docstatus", "journal_entry"],
+			None,
+			True,
+		)
+		assert stored["docstatus"] == 1 and stored["journal_entry"], stored
+		after = finance_manager.call(
+			"dealer_relations.rebate_account.get_dealer_balance", dealer=lot["dealer"], company=lot["company"]
+		)
+		assert after["balance"] == pytest.approx(before["balance"] + amount, abs=0.005)
+		assert after["available"] == pytest.approx(before["available"] + amount, abs=0.005)
+		finance_manager.assert_clean()
+	finally:
+		if name and site.get_value("Rebate Account Adjustment", name, "docstatus") == 1:
+			site.execute("frappe.client.cancel", "Rebate Account Adjustment", name)
+	if name:
+		back = finance_manager.call(
+			"dealer_relations.rebate_account.get_dealer_balance", dealer=lot["dealer"], company=lot["company"]
+		)
+		assert back["balance"] == pytest.approx(before["balance"], abs=0.005), "cancelling takes it back"
+
+	# a rep: no new adjustment (Frappe's refusal, nothing to fill in)
+	rep.page.goto(f"{rep.page.url.split('/app')[0]}/app/rebate-account-adjustment/new")
+	rep.wait_for_desk()
+	rep.page.wait_for_timeout(1000)
+	refused = rep.page.evaluate(
+		"() => !(window.cur_frm && cur_frm.doctype === 'Rebate Account Adjustment' && cur_frm.is_new())"
+	)
+	assert refused, "a rep gets no new Rebate Account Adjustment form"
+	assert not rep.page.evaluate("frappe.model.can_create('Rebate Account Adjustment')")
+	# Frappe's refusal of a doctype the role may not read: "Not Permitted" (不允许)
+	title = rep.page.evaluate("__('Not Permitted')")
+	dialog = rep.page.locator(".modal.show", has_text=title)
+	dialog.wait_for(timeout=10_000)
+	rep.shot("adjustment-refused")
+	dialog.locator(".btn-modal-close").first.click()
+	# the refusal itself is the desk's 403 from frappe.desk.desk_page.getpage (the route is not a
+	# doctype the rep reads, so the desk asks for a Page of that name) and the traceback Frappe logs
+	# to the console with it; nothing else went wrong
+	expected = [problem for problem in rep.problems if "desk_page" in problem]
+	assert any("HTTP 403" in problem for problem in expected), rep.problems
+	rep.problems = [problem for problem in rep.problems if problem not in expected]
+	rep.assert_clean()
+
+
+def test_manager_opens_the_demo_free_goods_order(manager):
+	"""The demo's free-goods order (货补演示) shows its Free Goods Value (the server's figure); the
+	Dealer form offers Make Free Goods Order (the dialog opens, nothing is made)."""
+	orders = manager.call(
+		"frappe.client.get_list",
+		doctype="Sales Order",
+		filters={"po_no": "货补演示", "docstatus": 1},
+		fields=["name", "customer", "rebate_free_goods", "rebate_goods_value", "currency"],
+	)
+	if not orders:
+		pytest.fail("no demo free-goods order (po_no 货补演示): run make demo")
+	order = orders[0]
+	assert order["rebate_free_goods"] and order["rebate_goods_value"] > 0, order
+	manager.goto(f"sales-order/{order['name']}")
+	manager.wait_or_shoot(
+		"(n) => window.cur_frm && cur_frm.doctype === 'Sales Order' && cur_frm.doc.name === n",
+		arg=order["name"],
+		timeout=30_000,
+	)
+	manager.page.wait_for_load_state("networkidle")
+	manager.page.evaluate("cur_frm.scroll_to_field('rebate_goods_value')")
+	field = manager.page.locator(".form-layout .frappe-control[data-fieldname='rebate_goods_value']").first
+	field.wait_for(state="visible", timeout=10_000)
+	label = manager.page.evaluate("__('Free Goods Value')")
+	assert label != "Free Goods Value", "the field has a zh label"
+	assert field.is_visible() and label in field.inner_text(), field.inner_text()
+	shown = manager.page.evaluate(
+		"([v, c]) => format_currency(v, c)", [order["rebate_goods_value"], order["currency"]]
+	)
+	assert shown in field.inner_text(), (shown, field.inner_text())
+	manager.shot("free-goods-order")
+	manager.assert_clean()
+
+	dealer = manager.call(
+		"frappe.client.get_value", doctype="Dealer", filters={"customer": order["customer"]}, fieldname="name"
+	)["name"]
+	open_dealer(manager, dealer)
+	button = manager.page.evaluate("__('Make Free Goods Order')")
+	assert button != "Make Free Goods Order"
+	manager.page.click(f".page-actions button:has-text('{button}')")
+	dialog = manager.page.locator(".modal.show", has_text=button)
+	dialog.wait_for(timeout=10_000)
+	assert dialog.locator("[data-fieldname='company'] input").input_value(), (
+		"the dealer's company is filled in"
+	)
+	manager.shot("free-goods-dialog")
+	dialog.locator(".btn-modal-close").first.click()
+	dialog.wait_for(state="hidden", timeout=10_000)
+	made = manager.call(
+		"frappe.client.get_count",
+		doctype="Sales Order",
+		filters={"customer": order["customer"], "rebate_free_goods": 1, "docstatus": 0},
+	)
+	assert made == 0, "closing the dialog makes nothing"
+	manager.assert_clean()

@@ -80,3 +80,16 @@ def test_rebate_account_report_waits_for_the_dealer_title_before_its_first_run()
 	)
 	onload = script[script.index("onload(report)") :]
 	assert re.search(r"return dealer\.set_link_title\(dealer\.value\)", onload)
+
+
+def test_accrual_method_is_shown_in_the_users_language():
+	"""The accrual copies its policy's method: a Select with the policy's options (the desk shows a
+	Select's value translated, a Data value as stored: "Conservative" on a zh form), each with zh."""
+	from tests.app_source import doctypes
+
+	metas = doctypes()
+	field = {f["fieldname"]: f for f in metas["Rebate Accrual"]["fields"]}["accrual_method"]
+	policy = {f["fieldname"]: f for f in metas["Rebate Policy"]["fields"]}["accrual_method"]
+	assert (field["fieldtype"], field.get("options")) == ("Select", policy["options"])
+	zh = load_translations("zh")
+	assert all(zh.get(option) for option in field["options"].split("\n"))

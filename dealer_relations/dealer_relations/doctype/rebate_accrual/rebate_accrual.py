@@ -19,7 +19,7 @@ class RebateAccrual(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
-		accrual_method: DF.Data | None
+		accrual_method: DF.Literal["Conservative", "Projected"]
 		as_of: DF.Date
 		company: DF.Link
 		currency: DF.Link | None
