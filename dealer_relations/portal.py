@@ -72,7 +72,12 @@ def require_portal_dealers(user: str | None = None) -> list[frappe._dict]:
 def portal_dealer(dealer: str | None = None, user: str | None = None) -> frappe._dict:
 	"""One of the user's own dealers: the one named when it is theirs (a user may serve several),
 	else the first. A dealer that is not theirs is refused, not ignored."""
-	dealers = require_portal_dealers(user)
+	return chosen_dealer(require_portal_dealers(user), dealer)
+
+
+def chosen_dealer(dealers: list[frappe._dict], dealer: str | None = None) -> frappe._dict:
+	"""Of ``dealers`` (require_portal_dealers: the user's own, never empty), the one named, else the
+	first; a dealer not among them is refused."""
 	if not dealer:
 		return dealers[0]
 	for row in dealers:
@@ -473,6 +478,15 @@ def reply_to_incident(incident: str, statement: str) -> dict:
 # -- rebates -----------------------------------------------------------------------------------------
 
 SETTLEMENTS_SHOWN = 20
+SETTLEMENT_FIELDS = (
+	"name",
+	"rebate_policy",
+	"from_date",
+	"to_date",
+	"net_rebate",
+	"workflow_state",
+	"docstatus",
+)
 
 
 def dealer_rebates(dealer: frappe._dict, as_of=None) -> frappe._dict:
@@ -481,20 +495,21 @@ def dealer_rebates(dealer: frappe._dict, as_of=None) -> frappe._dict:
 	end (the figures of the Dealer Rebate Statement); and the dealer's settlements. A handful of
 	queries per running policy, whatever the dealer's history."""
 	as_of = getdate(as_of or today())
-	policies = frappe.get_all(
-		"Rebate Policy",
-		filters={
-			"docstatus": 1,
-			"company": dealer.company,
-			"from_date": ("<=", as_of),
-			"to_date": (">=", as_of),
-		},
-		pluck="name",
-		order_by="to_date",
-	)
+	rebate_policy = frappe.qb.DocType("Rebate Policy")
+	policies = (
+		frappe.qb.from_(rebate_policy)
+		.select(rebate_policy.name)
+		.where(rebate_policy.docstatus == 1)
+		.where(rebate_policy.company == dealer.company)
+		.where(rebate_policy.from_date <= as_of)
+		.where(rebate_policy.to_date >= as_of)
+		.orderby(rebate_policy.to_date)
+	).run(pluck=True)
 	progress = []
 	for name in policies:
-		policy = frappe.get_doc("Rebate Policy", name)
+		# a submitted policy, its terms and scope in nine tables: Frappe's document cache (cleared on
+		# every save, submit, cancel and set_value) instead of nine queries per page
+		policy = frappe.get_cached_doc("Rebate Policy", name)
 		covered = covered_dealers(policy, only=[dealer.name])
 		if not covered:
 			continue
@@ -521,13 +536,15 @@ def dealer_rebates(dealer: frappe._dict, as_of=None) -> frappe._dict:
 				projected=projected.net_rebate,
 			)
 		)
-	settlements = frappe.get_all(
-		"Rebate Settlement",
-		filters={"dealer": dealer.name, "docstatus": ("<", 2)},
-		fields=["name", "rebate_policy", "from_date", "to_date", "net_rebate", "workflow_state", "docstatus"],
-		order_by="to_date desc",
-		limit=SETTLEMENTS_SHOWN,
-	)
+	settlement = frappe.qb.DocType("Rebate Settlement")
+	settlements = (
+		frappe.qb.from_(settlement)
+		.select(*(settlement[field] for field in SETTLEMENT_FIELDS))
+		.where(settlement.dealer == dealer.name)
+		.where(settlement.docstatus < 2)
+		.orderby(settlement.to_date, order=frappe.qb.desc)
+		.limit(SETTLEMENTS_SHOWN)
+	).run(as_dict=True)
 	return frappe._dict(
 		policies=progress,
 		settlements=settlements,
