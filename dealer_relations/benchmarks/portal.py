@@ -123,7 +123,11 @@ def make_requests(dealer: frappe._dict, user: str, requests: int, messages: int)
 
 
 def page_context(module: str, query: dict) -> frappe._dict:
-	"""The page's own server work: its get_context, as Frappe's renderer calls it."""
+	"""The page's own server work: its get_context, as Frappe's renderer calls it, in a fresh
+	request: Frappe empties its request-local cache (``frappe.local.cache``) at each request's init,
+	so cached documents, values and meta come from Redis as they do for a real request, not from the
+	previous run's memory."""
+	frappe.local.cache = {}
 	frappe.local.form_dict = frappe._dict(query)
 	page = importlib.import_module(f"dealer_relations.www.dealer.{module}")
 	return page.get_context(frappe._dict())
