@@ -8,6 +8,7 @@ Also the guards on ERPNext's own Issue routes that a portal user can reach (see 
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -104,7 +105,14 @@ def dealer_addresses(request: frappe._dict) -> set[str]:
 
 
 def addresses_of(*fields: str | None) -> set[str]:
-	return {parse_addr(part)[1].lower() for field in fields for part in split_emails(field or "")}
+	return {address_of(part) for field in fields for part in split_emails(field or "")}
+
+
+@functools.lru_cache(maxsize=1024)
+def address_of(part: str) -> str:
+	"""The lower-cased address of one ``Name <address>``: a conversation repeats the same few
+	senders and recipients on every message, parsed once each (a pure function of the text)."""
+	return parse_addr(part)[1].lower()
 
 
 def request_conversation(request: frappe._dict) -> list[frappe._dict]:
