@@ -19,14 +19,15 @@ from frappe.query_builder.terms import NamedParameterWrapper
 from frappe.utils import now_datetime
 
 
-def run_query(query, suffix: str = "", db=None, **kwargs):
-	"""``query.run()`` with a fixed SQL ``suffix`` (``ORDER BY NULL``, ``FOR UPDATE``) appended, on
-	``db`` (default: the request's connection).
+def run_query(query, suffix: str = "", db=None, prefix: str = "", **kwargs):
+	"""``query.run()`` with a fixed SQL ``suffix`` (``ORDER BY NULL``, ``FOR UPDATE``) appended and
+	a fixed ``prefix`` (MariaDB's ``SET STATEMENT ... FOR``) put before, on ``db`` (default: the
+	request's connection).
 
-	The suffix is code, never data: it must not carry a value from a user."""
+	The prefix and suffix are code, never data: they must not carry a value from a user."""
 	params = NamedParameterWrapper()
 	sql = query.get_sql(param_wrapper=params)
-	return (db or frappe.db).sql(sql + suffix, params.get_parameters(), **kwargs)
+	return (db or frappe.db).sql(prefix + sql + suffix, params.get_parameters(), **kwargs)
 
 
 # -- multi-row writers -----------------------------------------------------------------------------

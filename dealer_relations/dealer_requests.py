@@ -8,6 +8,7 @@ Also the guards on ERPNext's own Issue routes that a portal user can reach (see 
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -65,41 +66,53 @@ def dealer_requests(dealers: list[frappe._dict]) -> list[frappe._dict]:
 
 def stored_request(name: str | None, dealers: list[frappe._dict]) -> frappe._dict:
 	"""The stored Issue ``name`` when its customer is one of the user's dealers'; anything else,
-	an Issue that does not exist included, is refused the same way."""
+	an Issue that does not exist included, is refused the same way. With it, in the same query, the
+	portal users of its customer (the dealer's side of its conversation)."""
 	customers = {dealer.customer: dealer for dealer in dealers}
-	row = (
-		frappe.db.get_value(
-			ISSUE,
-			name,
-			[*REQUEST_FIELDS, "description", "raised_by", "company", "via_customer_portal"],
-			as_dict=True,
-		)
-		if isinstance(name, str) and name
-		else None
-	)
-	if not row or row.customer not in customers:
+	rows = []
+	if isinstance(name, str) and name:
+		issue = frappe.qb.DocType(ISSUE)
+		portal_user = frappe.qb.DocType("Portal User")
+		rows = (
+			frappe.qb.from_(issue)
+			.left_join(portal_user)
+			.on((portal_user.parent == issue.customer) & (portal_user.parenttype == "Customer"))
+			.select(*(issue[field] for field in STORED_REQUEST_FIELDS), portal_user.user.as_("portal_user"))
+			.where(issue.name == name)
+		).run(as_dict=True)
+	if not rows or rows[0].customer not in customers:
 		not_permitted()
+	row = rows[0]
+	row.portal_users = [other.portal_user for other in rows if other.portal_user]
+	row.pop("portal_user")
 	row.dealer = customers[row.customer]
 	row.closed = row.status == CLOSED
 	row.description_text = as_text(row.description)
 	return row
 
 
+STORED_REQUEST_FIELDS = (*REQUEST_FIELDS, "description", "raised_by", "company", "via_customer_portal")
+
+
 def dealer_addresses(request: frappe._dict) -> set[str]:
 	"""The dealer's side of a conversation: whoever raised the request and the customer's portal
-	users."""
-	portal_user = frappe.qb.DocType("Portal User")
-	users = (
-		frappe.qb.from_(portal_user)
-		.select(portal_user.user)
-		.where(portal_user.parenttype == "Customer")
-		.where(portal_user.parent == request.customer)
-	).run(pluck=True)
-	return {address.lower() for address in (*users, parse_addr(request.raised_by or "")[1]) if address}
+	users (read with the request by stored_request)."""
+	return {
+		address.lower()
+		for address in (*request.portal_users, parse_addr(request.raised_by or "")[1])
+		if address
+	}
 
 
 def addresses_of(*fields: str | None) -> set[str]:
-	return {parse_addr(part)[1].lower() for field in fields for part in split_emails(field or "")}
+	return {address_of(part) for field in fields for part in split_emails(field or "")}
+
+
+@functools.lru_cache(maxsize=1024)
+def address_of(part: str) -> str:
+	"""The lower-cased address of one ``Name <address>``: a conversation repeats the same few
+	senders and recipients on every message, parsed once each (a pure function of the text)."""
+	return parse_addr(part)[1].lower()
 
 
 def request_conversation(request: frappe._dict) -> list[frappe._dict]:

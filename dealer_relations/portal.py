@@ -8,9 +8,11 @@ from __future__ import annotations
 import frappe
 from frappe import _, _lt
 from frappe.utils import cint, getdate, today, validate_email_address
+from pypika.terms import Field, NullValue, ValueWrapper
 
 from dealer_relations.credit import get_exposure
 from dealer_relations.credit_check import STANDING_FIELDS, dealer_limit, with_tier_default
+from dealer_relations.db import run_query
 from dealer_relations.engine.credit import ALLOW, BLOCK, REQUIRE_APPROVAL
 from dealer_relations.engine.dealer import SUSPENDED, TERMINATED
 from dealer_relations.engine.diversion import CANCELLED as CANCELLED_STAGE
@@ -72,7 +74,12 @@ def require_portal_dealers(user: str | None = None) -> list[frappe._dict]:
 def portal_dealer(dealer: str | None = None, user: str | None = None) -> frappe._dict:
 	"""One of the user's own dealers: the one named when it is theirs (a user may serve several),
 	else the first. A dealer that is not theirs is refused, not ignored."""
-	dealers = require_portal_dealers(user)
+	return chosen_dealer(require_portal_dealers(user), dealer)
+
+
+def chosen_dealer(dealers: list[frappe._dict], dealer: str | None = None) -> frappe._dict:
+	"""Of ``dealers`` (require_portal_dealers: the user's own, never empty), the one named, else the
+	first; a dealer not among them is refused."""
 	if not dealer:
 		return dealers[0]
 	for row in dealers:
@@ -327,22 +334,69 @@ def attach_evidence(evidence: tuple[str, bytes], doctype: str, name: str, field:
 	).insert(ignore_permissions=True)
 
 
-def dealer_evidence(doctype: str, names: list[str], customer: str) -> list[frappe._dict]:
-	"""The files the dealer's own portal users attached to these records (never the staff's)."""
+def dealer_replies_and_evidence(
+	doctype: str, names: list[str], customer: str
+) -> tuple[list[frappe._dict], list[frappe._dict]]:
+	"""The comments and the files the dealer's own portal users put on these records (never the
+	staff's), each oldest first: one query, the two read as one UNION ALL."""
 	if not names:
-		return []
+		return [], []
+	comment = frappe.qb.DocType("Comment")
 	file = frappe.qb.DocType("File")
 	portal_user = frappe.qb.DocType("Portal User")
-	return (
+	replies = (
+		frappe.qb.from_(comment)
+		.join(portal_user)
+		.on((portal_user.user == comment.owner) & (portal_user.parenttype == "Customer"))
+		.select(
+			ValueWrapper(REPLY).as_("kind"),
+			comment.reference_name.as_("reference"),
+			comment.creation.as_("creation"),
+			comment.name.as_("name"),
+			comment.content.as_("text"),
+			comment.comment_by.as_("author"),
+		)
+		.where(portal_user.parent == customer)
+		.where(comment.reference_doctype == doctype)
+		.where(comment.reference_name.isin(names))
+		.where(comment.comment_type == "Comment")
+	)
+	files = (
 		frappe.qb.from_(file)
 		.join(portal_user)
 		.on((portal_user.user == file.owner) & (portal_user.parenttype == "Customer"))
-		.select(file.name, file.file_name, file.attached_to_name, file.creation)
+		.select(
+			ValueWrapper(EVIDENCE).as_("kind"),
+			file.attached_to_name,
+			file.creation,
+			file.name,
+			file.file_name,
+			NullValue(),
+		)
 		.where(portal_user.parent == customer)
 		.where(file.attached_to_doctype == doctype)
 		.where(file.attached_to_name.isin(names))
-		.orderby(file.creation)
-	).run(as_dict=True)
+	)
+	rows = run_query(replies.union_all(files).orderby(Field("creation"), Field("name")), as_dict=True)
+	return (
+		[
+			frappe._dict(
+				reference_name=row.reference, content=row.text, creation=row.creation, comment_by=row.author
+			)
+			for row in rows
+			if row.kind == REPLY
+		],
+		[
+			frappe._dict(
+				name=row.name, file_name=row.text, attached_to_name=row.reference, creation=row.creation
+			)
+			for row in rows
+			if row.kind == EVIDENCE
+		],
+	)
+
+
+REPLY, EVIDENCE = "reply", "evidence"
 
 
 @frappe.whitelist()
@@ -395,7 +449,7 @@ INCIDENTS_SHOWN = 50
 
 def dealer_incidents(dealer: frappe._dict) -> list[frappe._dict]:
 	"""The dealer's incidents (not cancelled ones), newest first, with their item lines, the
-	dealer's replies and evidence: four queries whatever the history."""
+	dealer's replies and evidence: three queries whatever the history."""
 	incident = frappe.qb.DocType(DIVERSION_INCIDENT)
 	incidents = (
 		frappe.qb.from_(incident)
@@ -416,26 +470,20 @@ def dealer_incidents(dealer: frappe._dict) -> list[frappe._dict]:
 		.where(line.parenttype == DIVERSION_INCIDENT)
 		.orderby(line.idx)
 	).run(as_dict=True)
-	comment = frappe.qb.DocType("Comment")
-	portal_user = frappe.qb.DocType("Portal User")
-	replies = (
-		frappe.qb.from_(comment)
-		.join(portal_user)
-		.on((portal_user.user == comment.owner) & (portal_user.parenttype == "Customer"))
-		.select(comment.reference_name, comment.content, comment.creation, comment.comment_by)
-		.where(portal_user.parent == dealer.customer)
-		.where(comment.reference_doctype == DIVERSION_INCIDENT)
-		.where(comment.reference_name.isin(names))
-		.where(comment.comment_type == "Comment")
-		.orderby(comment.creation)
-	).run(as_dict=True)
-	files = dealer_evidence(DIVERSION_INCIDENT, names, dealer.customer)
+	replies, files = dealer_replies_and_evidence(DIVERSION_INCIDENT, names, dealer.customer)
+	lines_of, replies_of, files_of = {}, {}, {}
+	for item in lines:
+		lines_of.setdefault(item.parent, []).append(item)
+	for reply in replies:
+		replies_of.setdefault(reply.reference_name, []).append(reply)
+	for evidence in files:
+		files_of.setdefault(evidence.attached_to_name, []).append(evidence)
 	for row in incidents:
 		row.stage = row.workflow_state or REPORTED_STAGE
 		row.open = row.stage in REPLY_OPEN_STAGES
-		row.lines = [item for item in lines if item.parent == row.name]
-		row.replies = [reply for reply in replies if reply.reference_name == row.name]
-		row.files = [f for f in files if f.attached_to_name == row.name]
+		row.lines = lines_of.get(row.name, [])
+		row.replies = replies_of.get(row.name, [])
+		row.files = files_of.get(row.name, [])
 		row.currency = frappe.get_cached_value("Company", row.company, "default_currency")
 	return incidents
 
@@ -473,6 +521,15 @@ def reply_to_incident(incident: str, statement: str) -> dict:
 # -- rebates -----------------------------------------------------------------------------------------
 
 SETTLEMENTS_SHOWN = 20
+SETTLEMENT_FIELDS = (
+	"name",
+	"rebate_policy",
+	"from_date",
+	"to_date",
+	"net_rebate",
+	"workflow_state",
+	"docstatus",
+)
 
 
 def dealer_rebates(dealer: frappe._dict, as_of=None) -> frappe._dict:
@@ -481,20 +538,21 @@ def dealer_rebates(dealer: frappe._dict, as_of=None) -> frappe._dict:
 	end (the figures of the Dealer Rebate Statement); and the dealer's settlements. A handful of
 	queries per running policy, whatever the dealer's history."""
 	as_of = getdate(as_of or today())
-	policies = frappe.get_all(
-		"Rebate Policy",
-		filters={
-			"docstatus": 1,
-			"company": dealer.company,
-			"from_date": ("<=", as_of),
-			"to_date": (">=", as_of),
-		},
-		pluck="name",
-		order_by="to_date",
-	)
+	rebate_policy = frappe.qb.DocType("Rebate Policy")
+	policies = (
+		frappe.qb.from_(rebate_policy)
+		.select(rebate_policy.name)
+		.where(rebate_policy.docstatus == 1)
+		.where(rebate_policy.company == dealer.company)
+		.where(rebate_policy.from_date <= as_of)
+		.where(rebate_policy.to_date >= as_of)
+		.orderby(rebate_policy.to_date)
+	).run(pluck=True)
 	progress = []
 	for name in policies:
-		policy = frappe.get_doc("Rebate Policy", name)
+		# a submitted policy, its terms and scope in nine tables: Frappe's document cache (cleared on
+		# every save, submit, cancel and set_value) instead of nine queries per page
+		policy = frappe.get_cached_doc("Rebate Policy", name)
 		covered = covered_dealers(policy, only=[dealer.name])
 		if not covered:
 			continue
@@ -521,13 +579,15 @@ def dealer_rebates(dealer: frappe._dict, as_of=None) -> frappe._dict:
 				projected=projected.net_rebate,
 			)
 		)
-	settlements = frappe.get_all(
-		"Rebate Settlement",
-		filters={"dealer": dealer.name, "docstatus": ("<", 2)},
-		fields=["name", "rebate_policy", "from_date", "to_date", "net_rebate", "workflow_state", "docstatus"],
-		order_by="to_date desc",
-		limit=SETTLEMENTS_SHOWN,
-	)
+	settlement = frappe.qb.DocType("Rebate Settlement")
+	settlements = (
+		frappe.qb.from_(settlement)
+		.select(*(settlement[field] for field in SETTLEMENT_FIELDS))
+		.where(settlement.dealer == dealer.name)
+		.where(settlement.docstatus < 2)
+		.orderby(settlement.to_date, order=frappe.qb.desc)
+		.limit(SETTLEMENTS_SHOWN)
+	).run(as_dict=True)
 	return frappe._dict(
 		policies=progress,
 		settlements=settlements,

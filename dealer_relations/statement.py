@@ -1,5 +1,5 @@
-"""Frappe side of the dealer's monthly statement (对账单): read from the Payment Ledger in two
-set-based queries (the opening balance, the month's movements per voucher), so it agrees with
+"""Frappe side of the dealer's monthly statement (对账单): read from the Payment Ledger in one
+set-based query (the opening balance and the month's movements per voucher), so it agrees with
 ERPNext's Accounts Receivable; the dealer confirms or disputes it from the portal, finance answers
 in the desk (Dealer Statement Confirmation)."""
 
@@ -36,6 +36,7 @@ from dealer_relations.portal import (
 	CONFIRMATION,
 	DEALER_FIELDS,
 	attach_evidence,
+	chosen_dealer,
 	dealers_of_portal_user,
 	portal_dealer,
 	require_portal_dealers,
@@ -57,30 +58,33 @@ def receivable_ledger(ple, customer: str, company: str):
 
 def get_statement(dealer: frappe._dict, month: Month) -> Statement:
 	"""The month's statement of the dealer's customer in the dealer's company, in the company's
-	currency: opening balance, each voucher's movement (classified by what posted it), closing."""
+	currency: opening balance, each voucher's movement (classified by what posted it), closing.
+
+	One pass over the customer's ledger up to the month's end: the rows before the month fall into
+	one group (no voucher: the opening balance), the month's rows are grouped per voucher. The
+	joins that classify a voucher match the month's rows only."""
 	ple = frappe.qb.DocType("Payment Ledger Entry")
-	opening = (
-		receivable_ledger(ple, dealer.customer, dealer.company)
-		.select(Sum(ple.amount))
-		.where(ple.posting_date < month.start)
-	).run()[0][0]
 	invoice = frappe.qb.DocType("Sales Invoice")
 	settlement = frappe.qb.DocType("Rebate Settlement")
 	incident = frappe.qb.DocType("Diversion Incident")
+	in_month = ple.posting_date >= month.start
+	voucher_type = Case().when(in_month, ple.voucher_type)
+	voucher_no = Case().when(in_month, ple.voucher_no)
 	rows = (
 		receivable_ledger(ple, dealer.customer, dealer.company)
 		.left_join(invoice)
-		.on((ple.voucher_type == "Sales Invoice") & (invoice.name == ple.voucher_no))
+		.on(in_month & (ple.voucher_type == "Sales Invoice") & (invoice.name == ple.voucher_no))
 		.left_join(settlement)
 		.on(
-			(settlement.dealer == dealer.name)
+			in_month
+			& (settlement.dealer == dealer.name)
 			& ((settlement.journal_entry == ple.voucher_no) | (settlement.credit_note == ple.voucher_no))
 		)
 		.left_join(incident)
-		.on((incident.dealer == dealer.name) & (incident.journal_entry == ple.voucher_no))
+		.on(in_month & (incident.dealer == dealer.name) & (incident.journal_entry == ple.voucher_no))
 		.select(
-			ple.voucher_type,
-			ple.voucher_no,
+			voucher_type,
+			voucher_no,
 			Min(ple.posting_date),
 			Sum(ple.amount),
 			Max(
@@ -93,34 +97,44 @@ def get_statement(dealer: frappe._dict, month: Month) -> Statement:
 				.else_(OTHER)
 			),
 		)
-		.where(ple.posting_date >= month.start)
 		.where(ple.posting_date <= month.end)
-		.groupby(ple.voucher_type, ple.voucher_no)
+		.groupby(voucher_type, voucher_no)
 	).run()
-	movements = [
-		Movement(kind, voucher_type, voucher_no, getdate(posting_date), D(amount))
-		for voucher_type, voucher_no, posting_date, amount, kind in rows
-		if D(amount)
-	]
+	opening = None
+	movements = []
+	for voucher_type, voucher_no, posting_date, amount, kind in rows:
+		if voucher_no is None:
+			opening = amount
+		elif D(amount):
+			movements.append(Movement(kind, voucher_type, voucher_no, getdate(posting_date), D(amount)))
 	return build_statement(month, D(opening), movements)
 
 
 def confirmation_of(dealer: str, month: str) -> frappe._dict | None:
-	return frappe.db.get_value(
-		CONFIRMATION,
-		{"dealer": dealer, "month": month},
-		["name", "status", "closing_balance", "reason", "answer", "answered_on", "confirmed_on"],
-		as_dict=True,
-	)
+	"""The dealer's answer for the month (one at most: respond_to_statement)."""
+	confirmation = frappe.qb.DocType(CONFIRMATION)
+	rows = (
+		frappe.qb.from_(confirmation)
+		.select(*(confirmation[field] for field in CONFIRMATION_FIELDS))
+		.where(confirmation.dealer == dealer)
+		.where(confirmation.month == month)
+		.orderby(confirmation.modified, order=frappe.qb.desc)
+		.limit(1)
+	).run(as_dict=True)
+	return rows[0] if rows else None
+
+
+CONFIRMATION_FIELDS = ("name", "status", "closing_balance", "reason", "answer", "answered_on", "confirmed_on")
 
 
 def portal_statement(month_text: str | None, dealer: str | None = None) -> frappe._dict:
 	"""The statement page's context: one of the user's own dealers, the month, its confirmation."""
-	row = portal_dealer(dealer)
+	dealers = require_portal_dealers()
+	row = chosen_dealer(dealers, dealer)
 	month = enforce(parse_month, month_text, getdate(today()))
 	return frappe._dict(
 		dealer=row,
-		dealers=require_portal_dealers(),
+		dealers=dealers,
 		statement=get_statement(row, month),
 		confirmation=confirmation_of(row.name, month.key),
 		currency=frappe.get_cached_value("Company", row.company, "default_currency"),

@@ -64,8 +64,9 @@ def pick_dealers() -> tuple[frappe._dict | None, frappe._dict | None]:
 		.where(dealer.status == "Active")
 		.groupby(dealer.name, dealer.customer, dealer.company)
 	)
-	big = query.orderby(Count("*"), order=frappe.qb.desc).limit(1).run(as_dict=True)
-	small = query.orderby(Count("*")).limit(1).run(as_dict=True)
+	# ties broken by name: the same dealers on every run
+	big = query.orderby(Count("*"), order=frappe.qb.desc).orderby(dealer.name).limit(1).run(as_dict=True)
+	small = query.orderby(Count("*")).orderby(dealer.name).limit(1).run(as_dict=True)
 	return (big[0] if big else None), (small[0] if small else None)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 
 import frappe
+from frappe.query_builder.functions import Count
 from frappe.utils import add_months, getdate, set_request, today
 
 from dealer_relations.benchmarks import Report, Row, timed_pair
@@ -36,6 +37,9 @@ PAGES = (
 CHROME_PAGE = "/me"
 # requests and messages per request: the big dealer's history and the small one's
 HISTORY = {"big": (30, 6), "small": (1, 1)}
+# diversion incidents each dealer is given (the bulk data's, moved to it): the incidents page of a
+# dealer without any stops after its first query, which measured nothing of the page
+INCIDENTS = {"big": 10, "small": 1}
 
 
 def run(report: Report, repeat: int = 3, **options) -> None:
@@ -47,6 +51,7 @@ def run(report: Report, repeat: int = 3, **options) -> None:
 	for label, dealer in (("big", big), ("small", small)):
 		users[label] = make_portal_user(dealer, f"bench-portal-{label}@example.com")
 		users[label].busiest = make_requests(dealer, users[label].name, *HISTORY[label])
+		give_incidents(dealer, INCIDENTS[label])
 	month = month_of(getdate(add_months(today(), -1))).key
 	try:
 		for path, module, query in PAGES:
@@ -122,8 +127,37 @@ def make_requests(dealer: frappe._dict, user: str, requests: int, messages: int)
 	return busiest
 
 
+def give_incidents(dealer: frappe._dict, count: int) -> None:
+	"""Make ``count`` of the bulk data's incidents (submitted or draft, with their item lines) the
+	dealer's, when it has fewer (inside the section's savepoint, rolled back)."""
+	incident = frappe.qb.DocType("Diversion Incident")
+	own = (
+		frappe.qb.from_(incident)
+		.select(Count("*"))
+		.where(incident.dealer == dealer.name)
+		.where(incident.docstatus < 2)
+	).run()[0][0]
+	if own >= count:
+		return
+	names = (
+		frappe.qb.from_(incident)
+		.select(incident.name)
+		.where(incident.dealer != dealer.name)
+		.where(incident.company == dealer.company)
+		.where(incident.docstatus < 2)
+		.orderby(incident.name)
+		.limit(count - own)
+	).run(pluck=True)
+	if names:
+		frappe.qb.update(incident).set(incident.dealer, dealer.name).where(incident.name.isin(names)).run()
+
+
 def page_context(module: str, query: dict) -> frappe._dict:
-	"""The page's own server work: its get_context, as Frappe's renderer calls it."""
+	"""The page's own server work: its get_context, as Frappe's renderer calls it, in a fresh
+	request: Frappe empties its request-local cache (``frappe.local.cache``) at each request's init,
+	so cached documents, values and meta come from Redis as they do for a real request, not from the
+	previous run's memory."""
+	frappe.local.cache = {}
 	frappe.local.form_dict = frappe._dict(query)
 	page = importlib.import_module(f"dealer_relations.www.dealer.{module}")
 	return page.get_context(frappe._dict())
@@ -188,8 +222,10 @@ def measure(report, path, module, query, users, big, small, month, repeat) -> No
 				queries=big_q,
 				note=(
 					f"all {big_q} queries alone {all_alone * 1000:.1f} ms ({with_all / all_alone:.2f}x); "
-					f"small dealer ({small.invoices} invoices, {HISTORY['small'][0]} request): {small_q} q, "
-					f"big dealer ({big.invoices} invoices, {HISTORY['big'][0]} requests): {big_q} q -> "
+					f"small dealer ({small.invoices} invoices, {HISTORY['small'][0]} request, "
+					f"{INCIDENTS['small']} incident): {small_q} q, "
+					f"big dealer ({big.invoices} invoices, {HISTORY['big'][0]} requests, "
+					f"{INCIDENTS['big']} incidents): {big_q} q -> "
 					f"{'constant' if small_q == big_q else 'NOT constant'}"
 				),
 			)

@@ -502,6 +502,56 @@ class TestIncidentsPortal(PortalAPITestCase):
 		self.assertEqual(response.status_code, 403)
 		self.assertEqual(self.page(staff_file.file_url, DEALER_USER_A).status_code, 403)
 
+	def test_page_lists_own_reply_and_evidence_not_the_staffs(self):
+		"""The page reads the dealer's replies and evidence in one query: what the dealer's users
+		put on its incident shows, the staff's comment and file on the same incident do not, and
+		the other dealer sees neither."""
+		self.addCleanup(self.remove_replies_and_files, self.open_a)
+		response = self.call(
+			REPLY,
+			{"incident": self.open_a, "statement": "Our own customer: see the delivery note"},
+			DEALER_USER_A,
+			files={"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n note"), "delivery-note.png")},
+		)
+		self.assertEqual(response.status_code, 200, response.data)
+		frappe.set_user("Administrator")
+		frappe.get_doc(
+			{
+				"doctype": "Comment",
+				"comment_type": "Comment",
+				"reference_doctype": "Diversion Incident",
+				"reference_name": self.open_a,
+				"content": "Staff note: ask the territory manager",
+			}
+		).insert(ignore_permissions=True)
+		frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": "staff-tipoff.png",
+				"content": b"\x89PNG\r\n\x1a\n staff",
+				"is_private": 1,
+				"attached_to_doctype": "Diversion Incident",
+				"attached_to_name": self.open_a,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		html = self.page("/dealer/incidents", DEALER_USER_A).get_data(as_text=True)
+		self.assertIn("Our own customer: see the delivery note", html)
+		self.assertIn("delivery-note.png", html)
+		self.assertNotIn("Staff note", html)
+		self.assertNotIn("staff-tipoff.png", html)
+		other = self.page("/dealer/incidents", DEALER_USER_B).get_data(as_text=True)
+		self.assertNotIn("Our own customer", other)
+		self.assertNotIn("delivery-note.png", other)
+
+	@staticmethod
+	def remove_replies_and_files(incident: str) -> None:
+		frappe.set_user("Administrator")
+		frappe.db.delete("Comment", {"reference_doctype": "Diversion Incident", "reference_name": incident})
+		for name in frappe.get_all("File", {"attached_to_name": incident}, pluck="name"):
+			frappe.delete_doc("File", name, force=True, ignore_permissions=True)
+		frappe.db.commit()
+
 	def test_reply_refused_for_other_dealer_closed_incident_or_no_statement(self):
 		incidents = (self.open_a, self.open_b, self.closed_a)
 		comments = {"reference_name": ("in", incidents), "comment_type": "Comment"}
