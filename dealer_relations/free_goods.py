@@ -30,7 +30,7 @@ from dealer_relations.engine.rebate_account import (
 	use_goods,
 )
 from dealer_relations.postings import make_company_journal_entry
-from dealer_relations.utils import enforce, get_company_settings
+from dealer_relations.utils import get_company_settings
 
 # Custom fields (setup/custom_fields.py): the flag on Sales Order, the value on the order and its lines
 FLAG = "rebate_free_goods"
@@ -38,25 +38,6 @@ VALUE = "rebate_goods_value"
 PRICE_LIST = "free_goods_price_list"  # Dealer Company Settings
 # who decides to pay a dealer's balance in goods (a rep asks them)
 MAKERS = ("Dealer Manager", "Accounts Manager", "System Manager")
-
-
-def posting_setup(company: str, customer: str) -> frappe._dict:
-	"""The company's rebate accounts, with a liability account to release (the company may have
-	changed its posting method since the balance was earned: the liability is still there)."""
-	from dealer_relations.engine.rebates import REBATE_ACCOUNT, check_posting_setup
-	from dealer_relations.rebates import get_posting_setup
-
-	setup = get_posting_setup(company, customer)
-	enforce(
-		check_posting_setup,
-		company,
-		REBATE_ACCOUNT,
-		setup.expense_account,
-		setup.receivable_account,
-		setup.item,
-		setup.liability_account,
-	)
-	return setup
 
 
 def price_list_of(company: str) -> str:
@@ -298,7 +279,7 @@ def validate_delivery(doc, method=None) -> None:
 			currency, goods_values, [GoodsLine(row.item_code, dec(row.qty), dec(row.rate), ZERO)], ""
 		)
 	if doc.doctype == "Delivery Note":
-		setup = posting_setup(doc.company, doc.customer)
+		setup = rebate_account.liability_setup(doc.company, doc.customer)
 		for row in rows:
 			row.expense_account = setup.expense_account
 
@@ -351,7 +332,7 @@ def use_on_delivery(doc, method=None) -> None:
 	amount = -sum((entry.amount for entry in entries if entry.amount < 0), ZERO)
 	if not amount:
 		return
-	setup = posting_setup(doc.company, doc.customer)
+	setup = rebate_account.liability_setup(doc.company, doc.customer)
 	journal_entry = make_company_journal_entry(
 		doc,
 		company=doc.company,

@@ -38,7 +38,7 @@ from dealer_relations.engine.rebate_account import (
 	total,
 	totals,
 )
-from dealer_relations.engine.rebates import REBATE_ACCOUNT, check_posting_setup
+from dealer_relations.engine.rebates import REBATE_ACCOUNT
 from dealer_relations.postings import cancel_own_postings, make_company_journal_entry
 from dealer_relations.utils import enforce, get_company_settings, throw_violation
 
@@ -712,19 +712,7 @@ def release_liability(doc) -> str:
 	"""Dr rebate liability / Cr rebate expense for what the invoice deducted: the cost was booked
 	when earned and the invoice's income is lower by the deduction, so the expense is given back
 	and the rebate costs the company once (see README, "Rebate account")."""
-	from dealer_relations.rebates import get_posting_setup
-
-	setup = get_posting_setup(doc.company, doc.customer)
-	# the company may have changed its posting method since: the liability is still there to release
-	enforce(
-		check_posting_setup,
-		doc.company,
-		REBATE_ACCOUNT,
-		setup.expense_account,
-		setup.receivable_account,
-		setup.item,
-		setup.liability_account,
-	)
+	setup = liability_setup(doc.company, doc.customer)
 	amount = dec(doc.get(DEDUCTION_FIELD))
 	entry = frappe.get_doc(
 		{
@@ -855,27 +843,12 @@ def validate_adjustment(doc, lock: bool = False) -> list[Entry]:
 	)
 
 
-def adjustment_setup(company: str, customer: str) -> frappe._dict:
-	"""Rebate expense and liability accounts of the company (the liability is there to correct even
-	if the company has changed its posting method since)."""
-	from erpnext.accounts.party import get_party_account
+def liability_setup(company: str, customer: str) -> frappe._dict:
+	"""Rebate expense and liability accounts of the company, to release or correct a balance (the
+	liability is there even if the company has changed its posting method since)."""
+	from dealer_relations.rebates import get_posting_setup
 
-	settings = get_company_settings(company)
-	setup = frappe._dict(
-		expense_account=settings.rebate_expense_account,
-		liability_account=settings.rebate_liability_account,
-		cost_center=settings.rebate_cost_center or frappe.get_cached_value("Company", company, "cost_center"),
-	)
-	enforce(
-		check_posting_setup,
-		company,
-		REBATE_ACCOUNT,
-		setup.expense_account,
-		get_party_account("Customer", customer, company) if customer else None,
-		settings.rebate_item,
-		setup.liability_account,
-	)
-	return setup
+	return get_posting_setup(company, customer, REBATE_ACCOUNT)
 
 
 def post_adjustment(doc) -> None:
@@ -883,7 +856,7 @@ def post_adjustment(doc) -> None:
 	reduction), with the back-reference to the adjustment, and the Adjusted entry."""
 	entries = validate_adjustment(doc, lock=True)
 	customer = frappe.db.get_value("Dealer", doc.dealer, "customer")
-	setup = adjustment_setup(doc.company, customer)
+	setup = liability_setup(doc.company, customer)
 	amount = dec(doc.amount)
 	accounts = (setup.expense_account, setup.liability_account)
 	debit, credit = accounts if amount > 0 else reversed(accounts)

@@ -894,12 +894,15 @@ def validate_company_rebate_settings(settings) -> None:
 			)
 
 
-def get_posting_setup(company: str, customer: str) -> frappe._dict:
+def get_posting_setup(company: str, customer: str, method: str | None = None) -> frappe._dict:
+	"""The company's rebate accounts for a posting, checked for ``method`` (default: the company's
+	posting method). Releasing or correcting a rebate-account balance passes REBATE_ACCOUNT: the
+	company may have changed its method since the balance was earned, the liability is still there."""
 	from erpnext.accounts.party import get_party_account
 
 	settings = get_company_settings(company)
 	setup = frappe._dict(
-		method=settings.rebate_posting_method or "Journal Entry",
+		method=method or settings.rebate_posting_method or "Journal Entry",
 		expense_account=settings.rebate_expense_account,
 		liability_account=settings.rebate_liability_account,
 		cost_center=settings.rebate_cost_center or frappe.get_cached_value("Company", company, "cost_center"),
