@@ -29,6 +29,7 @@ from dealer_relations.engine.credit import (
 	Exposure,
 	GradeBand,
 	PaymentRecord,
+	carried_share,
 	check_grade_bands,
 	check_manual_limit,
 	check_weights,
@@ -937,6 +938,6 @@ def carried_amount(doc) -> Decimal:
 			rows = groups[(index, name)]
 			amount = sum((D(row.amount) for row in rows), Decimal(0))
 			base = sum((D(row.base_net_amount) for row in rows), Decimal(0))
-			if amount > 0 and D(left.get(name)) > 0:
-				carried += base * min(Decimal(1), D(left.get(name)) / amount)
+			still_open = left.get(name)
+			carried += carried_share(base, amount, None if still_open is None else D(still_open))
 	return carried

@@ -26,6 +26,7 @@ from dealer_relations.engine.credit import (
 	GradeBand,
 	Invoice,
 	average_monthly_sales,
+	carried_share,
 	check_grade_bands,
 	check_manual_limit,
 	check_override_reason_author,
@@ -393,3 +394,22 @@ def test_score_stays_within_0_and_100(invoices, diversions):
 	value, factors = score(facts_from(invoices, diversions_12m=diversions), CreditConfig())
 	assert 0 <= value <= 100
 	assert all(0 <= f.points <= f.weight for f in factors)
+
+
+@given(
+	st.decimals(min_value=0, max_value=10**7, places=2),
+	st.decimals(min_value=-100, max_value=10**7, places=2),
+	st.one_of(st.none(), st.decimals(min_value=-100, max_value=10**7, places=2)),
+)
+def test_carried_share_never_exceeds_the_base_or_what_is_left(base, amount, left):
+	share = carried_share(base, amount, left)
+	assert 0 <= share <= base
+	if amount <= 0 or left is None or left <= 0:
+		assert share == 0
+	elif left >= amount:
+		assert share == base  # the whole line only moves exposure counted already
+
+
+def test_carried_share_of_a_partly_billed_line():
+	# billing 1,000 of an order line with 400 left: 40 % of the base moves counted exposure
+	assert carried_share(Decimal("1130.00"), Decimal("1000"), Decimal("400")) == Decimal("452.000")

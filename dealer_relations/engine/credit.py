@@ -562,3 +562,13 @@ def check_override_reason_author(
 			"credit_override_reason",
 			_("Not Permitted"),
 		)
+
+
+def carried_share(base: Decimal, amount: Decimal, left: Decimal | None) -> Decimal:
+	"""What of lines worth ``amount`` (``base`` in the company's currency) only moves exposure
+	already counted on the line they bill or deliver, which has ``left`` still open: the share of
+	the base up to what is left, nothing when the line has nothing left (or the link is not one
+	exposure counts: ``left`` None), never more than the base."""
+	if amount <= 0 or not left or left <= 0:
+		return ZERO
+	return base * min(Decimal(1), left / amount)
