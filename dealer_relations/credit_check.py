@@ -51,6 +51,7 @@ class DealerCreditError(frappe.ValidationError):
 
 
 def validate(doc, method=None):
+	doc.flags.locked_dealer = None
 	if doc.get("is_return") or not doc.customer:
 		return
 	validate_override_author(doc)
@@ -59,6 +60,7 @@ def validate(doc, method=None):
 
 
 def before_submit(doc, method=None):
+	doc.flags.locked_dealer = None  # read afresh on each submit (locked_dealer)
 	if doc.get("is_return") or not doc.customer:
 		return
 	check_on_submit(doc)
@@ -146,6 +148,18 @@ def load_dealer(customer: str, lock: bool) -> frappe._dict | None:
 	return with_tier_default(row)
 
 
+def locked_dealer(doc) -> frappe._dict | None:
+	"""``load_dealer`` with the row lock, read once per document's submit: the credit check and
+	then the rebate deduction judge under the same lock (held until the submit commits). The credit
+	check's before_submit, first of the app's, forgets what an earlier attempt read."""
+	memo = doc.flags.get("locked_dealer")
+	if memo and memo[0] == doc.customer:
+		return memo[1]
+	dealer = load_dealer(doc.customer, lock=True)
+	doc.flags.locked_dealer = (doc.customer, dealer)
+	return dealer
+
+
 def with_tier_default(row: frappe._dict) -> frappe._dict:
 	row.tier_default = (
 		frappe.get_cached_value("Dealer Tier", row.tier, "default_credit_limit") if row.tier else 0
@@ -194,7 +208,7 @@ def judge_document(
 	mode = credit_mode(doc.company)
 	if mode == OFF:
 		return None
-	dealer = load_dealer(doc.customer, lock=lock)
+	dealer = locked_dealer(doc) if lock else load_dealer(doc.customer, lock=False)
 	if not dealer:
 		return None
 	return mode, dealer, decide(doc, dealer, lock=lock, increase=increase)

@@ -10,8 +10,8 @@ column names in these helpers come from code, never from a user.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable
 
 import frappe
 from frappe.model.naming import parse_naming_series
@@ -28,6 +28,18 @@ def run_query(query, suffix: str = "", db=None, prefix: str = "", **kwargs):
 	params = NamedParameterWrapper()
 	sql = query.get_sql(param_wrapper=params)
 	return (db or frappe.db).sql(prefix + sql + suffix, params.get_parameters(), **kwargs)
+
+
+def run_union(queries: list, suffix: str = "", db=None, **kwargs):
+	"""``UNION ALL`` of query-builder queries with the same columns, each in parentheses with a fixed
+	SQL ``suffix`` (a locking clause, which pypika cannot put on each part; code, never data), in one
+	statement on ``db`` (default: the request's connection); every value bound."""
+	params = NamedParameterWrapper()
+	return (db or frappe.db).sql(union_sql(queries, suffix, params), params.get_parameters(), **kwargs)
+
+
+def union_sql(queries: list, suffix: str, params: NamedParameterWrapper) -> str:
+	return " UNION ALL ".join(f"({query.get_sql(param_wrapper=params)}{suffix})" for query in queries)
 
 
 # -- multi-row writers -----------------------------------------------------------------------------
@@ -154,25 +166,44 @@ def reserve_names(series: str, count: int) -> list[str]:
 	return [pattern.format(str(number).zfill(digits)) for number in range(start, start + count)]
 
 
-@contextmanager
-def committed_snapshot() -> Iterator[object]:
-	"""A second connection to the site's database for reads only. Its snapshot starts at its first
-	read, so it sees every transaction committed by then, whatever the request's own (older)
-	snapshot; its consistent reads take no lock and never wait for one. It sees nothing of the
-	request's uncommitted changes, and it is closed (its read-only transaction rolled back) on exit."""
-	from frappe.database import get_db
+def read_committed_beside(sql, values: dict | None = None) -> Callable[[], list[tuple]]:
+	"""Start ``sql`` (constant text with ``values`` bound, or query-builder queries read as one
+	``UNION ALL`` like ``run_union``) on a second connection to the site's database, in a thread of
+	its own, and return a function that waits for its rows (raising what the read raised) — so the
+	request's connection works meanwhile.
 
-	conf = frappe.local.conf
-	db = get_db(
-		socket=conf.db_socket,
-		host=conf.db_host,
-		port=conf.db_port,
-		user=conf.get("db_user") or conf.db_name,
-		password=conf.db_password,
-		cur_db_name=conf.db_name,
-	)
-	db.connect()
-	try:
-		yield db
-	finally:
-		db.close()
+	The second connection's snapshot starts at its read, so it sees every transaction committed by
+	then, whatever the request's own (older) snapshot; its consistent read takes no lock and never
+	waits for one. It sees nothing of the request's uncommitted changes, and it is closed (its
+	read-only transaction rolled back) when the read is done. The SQL is rendered and the connection
+	settings read here, in the request's thread: the thread touches nothing of Frappe."""
+	import pymysql
+
+	if not isinstance(sql, str):
+		params = NamedParameterWrapper()
+		sql, values = union_sql(sql, "", params), params.get_parameters()
+	settings = frappe.db.get_connection_settings()
+	result: dict[str, object] = {}
+
+	def read() -> None:
+		try:
+			connection = pymysql.connect(**settings)
+			try:
+				with connection.cursor() as cursor:
+					cursor.execute(sql, values)
+					result["rows"] = list(cursor.fetchall())
+			finally:
+				connection.close()
+		except Exception as error:  # handed to the request's thread by wait()
+			result["error"] = error
+
+	thread = threading.Thread(target=read, name="dealer-relations-committed-read", daemon=True)
+	thread.start()
+
+	def wait() -> list[tuple]:
+		thread.join()
+		if "error" in result:
+			raise result["error"]
+		return result["rows"]
+
+	return wait

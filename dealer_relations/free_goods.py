@@ -279,7 +279,7 @@ def validate_delivery(doc, method=None) -> None:
 			currency, goods_values, [GoodsLine(row.item_code, dec(row.qty), dec(row.rate), ZERO)], ""
 		)
 	if doc.doctype == "Delivery Note":
-		setup = rebate_account.liability_setup(doc.company, doc.customer)
+		setup = rebate_account.liability_setup(doc.company)
 		for row in rows:
 			row.expense_account = setup.expense_account
 
@@ -332,7 +332,7 @@ def use_on_delivery(doc, method=None) -> None:
 	amount = -sum((entry.amount for entry in entries if entry.amount < 0), ZERO)
 	if not amount:
 		return
-	setup = rebate_account.liability_setup(doc.company, doc.customer)
+	setup = rebate_account.liability_setup(doc.company)
 	journal_entry = make_company_journal_entry(
 		doc,
 		company=doc.company,

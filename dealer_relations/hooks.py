@@ -1,3 +1,5 @@
+from dealer_relations.setup.regional import every_country
+
 app_name = "dealer_relations"
 app_title = "Dealer Relations"
 app_publisher = "Dealer Relations contributors"
@@ -89,6 +91,11 @@ portal_menu_items = [
 	{"title": "Diversion Incidents", "route": "/dealer/incidents", "role": "Customer"},
 	{"title": "Requests", "route": "/dealer/requests", "role": "Customer"},
 ]
+
+# The release of a rebate deduction's liability is written into the Sales Invoice's own GL (so it
+# is reversed with the invoice and rebuilt by ERPNext's reposts): ERPNext's only way in is its
+# regional override, listed for every country (dealer_relations.setup.regional).
+regional_overrides = every_country()
 
 # Frappe 15's frappe.client.get_count counts without a permission check: ours count what the user
 # may list.

@@ -12,7 +12,7 @@ from decimal import Decimal
 import frappe
 from frappe import _
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Max, Sum
+from frappe.query_builder.functions import IfNull, Max, Sum
 from frappe.utils import getdate, today
 
 from dealer_relations.db import insert_records, run_query
@@ -21,6 +21,7 @@ from dealer_relations.engine.money import ZERO, dec
 from dealer_relations.engine.rebate_account import (
 	EARNED,
 	RESERVED,
+	USED_ON_INVOICE,
 	Entry,
 	Lot,
 	allocate,
@@ -38,8 +39,8 @@ from dealer_relations.engine.rebate_account import (
 	total,
 	totals,
 )
-from dealer_relations.engine.rebates import REBATE_ACCOUNT
 from dealer_relations.postings import cancel_own_postings, make_company_journal_entry
+from dealer_relations.setup.regional import APP_SALES_INVOICE_GL, SALES_INVOICE_GL
 from dealer_relations.utils import enforce, get_company_settings, throw_violation
 
 LEDGER = "Dealer Rebate Ledger Entry"
@@ -449,7 +450,7 @@ def document_bases(doc, policies: set[str]) -> dict[str, Decimal]:
 	masters = item_masters(doc, ["item_group", "brand"])
 	bases = {}
 	for name in policies:
-		policy = frappe.get_doc("Rebate Policy", name)
+		policy = frappe.get_cached_doc("Rebate Policy", name)
 		groups = set(in_scope_groups(policy))
 		excluded = {row.item_code for row in policy.excluded_items} | (
 			{rebate_item} if rebate_item else set()
@@ -587,18 +588,22 @@ def propose_share_of_order(doc) -> None:
 
 def validate_deduction(doc, method=None) -> None:
 	"""On save: the deduction judged as it would be on submit (without the lock), so the user
-	sees the figure allowed at once."""
-	if not dec(doc.get(DEDUCTION_FIELD)):
+	sees the figure allowed at once. Not on submit, where check_on_submit judges it under the lock."""
+	if not dec(doc.get(DEDUCTION_FIELD)) or getattr(doc, "_action", None) == "submit":
 		return
 	dealer = dealer_of(doc)
 	if not dealer:
-		frappe.throw(
-			_("Customer {0} is not a dealer: it has no rebate account to deduct from").format(
-				frappe.bold(doc.customer)
-			),
-			title=_("Rebate Deduction"),
-		)
+		refuse_not_a_dealer(doc)
 	plan_document(doc, spendable_lots(doc, dealer))
+
+
+def refuse_not_a_dealer(doc) -> None:
+	frappe.throw(
+		_("Customer {0} is not a dealer: it has no rebate account to deduct from").format(
+			frappe.bold(doc.customer)
+		),
+		title=_("Rebate Deduction"),
+	)
 
 
 def spending_date(doc) -> date:
@@ -619,15 +624,20 @@ def check_on_submit(doc, method=None) -> None:
 	updates the order the invoice bills (which may close it and release what it still holds)."""
 	if not dec(doc.get(DEDUCTION_FIELD)):
 		return
-	from dealer_relations.credit_check import load_dealer
+	from dealer_relations.credit_check import locked_dealer
 
-	dealer = load_dealer(doc.customer, lock=True)
+	dealer = locked_dealer(doc)
 	if not dealer:
-		validate_deduction(doc)  # refuses
-		return
+		refuse_not_a_dealer(doc)
 	lots = spendable_lots(doc, dealer.name, lock=True)
 	entries = plan_document(doc, lots, lock=True)
-	journal_entry = release_liability(doc) if doc.doctype == "Sales Invoice" else None
+	journal_entry = None
+	if doc.doctype == "Sales Invoice":
+		if released_in_invoice_gl():
+			# the invoice's own GL releases it (release_in_invoice_gl): the accounts checked now
+			doc.flags.rebate_release = liability_setup(doc.company)
+		else:
+			journal_entry = release_liability(doc)
 	write_entries(
 		entries,
 		lots,
@@ -637,6 +647,7 @@ def check_on_submit(doc, method=None) -> None:
 		doc.name,
 		doc.get("posting_date") or doc.get("transaction_date"),
 		journal_entry=journal_entry,
+		dealer_name=dealer.dealer_name,
 	)
 
 
@@ -708,11 +719,84 @@ def check_order_update(doc, method=None) -> None:
 	write_entries(entries, lots, dealer.name, doc.company, doc.doctype, doc.name, today())
 
 
+def regional_chain() -> list[str]:
+	"""The overrides of ERPNext's make_regional_gl_entries for the site's region, as
+	``erpnext.allow_regional`` looks them up (it calls the last)."""
+	from erpnext import get_region
+
+	overrides = frappe.get_hooks("regional_overrides", {}).get(get_region()) or {}
+	return list(overrides.get(SALES_INVOICE_GL) or [])
+
+
+def released_in_invoice_gl() -> bool:
+	"""Whether ERPNext will call the app's rows into a Sales Invoice's GL: not when the site has no
+	country, or when an app installed after this one overrides the same function for it (then the
+	release is a Journal Entry, release_liability)."""
+	chain = regional_chain()
+	return bool(chain) and chain[-1] == APP_SALES_INVOICE_GL
+
+
+def release_in_invoice_gl(gl_entries: list, doc) -> list:
+	"""make_regional_gl_entries of a Sales Invoice: Dr rebate liability / Cr rebate expense for what
+	it spent from the rebate account, in the invoice's own GL — posted, reversed on cancel and
+	rebuilt by ERPNext's reposts with the invoice, at no cost of a document of its own. The cost was
+	booked when earned and the invoice's income is lower by the deduction, so the expense is given
+	back and the rebate costs the company once (see README, "Rebate account"). What another app's
+	override for the region returns is kept."""
+	earlier = [path for path in regional_chain() if path != APP_SALES_INVOICE_GL]
+	if earlier:
+		gl_entries = frappe.get_attr(earlier[-1])(gl_entries, doc)
+	amount = released_amount(doc)
+	if amount <= 0:
+		return gl_entries
+	from erpnext.accounts.utils import get_account_currency
+
+	setup = doc.flags.rebate_release or liability_setup(doc.company)
+	value = float(amount)
+	for account, side in ((setup.liability_account, "debit"), (setup.expense_account, "credit")):
+		gl_entries.append(
+			doc.get_gl_dict(
+				{
+					"account": account,
+					"against": doc.customer,
+					side: value,
+					f"{side}_in_account_currency": value,
+					"cost_center": setup.cost_center,
+					"remarks": _("Rebate balance used on Sales Invoice {0}").format(doc.name),
+				},
+				get_account_currency(account),
+				item=doc,
+			)
+		)
+	return gl_entries
+
+
+def released_amount(doc) -> Decimal:
+	"""What a Sales Invoice's GL releases: on submit the deduction just judged and spent; on a draft
+	(ERPNext's ledger preview) the deduction; on a repost of a submitted invoice its Used entries
+	that no release Journal Entry (invoices posted before the release moved into their GL, or with
+	the fallback) covers — read only for an invoice with a deduction."""
+	deduction = dec(doc.get(DEDUCTION_FIELD))
+	if not deduction or doc.get("is_return"):
+		return ZERO
+	if doc.flags.rebate_release or doc.docstatus == 0:
+		return deduction
+	entry = frappe.qb.DocType(LEDGER)
+	used = (
+		frappe.qb.from_(entry)
+		.select(Sum(entry.amount))
+		.where(entry.voucher_type == doc.doctype)
+		.where(entry.voucher_no == doc.name)
+		.where(entry.entry_type == USED_ON_INVOICE)
+		.where(IfNull(entry.journal_entry, "") == "")
+	).run()
+	return -dec(used[0][0] if used else 0)
+
+
 def release_liability(doc) -> str:
-	"""Dr rebate liability / Cr rebate expense for what the invoice deducted: the cost was booked
-	when earned and the invoice's income is lower by the deduction, so the expense is given back
-	and the rebate costs the company once (see README, "Rebate account")."""
-	setup = liability_setup(doc.company, doc.customer)
+	"""The release (release_in_invoice_gl) as a Journal Entry, where ERPNext will not call the app
+	into the invoice's GL: Dr rebate liability / Cr rebate expense for what the invoice deducted."""
+	setup = liability_setup(doc.company)
 	amount = dec(doc.get(DEDUCTION_FIELD))
 	entry = frappe.get_doc(
 		{
@@ -843,20 +927,27 @@ def validate_adjustment(doc, lock: bool = False) -> list[Entry]:
 	)
 
 
-def liability_setup(company: str, customer: str) -> frappe._dict:
-	"""Rebate expense and liability accounts of the company, to release or correct a balance (the
-	liability is there even if the company has changed its posting method since)."""
-	from dealer_relations.rebates import get_posting_setup
+def liability_setup(company: str) -> frappe._dict:
+	"""Rebate expense and liability accounts and cost center of the company, checked, to release or
+	correct a balance (the liability is there even if the company has changed its posting method
+	since; no receivable is touched)."""
+	from dealer_relations.engine.rebates import check_liability_setup
 
-	return get_posting_setup(company, customer, REBATE_ACCOUNT)
+	settings = get_company_settings(company)
+	setup = frappe._dict(
+		expense_account=settings.rebate_expense_account,
+		liability_account=settings.rebate_liability_account,
+		cost_center=settings.rebate_cost_center or frappe.get_cached_value("Company", company, "cost_center"),
+	)
+	enforce(check_liability_setup, company, setup.expense_account, setup.liability_account)
+	return setup
 
 
 def post_adjustment(doc) -> None:
 	"""on_submit: Dr rebate expense / Cr rebate liability for an addition (the opposite for a
 	reduction), with the back-reference to the adjustment, and the Adjusted entry."""
 	entries = validate_adjustment(doc, lock=True)
-	customer = frappe.db.get_value("Dealer", doc.dealer, "customer")
-	setup = liability_setup(doc.company, customer)
+	setup = liability_setup(doc.company)
 	amount = dec(doc.amount)
 	accounts = (setup.expense_account, setup.liability_account)
 	debit, credit = accounts if amount > 0 else reversed(accounts)

@@ -170,12 +170,15 @@ def in_scope_groups(policy) -> list[str]:
 		return []
 	if getattr(policy, "_scope_groups", None) is not None:  # one lookup per run, not per query
 		return policy._scope_groups
-	bounds = frappe.get_all("Item Group", filters={"name": ("in", groups)}, fields=["lft", "rgt"])
 	node = frappe.qb.DocType("Item Group")
+	scope = frappe.qb.DocType("Item Group").as_("scope")
 	policy._scope_groups = (
 		frappe.qb.from_(node)
+		.join(scope)
+		.on((node.lft >= scope.lft) & (node.rgt <= scope.rgt))
 		.select(node.name)
-		.where(Criterion.any([(node.lft >= b.lft) & (node.rgt <= b.rgt) for b in bounds]))
+		.distinct()
+		.where(scope.name.isin(groups))
 		.run(pluck=True)
 	)
 	return policy._scope_groups

@@ -220,10 +220,14 @@ def test_every_dotted_path_in_hooks_exists():
 def test_hooks_basics():
 	tree = ast.parse((APP / "hooks.py").read_text(encoding="utf-8"))
 	values = {
-		node.targets[0].id: ast.literal_eval(node.value)
+		node.targets[0].id: node.value
 		for node in tree.body
 		if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
 	}
+	# every hook is a literal but the regional overrides, listed for every country by a call
+	computed = {name for name, value in values.items() if isinstance(value, ast.Call)}
+	assert computed == {"regional_overrides"}, computed
+	values = {name: ast.literal_eval(value) for name, value in values.items() if name not in computed}
 	assert values["app_name"] == "dealer_relations"
 	assert values["required_apps"] == ["frappe/erpnext"]
 	for key in ("after_install", "before_uninstall"):
@@ -423,3 +427,25 @@ def test_reps_workspace_has_no_settings():
 		if "Dealer Sales Rep" in roles:
 			assert "Dealer Relations Settings" not in targets, name
 			assert "Dealer Tier" not in targets, name
+
+
+def test_sales_invoice_gl_override_is_the_overrides_delegate(tmp_path, monkeypatch):
+	"""The release of a rebate deduction goes into the invoice's GL through ERPNext's regional
+	override, listed for every country Frappe knows, pointing at the overrides/ delegate."""
+	from dealer_relations.setup import regional
+
+	assert resolve(regional.APP_SALES_INVOICE_GL)
+	assert regional.APP_SALES_INVOICE_GL.startswith("dealer_relations.overrides.sales_invoice.")
+	countries = tmp_path / "frappe" / "geo" / "country_info.json"
+	countries.parent.mkdir(parents=True)
+	countries.write_text('{"China": {}, "Germany": {}}', encoding="utf-8")
+	(tmp_path / "frappe" / "__init__.py").write_text("", encoding="utf-8")
+	monkeypatch.syspath_prepend(str(tmp_path))
+	regional.countries.cache_clear()
+	try:
+		assert regional.every_country() == {
+			"China": {regional.SALES_INVOICE_GL: regional.APP_SALES_INVOICE_GL},
+			"Germany": {regional.SALES_INVOICE_GL: regional.APP_SALES_INVOICE_GL},
+		}
+	finally:
+		regional.countries.cache_clear()

@@ -12,6 +12,7 @@ from dealer_relations.engine.rebates import (
 	CREDIT_NOTE,
 	INCREMENTAL,
 	JOURNAL_ENTRY,
+	REBATE_ACCOUNT,
 	RETROACTIVE,
 	CatalogueItem,
 	DealerVolume,
@@ -22,6 +23,7 @@ from dealer_relations.engine.rebates import (
 	calculate_rebates,
 	check_coverage,
 	check_dealer_covered,
+	check_liability_setup,
 	check_no_overlapping_policy,
 	check_period,
 	check_posting_setup,
@@ -378,6 +380,13 @@ def test_settlement_checks():
 	)
 	assert violation(check_posting_setup, "Co", CREDIT_NOTE, "Exp", "Debtors", None).field == "rebate_item"
 	check_posting_setup("Co", JOURNAL_ENTRY, "Exp", "Debtors", None)
+	assert violation(check_posting_setup, "Co", REBATE_ACCOUNT, "Exp", "Debtors", None).field == (
+		"rebate_liability_account"
+	)
+	# releasing or correcting a balance touches no receivable: only the expense and the liability
+	check_liability_setup("Co", "Exp", "Liab")
+	assert violation(check_liability_setup, "Co", None, "Liab").field == "rebate_expense_account"
+	assert violation(check_liability_setup, "Co", "Exp", None).field == "rebate_liability_account"
 
 
 # -- properties -----------------------------------------------------------------------------------

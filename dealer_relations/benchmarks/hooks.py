@@ -105,11 +105,19 @@ def draft_invoice(dealer, lines: int):
 
 
 def run_handlers(handlers, doc) -> None:
-	"""What a submit runs of the app: each handler with its event, the document as in the submit."""
+	"""What a submit runs of the app: each handler with its event, the document as in the submit
+	(its flags as fresh as a new request's), then the rows the app adds to the invoice's GL
+	through ERPNext's regional override when it has a rebate deduction."""
+	from dealer_relations.overrides.sales_invoice import make_regional_gl_entries
+
 	doc.docstatus = 1
 	doc._action = "submit"
+	doc.flags.pop("locked_dealer", None)
+	doc.flags.pop("rebate_release", None)
 	for event, path in handlers:
 		frappe.get_attr(path)(doc, event)
+	if doc.doctype == "Sales Invoice" and doc.flags.rebate_release:
+		make_regional_gl_entries([], doc)
 
 
 def overhead(report: Report, handlers, dealer, repeat: int) -> None:

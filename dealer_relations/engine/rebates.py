@@ -476,15 +476,8 @@ def check_posting_setup(
 			"default_receivable_account",
 			_("Missing Account"),
 		)
-	if method == REBATE_ACCOUNT and not liability_account:
-		raise RuleViolation(
-			_(
-				"Rebate Liability Account is not set for Company {0}; paying rebates into the rebate account needs it, set it in Dealer Relations Settings, Company Settings"
-			),
-			(company,),
-			"rebate_liability_account",
-			_("Missing Account"),
-		)
+	if method == REBATE_ACCOUNT:
+		check_liability_account(company, liability_account)
 	if method == CREDIT_NOTE and not item:
 		raise RuleViolation(
 			_(
@@ -493,6 +486,24 @@ def check_posting_setup(
 			(company,),
 			"rebate_item",
 			_("Missing Item"),
+		)
+
+
+def check_liability_setup(company: str, expense_account: str | None, liability_account: str | None) -> None:
+	"""What releasing or correcting a rebate-account balance needs: no receivable is touched."""
+	check_expense_account(company, expense_account)
+	check_liability_account(company, liability_account)
+
+
+def check_liability_account(company: str, liability_account: str | None) -> None:
+	if not liability_account:
+		raise RuleViolation(
+			_(
+				"Rebate Liability Account is not set for Company {0}; paying rebates into the rebate account needs it, set it in Dealer Relations Settings, Company Settings"
+			),
+			(company,),
+			"rebate_liability_account",
+			_("Missing Account"),
 		)
 
 

@@ -37,3 +37,9 @@ def on_submit(doc, method=None) -> None:
 def on_cancel(doc, method=None) -> None:
 	rebate_account.reverse_on_cancel(doc, method)
 	diversion.dismiss_open_incidents(doc, method)
+
+
+def make_regional_gl_entries(gl_entries: list, doc) -> list:
+	"""ERPNext's make_regional_gl_entries (hooks.regional_overrides, every country): the rebate
+	deduction's liability released in the invoice's own GL."""
+	return rebate_account.release_in_invoice_gl(gl_entries, doc)

@@ -43,12 +43,19 @@ class RebateAccountTestCase(FrappeTestCase):
 		make_user(REP, ["Dealer Sales Rep", "Sales User"])
 		make_user(OTHER_REP, ["Dealer Sales Rep", "Sales User"])
 
+	# the site's region as ERPNext reads it (erpnext.get_region): every country calls the app's
+	# rows into a Sales Invoice's GL; one that is no Country (or no country at all) does not
+	region = "China"
+
 	def setUp(self):
 		set_rebate_settings(
 			rebate_expense_account=self.expense,
 			rebate_liability_account=self.liability,
 			rebate_posting_method="Rebate Account",
 		)
+		country = frappe.flags.country
+		frappe.flags.country = self.region
+		self.addCleanup(setattr, frappe.flags, "country", country)
 
 	def earn(self, sales=100_000, max_deduction_percent=10, **policy_values):
 		"""A dealer of REP with ``sales`` of pumps this year, settled at 1 % into the account."""

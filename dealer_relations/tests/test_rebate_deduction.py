@@ -83,10 +83,6 @@ class TestRebateDeduction(RebateAccountTestCase):
 		self.assertEqual(rebate_account.reservation_of(order.name), {settlement.name: 900})
 
 		invoices = [bill(order.name, 1) for _ in range(3)]
-		print(
-			"DBGSTATUS",
-			frappe.db.get_value("Sales Order", order.name, ["status", "per_billed", "per_delivered"]),
-		)
 		self.assertEqual([i.rebate_deduction for i in invoices], [300, 300, 300])
 		for invoice in invoices:
 			self.assertEqual((invoice.net_total, invoice.total_taxes_and_charges), (2_700, 351))
@@ -114,9 +110,11 @@ class TestRebateDeduction(RebateAccountTestCase):
 		)
 		ledger_balance = sum(row.amount for row in rows if row.entry_type != "Reserved")
 		settlement = next(row.voucher_no for row in rows if row.entry_type == "Earned")
-		# the dealer's postings: the settlement's and the invoices' releases (other tests' too are
-		# on these accounts)
-		postings = {row.journal_entry for row in rows if row.journal_entry}
+		# the dealer's postings: the settlement's and the invoices' releases, in the invoices' own GL
+		# or Journal Entries (other tests' too are on these accounts)
+		postings = {
+			row.journal_entry or row.voucher_no for row in rows if row.entry_type == "Used on Invoice"
+		}
 		postings.add(frappe.db.get_value("Rebate Settlement", settlement, "journal_entry"))
 		self.assertEqual(self.gl_balance(self.liability, list(postings)), ledger_balance)
 		self.assertEqual(-self.gl_balance(self.expense, list(postings)), ledger_balance)
@@ -409,3 +407,128 @@ class TestRebateDeductionQueries(RebateAccountTestCase):
 		few, many = self.queries_to_spend(5), self.queries_to_spend(500)
 		self.assertEqual(few, many)
 		self.assertLessEqual(few, 20)  # 15 on ERPNext 15.90 for an order of one line and one lot
+
+
+def earlier_regional_gl_entries(gl_entries, doc):
+	"""Another app's override of make_regional_gl_entries for the same region (tests only)."""
+	doc.flags.earlier_override_called = True
+	return gl_entries
+
+
+class TestReleaseInTheInvoicesGL(RebateAccountTestCase):
+	"""The deduction's liability is released in the Sales Invoice's own GL (ERPNext's regional
+	override, listed for every country): reversed with it, rebuilt by a repost; a Journal Entry only
+	where ERPNext would not call the app (no country, or another app's override wins)."""
+
+	assert_books_agree = TestRebateDeduction.assert_books_agree
+
+	def deduct(self, dealer, amount=500):
+		invoice = make_invoice(dealer.customer, [(PUMP, 1, 5_000)], today(), tax_rate=13, submit=False)
+		invoice.rebate_deduction = amount
+		invoice.save()
+		invoice.submit()
+		return invoice
+
+	def release_rows(self, invoice):
+		return {
+			row.account: (row.debit, row.credit)
+			for row in frappe.get_all(
+				"GL Entry",
+				filters={
+					"voucher_type": "Sales Invoice",
+					"voucher_no": invoice.name,
+					"account": ("in", [self.liability, self.expense]),
+					"is_cancelled": 0,
+				},
+				fields=["account", "sum(debit) as debit", "sum(credit) as credit"],
+				group_by="account",
+			)
+		}
+
+	def test_the_invoices_gl_releases_the_liability_and_a_repost_keeps_it(self):
+		dealer, _policy, _settlement = self.earn()
+		journals = frappe.db.count("Journal Entry")
+		invoice = self.deduct(dealer)
+		self.assertEqual(frappe.db.count("Journal Entry"), journals)  # no document of its own
+		self.assertEqual(self.release_rows(invoice), {self.liability: (500, 0), self.expense: (0, 500)})
+		used = frappe.get_all(
+			LEDGER, filters={"voucher_no": invoice.name}, fields=["entry_type", "amount", "journal_entry"]
+		)
+		self.assertEqual(
+			[(row.entry_type, row.amount, row.journal_entry) for row in used],
+			[("Used on Invoice", -500, None)],
+		)
+		self.assert_books_agree(dealer, [invoice])
+
+		# ERPNext's Repost Accounting Ledger rebuilds the invoice's GL from the document: the
+		# release is rebuilt with it, once
+		from erpnext.accounts.doctype.repost_accounting_ledger.repost_accounting_ledger import start_repost
+
+		settings = frappe.get_doc("Repost Accounting Ledger Settings")
+		if not any(row.document_type == "Sales Invoice" and row.allowed for row in settings.allowed_types):
+			settings.append("allowed_types", {"document_type": "Sales Invoice", "allowed": 1})
+			settings.save()
+		repost = frappe.get_doc(
+			{
+				"doctype": "Repost Accounting Ledger",
+				"company": invoice.company,
+				"delete_cancelled_entries": 1,
+				"vouchers": [{"voucher_type": "Sales Invoice", "voucher_no": invoice.name}],
+			}
+		).insert()
+		repost.submit()
+		start_repost(repost.name)
+		self.assertEqual(self.release_rows(invoice), {self.liability: (500, 0), self.expense: (0, 500)})
+		self.assert_books_agree(dealer, [invoice])
+
+		invoice.reload()
+		invoice.cancel()
+		self.assertEqual(self.release_rows(invoice), {})
+		self.assert_books_agree(dealer, [])
+
+	def test_no_country_releases_by_journal_entry_and_a_repost_does_not_release_twice(self):
+		frappe.flags.country = "No Such Country"  # erpnext.get_region(): no override is called
+		dealer, _policy, _settlement = self.earn()
+		invoice = self.deduct(dealer)
+		journal = frappe.db.get_value(LEDGER, {"voucher_no": invoice.name}, "journal_entry")
+		self.assertTrue(journal)
+		self.assertEqual(self.release_rows(invoice), {})
+		self.assert_books_agree(dealer, [invoice])
+		# the invoice rebuilt where the app is called (the site got its country since): its Used
+		# entry is covered by the Journal Entry, so no second release
+		frappe.flags.country = self.region
+		self.assertEqual(rebate_account.released_amount(invoice), 0)
+		invoice.cancel()
+		self.assertEqual(frappe.db.get_value("Journal Entry", journal, "docstatus"), 2)
+		self.assert_books_agree(dealer, [])
+
+	def test_another_apps_override_for_the_region(self):
+		ours = rebate_account.APP_SALES_INVOICE_GL
+		theirs = f"{__name__}.earlier_regional_gl_entries"
+		dealer, _policy, _settlement = self.earn()
+		# installed before this app: it is still called, and the release is in the GL
+		with patch.object(rebate_account, "regional_chain", return_value=[theirs, ours]):
+			self.assertTrue(rebate_account.released_in_invoice_gl())
+			invoice = make_invoice(dealer.customer, [(PUMP, 1, 5_000)], today(), submit=False)
+			invoice.rebate_deduction = 300
+			invoice.save()
+			invoice.flags.rebate_release = rebate_account.liability_setup(invoice.company)
+			rows = rebate_account.release_in_invoice_gl([], invoice)
+			self.assertTrue(invoice.flags.earlier_override_called)
+			self.assertEqual(
+				{(row.account, row.debit, row.credit) for row in rows},
+				{(self.liability, 300, 0), (self.expense, 0, 300)},
+			)
+		# installed after it: ERPNext calls theirs only, so the release is a Journal Entry
+		with patch.object(rebate_account, "regional_chain", return_value=[ours, theirs]):
+			self.assertFalse(rebate_account.released_in_invoice_gl())
+			invoice = self.deduct(dealer, 300)
+		self.assertTrue(frappe.db.get_value(LEDGER, {"voucher_no": invoice.name}, "journal_entry"))
+		self.assert_books_agree(dealer, [invoice])
+
+	def test_the_app_is_listed_for_every_country(self):
+		overrides = frappe.get_hooks("regional_overrides")
+		for country in frappe.get_all("Country", pluck="name"):
+			self.assertEqual(
+				overrides[country][rebate_account.SALES_INVOICE_GL][-1], rebate_account.APP_SALES_INVOICE_GL
+			)
