@@ -7,6 +7,7 @@ escapes the quote (SECURITY.md, "SQL"). Queries run with ``.run()`` or ``dealer_
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
@@ -192,3 +193,70 @@ def test_values_reach_sql_bound(path):
 		assert all(keeps for _line, keeps in escapes), f"{where}: escape(..., percent=False)"
 	else:
 		assert not escapes, f"{where} escapes a value on lines {escapes}: bind it instead"
+
+
+# -- constant SQL text ---------------------------------------------------------------------------
+
+
+def module_sql_constants(tree: ast.Module) -> dict[str, str]:
+	"""{NAME_SQL: its text} of a module's upper-case constants named ``..._SQL`` (``..._SQL_...``), evaluated from
+	the module's other upper-case constants and literals alone (no import, no call but str.join):
+	what a constant SQL text really holds."""
+	namespace: dict[str, object] = {}
+	for node in tree.body:
+		if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+			continue
+		target = node.targets[0]
+		if not (isinstance(target, ast.Name) and target.id.isupper()):
+			continue
+		try:
+			namespace[target.id] = eval(  # noqa: S307 - module constants of the app's own source
+				compile(ast.Expression(node.value), "<constant>", "eval"),
+				{"__builtins__": {}, **namespace},
+			)
+		except Exception:
+			continue
+	return {
+		name: value
+		for name, value in namespace.items()
+		if re.search(r"(^|_)SQL(_|$)", name) and isinstance(value, str)
+	}
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def stray_formatting(sql: str) -> list[str]:
+	"""What in constant SQL text is not a ``%(name)s`` bound parameter: ``%s``, a lone ``%`` (pymysql
+	would read it as a placeholder), or ``{...}`` left from a format that never ran."""
+	rest = PLACEHOLDER.sub("", sql)
+	return re.findall(r"%.?|\{[^}]*\}", rest)
+
+
+def test_the_check_finds_stray_formatting_in_constant_sql():
+	tree = ast.parse(
+		'PART = "SELECT name FROM tabItem WHERE item_code = %(code)s"\n'
+		'GOOD_SQL = PART + " UNION ALL ".join(f"({p})" for p in (PART, PART))\n'
+		"BAD_SQL = \"SELECT name FROM tabItem WHERE name = '%s' AND x = {value}\"\n"
+		"LIKE_SQL = \"SELECT name FROM tabItem WHERE name LIKE 'A%'\"\n"
+	)
+	constants = module_sql_constants(tree)
+	assert stray_formatting(constants["GOOD_SQL"]) == []
+	assert stray_formatting(constants["BAD_SQL"]) == ["%s", "{value}"]
+	assert stray_formatting(constants["LIKE_SQL"]) == ["%'"]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_constant_sql_binds_every_value(path):
+	"""Constant SQL text (``..._SQL`` / ``..._SQL_...`` module constants, run with ``frappe.db.sql(TEXT, values)``)
+	carries values only as ``%(name)s`` parameters."""
+	constants = module_sql_constants(ast.parse(path.read_text(encoding="utf-8")))
+	for name, sql in constants.items():
+		assert not stray_formatting(sql), f"{path.relative_to(ROOT)}: {name} has {stray_formatting(sql)}"
+
+
+def test_the_exposure_is_constant_sql():
+	constants = module_sql_constants(ast.parse((APP / "credit.py").read_text(encoding="utf-8")))
+	for name in ("EXPOSURE_SQL", "EXPOSURE_SQL_SKIP_LOCKED"):
+		assert set(PLACEHOLDER.findall(constants[name])) == {"currency", "customer", "company", "exclude"}
+	assert constants["EXPOSURE_SQL_SKIP_LOCKED"].count("LOCK IN SHARE MODE SKIP LOCKED") == 4
