@@ -132,6 +132,83 @@ def test_rep_applies_the_rebate_balance_on_a_draft_order(rep, site):
 		site.execute("frappe.delete_doc", "Sales Order", order["name"])
 
 
+def test_finance_spends_the_balance_on_an_invoice_and_its_ledger_shows_the_release(finance_manager, site):
+	"""The Accounts Manager applies a dealer's balance on a draft invoice and submits it: the
+	invoice's own ledger (View → Accounting Ledger) carries the liability's release, with no
+	Journal Entry beside it."""
+	dealer, account = dealers_with_balance(finance_manager)[0]
+	customer = site.get_value("Dealer", dealer, "customer")
+	company = account["company"]
+	liability = site.execute(
+		"frappe.db.get_value", "Dealer Company Settings", {"company": company}, "rebate_liability_account"
+	)
+	code, qty, rate = DEMO_ORDER_ITEM
+	invoice = finance_manager.call(
+		"frappe.client.insert",
+		doc={
+			"doctype": "Sales Invoice",
+			"company": company,
+			"customer": customer,
+			"items": [{"item_code": code, "qty": qty, "rate": rate}],
+		},
+	)
+	journals = site.execute("frappe.db.count", "Journal Entry")
+	try:
+		finance_manager.goto(f"sales-invoice/{invoice['name']}")
+		finance_manager.wait_or_shoot(
+			"(n) => window.cur_frm && cur_frm.doctype === 'Sales Invoice' && cur_frm.doc.name === n",
+			arg=invoice["name"],
+			timeout=30_000,
+		)
+		label = finance_manager.page.evaluate("__('Apply Rebate Balance')")
+		finance_manager.page.click(f".page-actions button:has-text('{label}')")
+		finance_manager.wait_or_shoot("() => cur_frm.doc.rebate_deduction > 0", timeout=30_000)
+		deduction = finance_manager.page.evaluate("cur_frm.doc.rebate_deduction")
+		finance_manager.page.keyboard.press("Control+s")
+		finance_manager.wait_or_shoot("() => !cur_frm.is_dirty()", timeout=30_000)
+		submit = finance_manager.page.evaluate("__('Submit')")
+		finance_manager.page.click(f".page-actions .primary-action:has-text('{submit}')")
+		yes = finance_manager.page.evaluate("__('Yes')")
+		finance_manager.page.locator(f".modal.show .btn-primary:has-text('{yes}')").click()
+		finance_manager.wait_or_shoot("() => cur_frm.doc.docstatus === 1", timeout=60_000)
+		finance_manager.shot("invoice-deduction-submitted")
+		rows = finance_manager.call(
+			"frappe.client.get_list",
+			doctype="GL Entry",
+			filters={"voucher_type": "Sales Invoice", "voucher_no": invoice["name"], "is_cancelled": 0},
+			fields=["account", "debit", "credit"],
+			limit_page_length=0,
+		)
+		released = [row for row in rows if row["account"] == liability]
+		assert [(row["debit"], row["credit"]) for row in released] == [(pytest.approx(deduction), 0)], rows
+		assert site.execute("frappe.db.count", "Journal Entry") == journals, "no Journal Entry of its own"
+
+		view, ledger = finance_manager.page.evaluate("[__('View'), __('Accounting Ledger')]")
+		group = finance_manager.page.locator(
+			f".page-actions .inner-group-button:has(button:has-text('{view}'))"
+		)
+		group.locator("button.dropdown-toggle, button").first.click()
+		group.locator(f".dropdown-menu a:has-text('{ledger}')").click()
+		finance_manager.wait_or_shoot(
+			"() => window.frappe.query_report && frappe.query_report.report_name === 'General Ledger'",
+			timeout=30_000,
+		)
+		finance_manager.wait_or_shoot(REPORT_SETTLED, arg=True, timeout=60_000)
+		finance_manager.wait_or_shoot(
+			"(a) => (frappe.query_report.data || []).some(r => r.account === a && r.debit > 0)",
+			arg=liability,
+			timeout=30_000,
+		)
+		finance_manager.shot("invoice-accounting-ledger")
+		finance_manager.assert_clean()
+	finally:
+		# leave the demo as it was: cancelling gives the balance back and reverses the invoice's GL
+		if site.get_value("Sales Invoice", invoice["name"], "docstatus") == 1:
+			site.execute("frappe.client.cancel", "Sales Invoice", invoice["name"])
+		else:
+			site.execute("frappe.delete_doc", "Sales Invoice", invoice["name"])
+
+
 def test_rep_sees_the_balance_on_the_dealer_form(rep):
 	dealer, account = dealers_with_balance(rep)[0]
 	open_dealer(rep, dealer)

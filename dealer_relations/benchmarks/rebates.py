@@ -190,13 +190,27 @@ def twin_policy(policy):
 	return frappe.get_doc("Rebate Policy", twin.name)
 
 
+def running_policy() -> str | None:
+	"""The submitted policy whose period started last (newest first): one with invoices in its
+	period, not next year's (the demo's target policy is for the year after its data)."""
+	import frappe
+	from frappe.utils import today
+
+	return frappe.db.get_value(
+		"Rebate Policy",
+		{"docstatus": 1, "from_date": ("<=", today())},
+		"name",
+		order_by="from_date desc, creation desc",
+	)
+
+
 def get_policy(policy_name: str | None):
 	import frappe
 	from frappe.utils import add_months, get_first_day, today
 
 	if policy_name:
 		return frappe.get_doc("Rebate Policy", policy_name)
-	name = frappe.db.get_value("Rebate Policy", {"docstatus": 1}, "name", order_by="creation desc")
+	name = running_policy()
 	if name:
 		return frappe.get_doc("Rebate Policy", name)
 	company = frappe.db.get_single_value("Global Defaults", "default_company")

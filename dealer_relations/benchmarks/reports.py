@@ -22,6 +22,7 @@ from frappe.modules import get_module_path, scrub
 from frappe.utils import add_months, today
 
 from dealer_relations.benchmarks import Report, Row, timed, timed_pair
+from dealer_relations.benchmarks.rebates import running_policy
 
 APP = "dealer_relations"
 SCOPE_FILTERS = ("company", "from_date", "to_date", "as_of", "report_date")
@@ -55,7 +56,7 @@ def filter_values() -> dict:
 	company = frappe.db.get_single_value("Global Defaults", "default_company") or frappe.db.get_value(
 		"Company", {}, "name"
 	)
-	policy = frappe.db.get_value("Rebate Policy", {"docstatus": 1}, "name", order_by="creation desc")
+	policy = running_policy()
 	big, _small = pick_dealers()
 	return {
 		"company": company,
