@@ -1,8 +1,8 @@
 """Dealer requests (投诉 / 咨询): a dealer's portal user raises a complaint or an inquiry as an
 ERPNext Issue on the dealer's Customer and follows the conversation; staff answer it in the desk
 as any Issue (by email from the Issue). Every read and write goes through the user's own dealers
-(``portal.require_portal_dealers``): an Issue named in a request is taken only when its stored
-customer is one of theirs.
+(``portal.require_portal_dealers``, or ``portal.PORTAL_DEALERS_SQL`` inside the pages' statements):
+an Issue named in a request is taken only when its stored customer is one of theirs.
 
 Also the guards on ERPNext's own Issue routes that a portal user can reach (see SECURITY.md)."""
 
@@ -135,22 +135,22 @@ def dealer_requests(user: str | None = None) -> tuple[list[frappe._dict], list[f
 	user = user or frappe.session.user
 	refuse_guest(user)
 	rows = frappe.db.sql(PORTAL_REQUESTS_SQL, {"user": user, "requests_shown": REQUESTS_SHOWN}, as_dict=True)
-	dealers = {row.customer: dealer_of(row) for row in sorted(rows, key=dealer_name) if row.kind == "dealer"}
+	dealers = {row.customer: dealer_of(row) for row in sorted(rows, key=by_dealer) if row.kind == "dealer"}
 	if not dealers:
 		refuse_no_dealer()
 	requests = [
 		frappe._dict({field: row[field] for field in REQUEST_FIELDS}, dealer=dealers[row.customer])
-		for row in sorted(rows, key=creation, reverse=True)
+		for row in sorted(rows, key=by_creation, reverse=True)
 		if row.kind == "request"
 	]
 	return list(dealers.values()), requests
 
 
-def dealer_name(row: frappe._dict) -> str:
+def by_dealer(row: frappe._dict) -> str:
 	return row.dealer
 
 
-def creation(row: frappe._dict):
+def by_creation(row: frappe._dict):
 	return row.creation or EARLIEST
 
 
@@ -163,7 +163,7 @@ def stored_request(name: str | None, user: str | None = None) -> tuple[list[frap
 	rows = []
 	if isinstance(name, str) and name:
 		rows = frappe.db.sql(PORTAL_REQUEST_SQL, {"user": user, "request": name}, as_dict=True)
-	dealers = {row.dealer: dealer_of(row) for row in sorted(rows, key=dealer_name) if row.kind == "dealer"}
+	dealers = {row.dealer: dealer_of(row) for row in sorted(rows, key=by_dealer) if row.kind == "dealer"}
 	if not dealers:
 		require_portal_dealers(user)  # the same refusal as every page (no dealer, disabled)
 	request = next((row for row in rows if row.kind == "request"), None)

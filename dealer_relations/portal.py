@@ -1,7 +1,8 @@
 """The dealer's side (经销商门户): dealer users are website users linked to the dealer's Customer
 through ERPNext's own *Portal User* table (role Customer), so ERPNext's orders and invoices pages
 work for them unchanged. Every page and method of the portal reads the user's dealers with
-``dealers_of_portal_user``, never a dealer or customer name taken from the request."""
+``dealers_of_portal_user`` or, inside a page's one statement, with the same SQL
+(``PORTAL_DEALERS_SQL``), never a dealer or customer name taken from the request."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """SQL reaches the database with its values bound, never rendered into the text by pypika.
 
 ``query.get_sql()`` inlines values with only ``'`` doubled: a backslash in a customer or item name
-escapes the quote (SECURITY.md, "SQL"). Queries run with ``.run()`` or ``dealer_relations.db.run_query``.
+escapes the quote (SECURITY.md, "SQL"). Queries run with ``.run()`` or ``dealer_relations.db.run_query``,
+or as constant SQL text with named bound parameters (the portal's ``PORTAL_*_SQL``).
 """
 
 from __future__ import annotations
