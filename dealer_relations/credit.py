@@ -639,24 +639,30 @@ INVOICE_AMOUNT = (
 ORDER_AMOUNT = "`base_grand_total` * (100 - `per_billed`) / 100"
 DELIVERY_AMOUNT = "(`line`.`amount` - `line`.`billed_amt`) / `note`.`net_total` * `note`.`base_grand_total`"
 NAMES = " SEPARATOR '\\n') "
-EXPOSURE_PARTS = (
+INVOICES_PART = (
 	"SELECT 'invoices', NULL, NULL,"
 	" SUM(CASE WHEN " + INVOICE_AMOUNT + " > 0 THEN " + INVOICE_AMOUNT + " ELSE 0 END),"
 	" SUM(CASE WHEN " + INVOICE_AMOUNT + " < 0 THEN " + INVOICE_AMOUNT + " ELSE 0 END),"
 	" COUNT(*), GROUP_CONCAT(`name`" + NAMES + "FROM `tabSales Invoice`"
 	" WHERE `customer` = %(customer)s AND `outstanding_amount` <> 0 AND `company` = %(company)s"
-	" AND `docstatus` = 1",
+	" AND `docstatus` = 1"
+)
+LEDGER_PART = (
 	"SELECT 'ledger', `against_voucher_type`, `against_voucher_no`, SUM(`amount`), 0,"
 	" COUNT(*), GROUP_CONCAT(`name`" + NAMES + "FROM `tabPayment Ledger Entry`"
 	" WHERE `party_type` = 'Customer' AND `against_voucher_type` <> 'Sales Invoice' AND `delinked` = 0"
 	" AND `account_type` = 'Receivable' AND `party` = %(customer)s AND `company` = %(company)s"
-	" GROUP BY `against_voucher_type`, `against_voucher_no`",
+	" GROUP BY `against_voucher_type`, `against_voucher_no`"
+)
+ORDERS_PART = (
 	"SELECT 'orders', NULL, NULL, SUM("
 	+ ORDER_AMOUNT
 	+ "), 0, COUNT(*), GROUP_CONCAT(`name`"
 	+ NAMES
 	+ "FROM `tabSales Order` WHERE `docstatus` = 1 AND `per_billed` < 100 AND `status` <> 'Closed'"
-	" AND `customer` = %(customer)s AND `company` = %(company)s AND `name` <> %(exclude)s",
+	" AND `customer` = %(customer)s AND `company` = %(company)s AND `name` <> %(exclude)s"
+)
+DELIVERIES_PART = (
 	"SELECT 'deliveries', NULL, NULL, SUM(" + DELIVERY_AMOUNT + "), 0, COUNT(*),"
 	" GROUP_CONCAT(`line`.`name`" + NAMES + "FROM `tabDelivery Note Item` `line`"
 	" JOIN `tabDelivery Note` `note` ON `note`.`name` = `line`.`parent`"
@@ -664,13 +670,34 @@ EXPOSURE_PARTS = (
 	" AND `note`.`per_billed` < 100 AND `note`.`status` NOT IN ('Closed', 'Stopped')"
 	" AND IFNULL(`line`.`against_sales_order`, '') = '' AND IFNULL(`line`.`against_sales_invoice`, '') = ''"
 	" AND `line`.`amount` > `line`.`billed_amt` AND `note`.`net_total` <> 0"
-	" AND `note`.`customer` = %(customer)s AND `note`.`company` = %(company)s",
+	" AND `note`.`customer` = %(customer)s AND `note`.`company` = %(company)s"
 )
 # the names of a big dealer's open rows in one value (MariaDB's default stops at 1 MiB)
 LONG_CONCAT = "SET STATEMENT group_concat_max_len = 67108864 FOR "
-EXPOSURE_SQL = LONG_CONCAT + " UNION ALL ".join(f"({part})" for part in EXPOSURE_PARTS)
-EXPOSURE_SQL_SKIP_LOCKED = LONG_CONCAT + " UNION ALL ".join(
-	f"({part} LOCK IN SHARE MODE SKIP LOCKED)" for part in EXPOSURE_PARTS
+SKIP_LOCKED_PART = " LOCK IN SHARE MODE SKIP LOCKED) UNION ALL ("
+EXPOSURE_SQL = (
+	LONG_CONCAT
+	+ "("
+	+ INVOICES_PART
+	+ ") UNION ALL ("
+	+ LEDGER_PART
+	+ ") UNION ALL ("
+	+ ORDERS_PART
+	+ ") UNION ALL ("
+	+ DELIVERIES_PART
+	+ ")"
+)
+EXPOSURE_SQL_SKIP_LOCKED = (
+	LONG_CONCAT
+	+ "("
+	+ INVOICES_PART
+	+ SKIP_LOCKED_PART
+	+ LEDGER_PART
+	+ SKIP_LOCKED_PART
+	+ ORDERS_PART
+	+ SKIP_LOCKED_PART
+	+ DELIVERIES_PART
+	+ " LOCK IN SHARE MODE SKIP LOCKED)"
 )
 
 

@@ -1,8 +1,8 @@
 """Dealer requests (投诉 / 咨询): a dealer's portal user raises a complaint or an inquiry as an
 ERPNext Issue on the dealer's Customer and follows the conversation; staff answer it in the desk
 as any Issue (by email from the Issue). Every read and write goes through the user's own dealers
-(``portal.require_portal_dealers``): an Issue named in a request is taken only when its stored
-customer is one of theirs.
+(``portal.require_portal_dealers``, or ``portal.PORTAL_DEALERS_SQL`` inside the pages' statements):
+an Issue named in a request is taken only when its stored customer is one of theirs.
 
 Also the guards on ERPNext's own Issue routes that a portal user can reach (see SECURITY.md)."""
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+from datetime import datetime
 
 import frappe
 from frappe import _
@@ -21,10 +22,18 @@ from dealer_relations.engine.dealer_requests import (
 	check_new_request,
 	check_request_reply,
 )
-from dealer_relations.portal import portal_dealer, require_portal_dealers
+from dealer_relations.portal import (
+	DEALER_FIELDS,
+	PORTAL_DEALERS_SQL,
+	portal_dealer,
+	refuse_guest,
+	refuse_no_dealer,
+	require_portal_dealers,
+)
 from dealer_relations.utils import enforce
 
 ISSUE = "Issue"
+EARLIEST = datetime.min
 # what Frappe's website comments are for: anyone may comment there (Frappe's own rule)
 GUEST_COMMENT_DOCTYPES = ("Blog Post", "Web Page")
 REQUESTS_SHOWN = 50
@@ -47,48 +56,129 @@ def not_permitted():
 # -- reading -----------------------------------------------------------------------------------------
 
 
-def dealer_requests(dealers: list[frappe._dict]) -> list[frappe._dict]:
-	"""The requests (Issues) of the user's dealers' customers, newest first: one query whatever
-	the history."""
-	customers = {dealer.customer: dealer for dealer in dealers}
-	issue = frappe.qb.DocType(ISSUE)
-	rows = (
-		frappe.qb.from_(issue)
-		.select(*(issue[field] for field in REQUEST_FIELDS))
-		.where(issue.customer.isin(list(customers)))
-		.orderby(issue.creation, order=frappe.qb.desc)
-		.limit(REQUESTS_SHOWN)
-	).run(as_dict=True)
-	for row in rows:
-		row.dealer = customers[row.customer]
-	return rows
+# The requests page in one statement: the user's dealers (the security rule, portal.PORTAL_DEALERS_SQL)
+# and their customers' last requests (Issues), newest first (sorted in Python, as the rows of the
+# statement below: an ORDER BY over a union sorts in a temporary table).
+PORTAL_REQUESTS_SQL = f"""
+WITH mine AS ({PORTAL_DEALERS_SQL})
+SELECT 'dealer' AS kind, mine.name AS dealer, NULL AS creation, NULL AS name, mine.status,
+	mine.customer, mine.company, mine.dealer_name, mine.tier, mine.credit_grade,
+	mine.credit_order_policy, mine.credit_limit, mine.pin_credit_limit, NULL AS subject,
+	NULL AS issue_type, NULL AS opening_date, NULL AS modified
+FROM mine
+UNION ALL
+SELECT 'request', request.dealer, request.creation, request.name, request.status, request.customer,
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, request.subject, request.issue_type,
+	request.opening_date, request.modified
+FROM (
+	SELECT mine.name AS dealer, issue.creation, issue.name, issue.status, issue.customer, issue.subject,
+		issue.issue_type, issue.opening_date, issue.modified
+	FROM mine
+	JOIN `tabIssue` issue ON issue.customer = mine.customer
+	ORDER BY issue.creation DESC
+	LIMIT %(requests_shown)s
+) request
+"""
+
+# One request's page in one statement: the user's dealers; the Issue named when its stored customer
+# is one of theirs (else no row: refused); its customer's portal users (the dealer's side of the
+# conversation); its messages (Communications), oldest first.
+PORTAL_REQUEST_SQL = f"""
+WITH mine AS ({PORTAL_DEALERS_SQL}),
+request AS (
+	SELECT mine.name AS dealer, issue.creation, issue.name, issue.status, issue.customer,
+		issue.company, issue.subject, issue.issue_type, issue.opening_date, issue.modified,
+		issue.description, issue.raised_by, issue.via_customer_portal
+	FROM mine
+	JOIN `tabIssue` issue ON issue.customer = mine.customer
+	WHERE issue.name = %(request)s
+)
+SELECT 'dealer' AS kind, mine.name AS dealer, NULL AS creation, NULL AS name, mine.status,
+	mine.customer, mine.company, mine.dealer_name, mine.tier, mine.credit_grade,
+	mine.credit_order_policy, mine.credit_limit, mine.pin_credit_limit, NULL AS subject,
+	NULL AS issue_type, NULL AS opening_date, NULL AS modified, NULL AS description,
+	NULL AS raised_by, NULL AS via_customer_portal, NULL AS portal_user, NULL AS sender,
+	NULL AS sender_full_name, NULL AS recipients, NULL AS cc, NULL AS sent_or_received, NULL AS content
+FROM mine
+UNION ALL
+SELECT 'request', request.dealer, request.creation, request.name, request.status, request.customer,
+	request.company, NULL, NULL, NULL, NULL, NULL, NULL, request.subject, request.issue_type,
+	request.opening_date, request.modified, request.description, request.raised_by,
+	request.via_customer_portal, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM request
+UNION ALL
+SELECT 'portal user', request.dealer, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, portal_user.user, NULL, NULL, NULL, NULL, NULL,
+	NULL
+FROM request
+JOIN `tabPortal User` portal_user
+	ON portal_user.parent = request.customer AND portal_user.parenttype = 'Customer'
+UNION ALL
+SELECT 'message', request.dealer, message.creation, message.name, NULL, NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, message.sender,
+	message.sender_full_name, message.recipients, message.cc, message.sent_or_received, message.content
+FROM request
+JOIN `tabCommunication` message
+	ON message.reference_doctype = 'Issue' AND message.reference_name = request.name
+WHERE message.communication_type = 'Communication'
+"""
 
 
-def stored_request(name: str | None, dealers: list[frappe._dict]) -> frappe._dict:
-	"""The stored Issue ``name`` when its customer is one of the user's dealers'; anything else,
-	an Issue that does not exist included, is refused the same way. With it, in the same query, the
-	portal users of its customer (the dealer's side of its conversation)."""
-	customers = {dealer.customer: dealer for dealer in dealers}
+def dealer_of(row: frappe._dict) -> frappe._dict:
+	"""A dealer row of the statements above as dealers_of_portal_user gives it."""
+	return frappe._dict({field: row[field] for field in DEALER_FIELDS if field != "name"}, name=row.dealer)
+
+
+def dealer_requests(user: str | None = None) -> tuple[list[frappe._dict], list[frappe._dict]]:
+	"""The user's dealers (Guest, a disabled user and a user of no dealer refused) and the requests
+	(Issues) of their customers, newest first: one query whatever the history."""
+	user = user or frappe.session.user
+	refuse_guest(user)
+	rows = frappe.db.sql(PORTAL_REQUESTS_SQL, {"user": user, "requests_shown": REQUESTS_SHOWN}, as_dict=True)
+	dealers = {row.customer: dealer_of(row) for row in sorted(rows, key=by_dealer) if row.kind == "dealer"}
+	if not dealers:
+		refuse_no_dealer()
+	requests = [
+		frappe._dict({field: row[field] for field in REQUEST_FIELDS}, dealer=dealers[row.customer])
+		for row in sorted(rows, key=by_creation, reverse=True)
+		if row.kind == "request"
+	]
+	return list(dealers.values()), requests
+
+
+def by_dealer(row: frappe._dict) -> str:
+	return row.dealer
+
+
+def by_creation(row: frappe._dict):
+	return row.creation or EARLIEST
+
+
+def stored_request(name: str | None, user: str | None = None) -> tuple[list[frappe._dict], frappe._dict]:
+	"""The user's dealers (refused as dealer_requests refuses) and the stored Issue ``name`` when its
+	customer is one of theirs — anything else, an Issue that does not exist included, is refused
+	the same way — with its customer's portal users and its messages, in one query."""
+	user = user or frappe.session.user
+	refuse_guest(user)
 	rows = []
 	if isinstance(name, str) and name:
-		issue = frappe.qb.DocType(ISSUE)
-		portal_user = frappe.qb.DocType("Portal User")
-		rows = (
-			frappe.qb.from_(issue)
-			.left_join(portal_user)
-			.on((portal_user.parent == issue.customer) & (portal_user.parenttype == "Customer"))
-			.select(*(issue[field] for field in STORED_REQUEST_FIELDS), portal_user.user.as_("portal_user"))
-			.where(issue.name == name)
-		).run(as_dict=True)
-	if not rows or rows[0].customer not in customers:
+		rows = frappe.db.sql(PORTAL_REQUEST_SQL, {"user": user, "request": name}, as_dict=True)
+	dealers = {row.dealer: dealer_of(row) for row in sorted(rows, key=by_dealer) if row.kind == "dealer"}
+	if not dealers:
+		require_portal_dealers(user)  # the same refusal as every page (no dealer, disabled)
+	request = next((row for row in rows if row.kind == "request"), None)
+	if not request:
 		not_permitted()
-	row = rows[0]
-	row.portal_users = [other.portal_user for other in rows if other.portal_user]
-	row.pop("portal_user")
-	row.dealer = customers[row.customer]
-	row.closed = row.status == CLOSED
-	row.description_text = as_text(row.description)
-	return row
+	request = frappe._dict(
+		{field: request[field] for field in STORED_REQUEST_FIELDS}, dealer=dealers[request.dealer]
+	)
+	request.portal_users = [row.portal_user for row in rows if row.kind == "portal user"]
+	request.messages = sorted(
+		(row for row in rows if row.kind == "message"), key=lambda row: (row.creation, row.name)
+	)
+	request.closed = request.status == CLOSED
+	request.description_text = as_text(request.description)
+	return list(dealers.values()), request
 
 
 STORED_REQUEST_FIELDS = (*REQUEST_FIELDS, "description", "raised_by", "company", "via_customer_portal")
@@ -116,31 +206,13 @@ def address_of(part: str) -> str:
 
 
 def request_conversation(request: frappe._dict) -> list[frappe._dict]:
-	"""The messages between the dealer and the company on one request, oldest first, as text:
-	what the dealer's side sent, and what staff sent to the dealer's side (shown as the company).
-	Comments (the staff's internal notes) and mail with anyone else are not shown. Two queries."""
+	"""The messages between the dealer and the company on one request (stored_request's, oldest
+	first), as text: what the dealer's side sent, and what staff sent to the dealer's side (shown as
+	the company). Comments (the staff's internal notes) and mail with anyone else are not shown."""
 	ours = dealer_addresses(request)
-	message = frappe.qb.DocType("Communication")
-	rows = (
-		frappe.qb.from_(message)
-		.select(
-			message.name,
-			message.sender,
-			message.sender_full_name,
-			message.recipients,
-			message.cc,
-			message.sent_or_received,
-			message.content,
-			message.creation,
-		)
-		.where(message.reference_doctype == ISSUE)
-		.where(message.reference_name == request.name)
-		.where(message.communication_type == "Communication")
-		.orderby(message.creation)
-	).run(as_dict=True)
 	company = request.company or request.dealer.company
 	conversation = []
-	for row in rows:
+	for row in request.messages:
 		if row.sent_or_received == "Received" and addresses_of(row.sender) & ours:
 			by, staff = row.sender_full_name or parse_addr(row.sender)[1], False
 		elif row.sent_or_received == "Sent" and addresses_of(row.recipients, row.cc) & ours:
@@ -193,7 +265,7 @@ def raise_request(subject: str, description: str, request_type: str, dealer: str
 def reply_to_request(issue: str, message: str) -> dict:
 	"""The dealer user answers on one of its dealer's requests (not a closed one): a message
 	received on the Issue, which ERPNext reopens for the support team."""
-	request = stored_request(issue, require_portal_dealers())
+	_dealers, request = stored_request(issue)
 	message = enforce(check_request_reply, request.name, request.status, message)
 	user = frappe.session.user
 	communication = frappe.get_doc(

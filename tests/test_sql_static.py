@@ -1,13 +1,16 @@
 """SQL reaches the database with its values bound, never rendered into the text by pypika.
 
 ``query.get_sql()`` inlines values with only ``'`` doubled: a backslash in a customer or item name
-escapes the quote (SECURITY.md, "SQL"). Queries run with ``.run()`` or ``dealer_relations.db.run_query``.
+escapes the quote (SECURITY.md, "SQL"). Queries run with ``.run()`` or ``dealer_relations.db.run_query``,
+or as constant SQL text with named bound parameters (the portal's ``PORTAL_*_SQL``).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
+from pathlib import Path
 
 import pytest
 
@@ -195,68 +198,218 @@ def test_values_reach_sql_bound(path):
 		assert not escapes, f"{where} escapes a value on lines {escapes}: bind it instead"
 
 
-# -- constant SQL text ---------------------------------------------------------------------------
+# -- what SQL text a statement may be ----------------------------------------------------------------
 
-
-def module_sql_constants(tree: ast.Module) -> dict[str, str]:
-	"""{NAME_SQL: its text} of a module's upper-case constants named ``..._SQL`` (``..._SQL_...``), evaluated from
-	the module's other upper-case constants and literals alone (no import, no call but str.join):
-	what a constant SQL text really holds."""
-	namespace: dict[str, object] = {}
-	for node in tree.body:
-		if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
-			continue
-		target = node.targets[0]
-		if not (isinstance(target, ast.Name) and target.id.isupper()):
-			continue
-		try:
-			namespace[target.id] = eval(  # noqa: S307 - module constants of the app's own source
-				compile(ast.Expression(node.value), "<constant>", "eval"),
-				{"__builtins__": {}, **namespace},
-			)
-		except Exception:
-			continue
-	return {
-		name: value
-		for name, value in namespace.items()
-		if re.search(r"(^|_)SQL(_|$)", name) and isinstance(value, str)
-	}
-
-
+# Product code: the app and its tools, not the tests (which may send what they please to a test site).
+PRODUCT_SOURCES = [
+	path for path in SOURCES if "tests" not in path.parts and not path.name.startswith("test_")
+]
+# Text that is none of the forms below and is still not a value: pypika's rendering with every value
+# bound (db.run_query, with a prefix and suffix that are code) and the benchmarks re-sending, as they
+# were sent, the statements they recorded the code under measure sending.
+OTHER_SQL_TEXT = {
+	("dealer_relations/db.py", "prefix + sql + suffix"),
+	# run_union: pypika's rendering of several queries with every value bound (as run_query)
+	("dealer_relations/db.py", "union_sql(queries, suffix, params)"),
+	("dealer_relations/benchmarks/portal.py", "slowest"),
+	("dealer_relations/benchmarks/portal.py", "sql"),
+	("dealer_relations/benchmarks/reports.py", "slowest"),
+	("dealer_relations/benchmarks/credit.py", "sql"),
+}
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-def stray_formatting(sql: str) -> list[str]:
-	"""What in constant SQL text is not a ``%(name)s`` bound parameter: ``%s``, a lone ``%`` (pymysql
-	would read it as a placeholder), or ``{...}`` left from a format that never ran."""
-	rest = PLACEHOLDER.sub("", sql)
-	return re.findall(r"%.?|\{[^}]*\}", rest)
+def module_of(path: Path) -> str:
+	return ".".join(path.relative_to(ROOT).with_suffix("").parts)
 
 
-def test_the_check_finds_stray_formatting_in_constant_sql():
-	tree = ast.parse(
-		'PART = "SELECT name FROM tabItem WHERE item_code = %(code)s"\n'
-		'GOOD_SQL = PART + " UNION ALL ".join(f"({p})" for p in (PART, PART))\n'
-		"BAD_SQL = \"SELECT name FROM tabItem WHERE name = '%s' AND x = {value}\"\n"
-		"LIKE_SQL = \"SELECT name FROM tabItem WHERE name LIKE 'A%'\"\n"
+@functools.cache
+def module_constants() -> dict[str, dict[str, ast.AST]]:
+	"""{module: {NAME: its value}} of every module-level ``NAME = ...`` (upper case, assigned once)
+	of the app, with the names a module imports from another module of the app."""
+	found: dict[str, dict[str, ast.AST]] = {}
+	imports: dict[str, dict[str, tuple[str, str]]] = {}
+	for path in SOURCES:
+		tree = ast.parse(path.read_text(encoding="utf-8"))
+		module, names, assigned = module_of(path), {}, {}
+		for node in tree.body:
+			if (
+				isinstance(node, ast.Assign)
+				and len(node.targets) == 1
+				and isinstance(node.targets[0], ast.Name)
+			):
+				target = node.targets[0].id
+				if target.isupper():
+					assigned[target] = assigned.get(target, 0) + 1
+					names[target] = node.value
+			elif (
+				isinstance(node, ast.ImportFrom)
+				and node.module
+				and node.module.startswith("dealer_relations")
+			):
+				for alias in node.names:
+					imports.setdefault(module, {})[alias.asname or alias.name] = (node.module, alias.name)
+		found[module] = {name: value for name, value in names.items() if assigned[name] == 1}
+	for module, names in imports.items():
+		for local, (source, name) in names.items():
+			if local.isupper() and name in found.get(source, {}) and local not in found[module]:
+				found[module][local] = ast.Name(id=f"{source}:{name}")
+	return found
+
+
+def constant_text(node: ast.AST, module: str) -> str | None:
+	"""The text of ``node`` when it is constant SQL text: a string literal, or an f-string or a sum
+	of module-level constants that are themselves constant text (nothing computed at run time);
+	None otherwise."""
+	if isinstance(node, ast.Constant):
+		return node.value if isinstance(node.value, str) else None
+	if isinstance(node, ast.Name):
+		source, _colon, name = node.id.rpartition(":")
+		source, name = (source, name) if source else (module, node.id)
+		value = module_constants().get(source, {}).get(name)
+		return None if value is None else constant_text(value, source)
+	if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+		left, right = constant_text(node.left, module), constant_text(node.right, module)
+		return None if left is None or right is None else left + right
+	if isinstance(node, ast.JoinedStr):
+		parts = []
+		for part in node.values:
+			if isinstance(part, ast.FormattedValue):
+				if part.conversion != -1 or part.format_spec or not isinstance(part.value, ast.Name):
+					return None
+				if not part.value.id.isupper():
+					return None
+				text = constant_text(part.value, module)
+			else:
+				text = constant_text(part, module)
+			if text is None:
+				return None
+			parts.append(text)
+		return "".join(parts)
+	return None
+
+
+def identifiers_only(node: ast.AST) -> bool:
+	"""An f-string formatting only IDENTIFIERS (table and column names from code)."""
+	return isinstance(node, ast.JoinedStr) and all(
+		ast.unparse(part.value) in IDENTIFIERS for part in node.values if isinstance(part, ast.FormattedValue)
 	)
-	constants = module_sql_constants(tree)
-	assert stray_formatting(constants["GOOD_SQL"]) == []
-	assert stray_formatting(constants["BAD_SQL"]) == ["%s", "{value}"]
-	assert stray_formatting(constants["LIKE_SQL"]) == ["%'"]
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda path: str(path.relative_to(ROOT)))
-def test_constant_sql_binds_every_value(path):
-	"""Constant SQL text (``..._SQL`` / ``..._SQL_...`` module constants, run with ``frappe.db.sql(TEXT, values)``)
-	carries values only as ``%(name)s`` parameters."""
-	constants = module_sql_constants(ast.parse(path.read_text(encoding="utf-8")))
-	for name, sql in constants.items():
-		assert not stray_formatting(sql), f"{path.relative_to(ROOT)}: {name} has {stray_formatting(sql)}"
+def sql_calls(tree: ast.AST):
+	for node in ast.walk(tree):
+		if (
+			isinstance(node, ast.Call)
+			and isinstance(node.func, ast.Attribute)
+			and node.func.attr in SQL_METHODS
+			and node.args
+		):
+			yield node
 
 
-def test_the_exposure_is_constant_sql():
-	constants = module_sql_constants(ast.parse((APP / "credit.py").read_text(encoding="utf-8")))
+def sql_text_kinds(path: Path) -> list[tuple[int, str, str]]:
+	"""(line, kind, expression) of each statement's text: 'constant' (a literal or module-level
+	constant text), 'identifiers' (an f-string of table and column names), 'other' (OTHER_SQL_TEXT)
+	or 'refused'."""
+	module, where = module_of(path), str(path.relative_to(ROOT))
+	found = []
+	for call in sql_calls(ast.parse(path.read_text(encoding="utf-8"))):
+		text, expression = call.args[0], ast.unparse(call.args[0])
+		if constant_text(text, module) is not None:
+			kind = "constant"
+		elif identifiers_only(text):
+			kind = "identifiers"
+		elif (where, expression) in OTHER_SQL_TEXT:
+			kind = "other"
+		else:
+			kind = "refused"
+		found.append((call.lineno, kind, expression))
+	return found
+
+
+@pytest.mark.parametrize("path", PRODUCT_SOURCES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_sql_text_is_constant_or_identifiers(path):
+	"""Every ``frappe.db.sql`` (``sql_ddl``, ``multisql``) of product code takes as its text a string
+	literal, a module-level constant of constant text (literals, and f-strings or sums of such
+	constants), an f-string of table and column names only, or one of OTHER_SQL_TEXT; values are
+	bound."""
+	refused = [(line, expression) for line, kind, expression in sql_text_kinds(path) if kind == "refused"]
+	assert not refused, f"{path.relative_to(ROOT)} sends SQL text built at run time: {refused}"
+
+
+def test_the_check_tells_constant_sql_from_built_sql():
+	module = "dealer_relations.sample"
+	tree = ast.parse(
+		'WHERE = "where customer = %(customer)s"\n'
+		'PAGE_SQL = f"select name from `tabIssue` {WHERE}"\n'
+		'LIST_SQL = PAGE_SQL + " order by name"\n'
+		"where = 'x'\n"
+	)
+	module_constants()[module] = {
+		node.targets[0].id: node.value for node in tree.body if node.targets[0].id.isupper()
+	}
+	try:
+		assert constant_text(ast.parse("LIST_SQL", mode="eval").body, module) == (
+			"select name from `tabIssue` where customer = %(customer)s order by name"
+		)
+		for built in ('f"select {where}"', "PAGE_SQL + where", "PAGE_SQL.format(1)", 'f"{PAGE_SQL!r}"'):
+			assert constant_text(ast.parse(built, mode="eval").body, module) is None, built
+	finally:
+		del module_constants()[module]
+
+
+def constant_sql_texts() -> list[tuple[str, int, str, str, ast.AST | None]]:
+	"""(file, line, expression, text, parameters) of every statement of product code sent with
+	constant text."""
+	found = []
+	for path in PRODUCT_SOURCES:
+		module = module_of(path)
+		for call in sql_calls(ast.parse(path.read_text(encoding="utf-8"))):
+			text = constant_text(call.args[0], module)
+			if text is not None:
+				parameters = call.args[1] if len(call.args) > 1 else None
+				found.append(
+					(str(path.relative_to(ROOT)), call.lineno, ast.unparse(call.args[0]), text, parameters)
+				)
+	return found
+
+
+def stray_formatting(text: str) -> list[str]:
+	"""What in SQL text is a formatting placeholder other than ``%(name)s``: ``%s``, ``%d``, a lone
+	``%`` (``%%`` is a literal percent sign), ``{name}`` left by a forgotten ``f``."""
+	rest = PLACEHOLDER.sub("", text).replace("%%", "")
+	return re.findall(r"%.?.?|\{[^}]*\}", rest)
+
+
+def test_constant_sql_has_named_placeholders_only():
+	"""The portal's statements and every other constant SQL text carry values only as named bound
+	parameters, ``%(name)s``, each one given by the call when it passes a dict literal."""
+	texts = constant_sql_texts()
+	assert any("PORTAL_HOME_SQL" in expression for _file, _line, expression, _text, _params in texts)
+	for file, line, expression, text, parameters in texts:
+		if not PLACEHOLDER.search(text):
+			continue  # a statement without named parameters (a literal with %s: the checks above)
+		assert not stray_formatting(text), f"{file}:{line} {expression}: {stray_formatting(text)}"
+		if isinstance(parameters, ast.Dict) and all(isinstance(key, ast.Constant) for key in parameters.keys):
+			given = {key.value for key in parameters.keys}
+			assert set(PLACEHOLDER.findall(text)) == given, f"{file}:{line} {expression} binds {given}"
+
+
+def test_the_check_finds_stray_placeholders():
+	assert stray_formatting("where a = %(a)s and b like 'x%%'") == []
+	assert stray_formatting("where a = %s") == ["%s"]
+	assert stray_formatting("where a = {a}") == ["{a}"]
+	assert stray_formatting("where a = '%(a)s%'") == ["%'"]
+
+
+def test_the_credit_checks_exposure_is_constant_sql():
+	"""The exposure every judged submit reads (credit.get_exposure): constant text, its four parts
+	each a locking read that skips held rows in the SKIP LOCKED variant."""
+	constants = module_constants()["dealer_relations.credit"]
 	for name in ("EXPOSURE_SQL", "EXPOSURE_SQL_SKIP_LOCKED"):
-		assert set(PLACEHOLDER.findall(constants[name])) == {"currency", "customer", "company", "exclude"}
-	assert constants["EXPOSURE_SQL_SKIP_LOCKED"].count("LOCK IN SHARE MODE SKIP LOCKED") == 4
+		text = constant_text(constants[name], "dealer_relations.credit")
+		assert text is not None, name
+		assert set(PLACEHOLDER.findall(text)) == {"currency", "customer", "company", "exclude"}, name
+		assert text.count(" UNION ALL ") == 3, name
+	locked = constant_text(constants["EXPOSURE_SQL_SKIP_LOCKED"], "dealer_relations.credit")
+	assert locked.count("LOCK IN SHARE MODE SKIP LOCKED)") == 4

@@ -20,6 +20,7 @@ from dealer_relations.tests.credit_utils import (
 	ITEM,
 	count_queries,
 	make_credit_dealer,
+	make_delivery_note,
 	make_payment,
 	make_sales_invoice,
 	make_sales_order,
@@ -191,6 +192,23 @@ class TestStatement(FrappeTestCase):
 		self.assertEqual(len(after_statement), len(before_statement))
 		self.assertLessEqual(len(after_statement), 2)
 		self.assertEqual(len(after_home), len(before_home))
+		self.assertEqual(len(after_home), 1)
+
+	def test_home_exposure_is_the_credit_checks(self):
+		"""The home page's constant SQL counts what credit.get_exposure counts: open invoices, a
+		credit note, an advance, an unbilled order, an unbilled delivery note."""
+		from dealer_relations.credit import get_exposure
+
+		make_sales_order(self.dealer.customer, 70)
+		make_delivery_note(self.dealer.customer, 30)
+		dealer = frappe._dict(self.dealer.as_dict())
+		home = dealer_standing(dealer).exposure
+		checked = get_exposure(self.dealer.customer, self.dealer.company)
+		self.assertEqual(
+			(home.outstanding, home.unbilled_orders, home.unallocated_advances),
+			(checked.outstanding, checked.unbilled_orders, checked.unallocated_advances),
+		)
+		self.assertTrue(home.outstanding and home.unbilled_orders and home.unallocated_advances, home)
 
 	def test_statement_pdf_page_in_either_language(self):
 		"""The PDF's HTML shows the statement's figures under headings in the language asked for."""
@@ -396,22 +414,24 @@ class TestPortalHomeRebateAccountAndLanding(FrappeTestCase):
 		)
 
 	def test_visits_planned_ahead_one_per_date_soonest_first(self):
-		from dealer_relations.portal import planned_visits
-
 		dealer = self.other_dealer("DR Portal Plans Visits Co")
 		self.visit(30, -2, "a plan whose day has passed", dealer)
 		self.visit(20, 10, "training on the new pumps", dealer, outcome="internal: dealer is weak")
 		self.visit(10, 10, "quarterly review", dealer)  # a later plan for the same day
 		self.visit(5, 3, dealer=dealer)
-		plans = planned_visits(frappe._dict(dealer.as_dict()))
+		plans = dealer_standing(frappe._dict(dealer.as_dict())).planned_visits
 		self.assertEqual(
 			[(plan.date, plan.purpose) for plan in plans],
 			[(getdate(add_days(today(), 3)), None), (getdate(add_days(today(), 10)), "quarterly review")],
 		)
 		self.assertEqual({key for plan in plans for key in plan}, {"date", "purpose"})
-		# on the home page's figures too
-		standing = dealer_standing(frappe._dict(dealer.as_dict()))
-		self.assertEqual(standing.planned_visits, plans)
+		# five dates at most, soonest first
+		for days in range(11, 16):
+			self.visit(1, days, f"plan in {days} days", dealer)
+		plans = dealer_standing(frappe._dict(dealer.as_dict())).planned_visits
+		self.assertEqual(
+			[plan.date for plan in plans], [getdate(add_days(today(), days)) for days in (3, 10, 11, 12, 13)]
+		)
 
 	def test_purpose_without_a_date_is_not_kept(self):
 		visit = self.visit(3, None, "a purpose without a plan")
@@ -497,6 +517,8 @@ class TestPortalHomeRebateAccountAndLanding(FrappeTestCase):
 
 		before = count()
 		self.assertTrue(all(before.values()), before)
+		# home: the user's dealers, then one statement; incidents: one statement with the dealers
+		self.assertEqual((before["home"], before["incidents"]), (2, 1), before)
 		for days in (3, 4, 5):
 			self.visit(days * 10, days, f"plan {days}")
 			make_sales_invoice(self.dealer.customer, 10, posting_date=add_days(month.start, days))

@@ -4,13 +4,13 @@ one is under review the dealer replies with a statement and evidence."""
 from frappe import _
 from frappe.utils import fmt_money
 
-from dealer_relations.portal import dealer_incidents, require_portal_dealers
+from dealer_relations.portal import dealer_incidents
 
 no_cache = 1
 
 
 def get_context(context):
-	context.dealers = [(dealer, dealer_incidents(dealer)) for dealer in require_portal_dealers()]
+	context.dealers = dealer_incidents()
 	context.money = fmt_money
 	context.show_sidebar = True
 	context.title = _("Diversion Incidents")
