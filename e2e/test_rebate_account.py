@@ -39,15 +39,37 @@ def open_dealer(desk, dealer: str) -> None:
 	)
 
 
+def open_view_item(desk, item: str) -> None:
+	"""The form's View menu → ``item`` (its zh label)."""
+	view, label = desk.page.evaluate("(item) => [__('View'), __(item)]", item)
+	group = desk.page.locator(f".page-actions .inner-group-button:has(button:has-text('{view}'))")
+	group.locator("button.dropdown-toggle, button").first.click()
+	group.locator(f".dropdown-menu a:has-text('{label}')").click()
+
+
+def cancel_if_submitted(site, doctype: str, name: str) -> None:
+	"""Leave the demo as it was: a submitted document cancelled (its postings and ledger entries
+	reversed), a draft deleted."""
+	if site.get_value(doctype, name, "docstatus") == 1:
+		site.execute("frappe.client.cancel", doctype, name)
+	elif doctype == "Sales Invoice":
+		site.execute("frappe.delete_doc", doctype, name)
+
+
+def submit_form(desk) -> None:
+	"""Submit the open form and confirm (zh labels); waits until it is submitted."""
+	submit, yes = desk.page.evaluate("[__('Submit'), __('Yes')]")
+	desk.page.click(f".page-actions .primary-action:has-text('{submit}')")
+	desk.page.locator(f".modal.show .btn-primary:has-text('{yes}')").click()
+	desk.wait_or_shoot("() => cur_frm.doc.docstatus === 1", timeout=60_000)
+
+
 def test_accountant_reads_a_dealers_rebate_account(accountant):
 	"""From the dealer's form, View → Dealer Rebate Account: the statement with a balance, on the
 	first run (it used to show no rows until refreshed)."""
 	dealer, account = dealers_with_balance(accountant)[0]
 	open_dealer(accountant, dealer)
-	view, report = accountant.page.evaluate("[__('View'), __('Dealer Rebate Account')]")
-	group = accountant.page.locator(f".page-actions .inner-group-button:has(button:has-text('{view}'))")
-	group.locator("button.dropdown-toggle, button").first.click()
-	group.locator(f".dropdown-menu a:has-text('{report}')").click()
+	open_view_item(accountant, "Dealer Rebate Account")
 	params = {"company": account["company"], "dealer": dealer}
 	accountant.wait_or_shoot(
 		"(params) => window.frappe.query_report && frappe.query_report.report_name === 'Dealer Rebate Account'"
@@ -166,11 +188,7 @@ def test_finance_spends_the_balance_on_an_invoice_and_its_ledger_shows_the_relea
 		deduction = finance_manager.page.evaluate("cur_frm.doc.rebate_deduction")
 		finance_manager.page.keyboard.press("Control+s")
 		finance_manager.wait_or_shoot("() => !cur_frm.is_dirty()", timeout=30_000)
-		submit = finance_manager.page.evaluate("__('Submit')")
-		finance_manager.page.click(f".page-actions .primary-action:has-text('{submit}')")
-		yes = finance_manager.page.evaluate("__('Yes')")
-		finance_manager.page.locator(f".modal.show .btn-primary:has-text('{yes}')").click()
-		finance_manager.wait_or_shoot("() => cur_frm.doc.docstatus === 1", timeout=60_000)
+		submit_form(finance_manager)
 		finance_manager.shot("invoice-deduction-submitted")
 		rows = finance_manager.call(
 			"frappe.client.get_list",
@@ -183,12 +201,7 @@ def test_finance_spends_the_balance_on_an_invoice_and_its_ledger_shows_the_relea
 		assert [(row["debit"], row["credit"]) for row in released] == [(pytest.approx(deduction), 0)], rows
 		assert site.execute("frappe.db.count", "Journal Entry") == journals, "no Journal Entry of its own"
 
-		view, ledger = finance_manager.page.evaluate("[__('View'), __('Accounting Ledger')]")
-		group = finance_manager.page.locator(
-			f".page-actions .inner-group-button:has(button:has-text('{view}'))"
-		)
-		group.locator("button.dropdown-toggle, button").first.click()
-		group.locator(f".dropdown-menu a:has-text('{ledger}')").click()
+		open_view_item(finance_manager, "Accounting Ledger")
 		finance_manager.wait_or_shoot(
 			"() => window.frappe.query_report && frappe.query_report.report_name === 'General Ledger'",
 			timeout=30_000,
@@ -202,11 +215,7 @@ def test_finance_spends_the_balance_on_an_invoice_and_its_ledger_shows_the_relea
 		finance_manager.shot("invoice-accounting-ledger")
 		finance_manager.assert_clean()
 	finally:
-		# leave the demo as it was: cancelling gives the balance back and reverses the invoice's GL
-		if site.get_value("Sales Invoice", invoice["name"], "docstatus") == 1:
-			site.execute("frappe.client.cancel", "Sales Invoice", invoice["name"])
-		else:
-			site.execute("frappe.delete_doc", "Sales Invoice", invoice["name"])
+		cancel_if_submitted(site, "Sales Invoice", invoice["name"])  # the balance back, the GL reversed
 
 
 def test_rep_sees_the_balance_on_the_dealer_form(rep):
@@ -309,10 +318,8 @@ def test_finance_approves_a_settlement_into_the_rebate_account(accountant, finan
 		finance_manager.shot("dealer-balance-after-approval")
 		finance_manager.assert_clean()
 	finally:
-		# leave the demo as it was: cancelling reverses the posting (the next settlement run makes
-		# the dealer a new draft)
-		if site.get_value("Rebate Settlement", settlement["name"], "docstatus") == 1:
-			site.execute("frappe.client.cancel", "Rebate Settlement", settlement["name"])
+		# the next settlement run makes the dealer a new draft
+		cancel_if_submitted(site, "Rebate Settlement", settlement["name"])
 
 
 def test_rep_reads_the_latest_rebate_movements_on_the_dealer_form(rep):
@@ -404,11 +411,7 @@ def test_finance_adjusts_a_dealers_rebate_account(finance_manager, rep, site):
 		page.keyboard.press("Control+s")
 		finance_manager.wait_or_shoot("() => !cur_frm.is_new() && !cur_frm.is_dirty()", timeout=30_000)
 		name = page.evaluate("cur_frm.doc.name")
-		submit = page.evaluate("__('Submit')")
-		page.click(f".page-actions .primary-action:has-text('{submit}')")
-		yes = page.evaluate("__('Yes')")
-		page.locator(f".modal.show .btn-primary:has-text('{yes}')").click()
-		finance_manager.wait_or_shoot("() => cur_frm.doc.docstatus === 1", timeout=60_000)
+		submit_form(finance_manager)
 		page.wait_for_load_state("networkidle")
 		finance_manager.shot("adjustment-submitted")
 		stored = site.execute(
