@@ -34,6 +34,7 @@ from dealer_relations.engine.credit import (
 	check_manual_limit,
 	check_weights,
 	months_between,
+	nothing_held_elsewhere,
 	rate,
 )
 from dealer_relations.engine.dealer import CREDIT_CONTROLLER
@@ -638,7 +639,7 @@ INVOICE_AMOUNT = (
 )
 ORDER_AMOUNT = "`base_grand_total` * (100 - `per_billed`) / 100"
 DELIVERY_AMOUNT = "(`line`.`amount` - `line`.`billed_amt`) / `note`.`net_total` * `note`.`base_grand_total`"
-NAMES = " SEPARATOR '\\n') "
+NAMES = " SEPARATOR '\\n') "  # engine.credit.NAME_SEPARATOR
 INVOICES_PART = (
 	"SELECT 'invoices', NULL, NULL,"
 	" SUM(CASE WHEN " + INVOICE_AMOUNT + " > 0 THEN " + INVOICE_AMOUNT + " ELSE 0 END),"
@@ -715,29 +716,6 @@ def exposure_of(rows: list[tuple]) -> Exposure:
 			outstanding += receivable
 			advances -= advanced
 	return Exposure(outstanding=outstanding, unbilled_orders=unbilled, unallocated_advances=advances)
-
-
-def nothing_held_elsewhere(here: list[tuple], committed: list[tuple]) -> bool:
-	"""Whether every open row the committed read sees was read here too (EXPOSURE_SQL's names): then
-	no other transaction holds one, and this transaction's read is the exposure. Otherwise (or when
-	a list of names could be cut) read_committed_rows tells row by row."""
-	seen = set()
-	for row in here:
-		names = row_names(row)
-		if names is None:
-			return False
-		seen.update(names)
-	for row in committed:
-		names = row_names(row)
-		if names is None or not names <= seen:
-			return False
-	return True
-
-
-def row_names(row: tuple) -> set[str] | None:
-	count, names = int(row[5] or 0), row[6]
-	found = set(names.split("\n")) if count and names else set()
-	return found if len(found) == count else None
 
 
 @dataclass(frozen=True)

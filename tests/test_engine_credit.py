@@ -14,6 +14,7 @@ from dealer_relations.engine.credit import (
 	DEFAULT_WEIGHTS,
 	DIVERSIONS,
 	FACTOR_NAMES,
+	NAME_SEPARATOR,
 	NEEDS_APPROVAL,
 	ON_TIME_SHARE,
 	OTHER_COMPANY,
@@ -36,6 +37,8 @@ from dealer_relations.engine.credit import (
 	judge_credit,
 	limit_for,
 	months_between,
+	names_by_part,
+	nothing_held_elsewhere,
 	payment_record,
 	rate,
 	score,
@@ -413,3 +416,48 @@ def test_carried_share_never_exceeds_the_base_or_what_is_left(base, amount, left
 def test_carried_share_of_a_partly_billed_line():
 	# billing 1,000 of an order line with 400 left: 40 % of the base moves counted exposure
 	assert carried_share(Decimal("1130.00"), Decimal("1000"), Decimal("400")) == Decimal("452.000")
+
+
+# -- reading exposure under the dealer's lock -----------------------------------------------------
+
+
+def exposure_rows(parts: dict[str, list[str]], cut: str | None = None) -> list[tuple]:
+	"""The exposure statement's rows for ``parts`` ({part: names}); ``cut``: that part's list lost
+	its last name (as GROUP_CONCAT cuts a too long value)."""
+	rows = []
+	for part, names in parts.items():
+		listed = names[:-1] if part == cut and names else names
+		rows.append((part, None, None, 0, 0, len(names), NAME_SEPARATOR.join(listed)))
+	return rows
+
+
+def test_nothing_held_elsewhere_examples():
+	here = {"invoices": ["SINV-1", "SINV-2"], "ledger": ["PLE-1"], "orders": []}
+	assert nothing_held_elsewhere(exposure_rows(here), exposure_rows(here))
+	# this transaction's own new invoice is not in the committed read: still nothing held elsewhere
+	assert nothing_held_elsewhere(exposure_rows(here), exposure_rows({"invoices": ["SINV-1"]}))
+	# an invoice only the committed read saw: another transaction holds it
+	assert not nothing_held_elsewhere(exposure_rows(here), exposure_rows({"invoices": ["SINV-3"]}))
+	# the same name in another part is not the same row
+	assert not nothing_held_elsewhere(exposure_rows(here), exposure_rows({"orders": ["SINV-1"]}))
+	# a list cut short proves nothing, on either side
+	assert not nothing_held_elsewhere(exposure_rows(here, cut="invoices"), exposure_rows(here))
+	assert not nothing_held_elsewhere(exposure_rows(here), exposure_rows(here, cut="ledger"))
+	# the ledger's vouchers are several rows of one part
+	split = [("ledger", "PE", "PE-1", 5, 0, 1, "PLE-1"), ("ledger", "PE", "PE-2", -5, 0, 1, "PLE-2")]
+	assert nothing_held_elsewhere(split, [("ledger", "PE", "PE-2", -5, 0, 1, "PLE-2")])
+	assert names_by_part([("orders", None, None, None, 0, 0, None)]) == {"orders": set()}
+
+
+part_names = st.dictionaries(
+	st.sampled_from(["invoices", "ledger", "orders", "deliveries"]),
+	st.sets(st.text("ABCDEF-0123456789", min_size=1, max_size=6), max_size=6),
+)
+
+
+@given(part_names, part_names)
+def test_nothing_held_elsewhere_is_inclusion_part_by_part(here, committed):
+	rows_here = exposure_rows({part: sorted(names) for part, names in here.items()})
+	rows_committed = exposure_rows({part: sorted(names) for part, names in committed.items()})
+	expected = all(names <= here.get(part, set()) for part, names in committed.items())
+	assert nothing_held_elsewhere(rows_here, rows_committed) == expected

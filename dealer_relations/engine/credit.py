@@ -572,3 +572,34 @@ def carried_share(base: Decimal, amount: Decimal, left: Decimal | None) -> Decim
 	if amount <= 0 or not left or left <= 0:
 		return ZERO
 	return base * min(Decimal(1), left / amount)
+
+
+# -- reading exposure under the dealer's lock ------------------------------------------------------
+
+# the open rows' names in one value, as the exposure statement concatenates them
+NAME_SEPARATOR = "\n"
+
+
+def names_by_part(rows: Iterable[Sequence]) -> dict[str, set[str]] | None:
+	"""{part: the names of its open rows} of the exposure statement's rows — part first, then the
+	count and the concatenated names last (a part may have several rows: the ledger's vouchers);
+	None when a list was cut short (fewer distinct names than its count)."""
+	found: dict[str, set[str]] = {}
+	for row in rows:
+		part, count, names = row[0], int(row[-2] or 0), row[-1]
+		listed = set(names.split(NAME_SEPARATOR)) if count and names else set()
+		if len(listed) != count:
+			return None
+		found.setdefault(part, set()).update(listed)
+	return found
+
+
+def nothing_held_elsewhere(here: Iterable[Sequence], committed: Iterable[Sequence]) -> bool:
+	"""Whether every open row the committed read saw was read under the lock too, part by part:
+	then no other transaction holds one and the locking read's sums are the exposure. A row only
+	the committed read saw is held by another transaction (or no longer open here); a cut list
+	proves nothing: either way the caller reads row by row."""
+	read_here, read_committed = names_by_part(here), names_by_part(committed)
+	if read_here is None or read_committed is None:
+		return False
+	return all(names <= read_here.get(part, set()) for part, names in read_committed.items())
