@@ -794,35 +794,20 @@ def released_amount(doc) -> Decimal:
 
 
 def release_liability(doc) -> str:
-	"""The release (release_in_invoice_gl) as a Journal Entry, where ERPNext will not call the app
-	into the invoice's GL: Dr rebate liability / Cr rebate expense for what the invoice deducted."""
+	"""The release (release_in_invoice_gl) as a Journal Entry naming the invoice (Posted for), where
+	ERPNext will not call the app into the invoice's GL: Dr rebate liability / Cr rebate expense for
+	what the invoice deducted."""
 	setup = liability_setup(doc.company)
-	amount = dec(doc.get(DEDUCTION_FIELD))
-	entry = frappe.get_doc(
-		{
-			"doctype": "Journal Entry",
-			"voucher_type": "Journal Entry",
-			"company": doc.company,
-			"posting_date": doc.posting_date,
-			"user_remark": _("Rebate balance used on Sales Invoice {0}").format(doc.name),
-			"accounts": [
-				{
-					"account": setup.liability_account,
-					"debit_in_account_currency": amount,
-					"cost_center": setup.cost_center,
-				},
-				{
-					"account": setup.expense_account,
-					"credit_in_account_currency": amount,
-					"cost_center": setup.cost_center,
-				},
-			],
-		}
+	return make_company_journal_entry(
+		doc,
+		company=doc.company,
+		posting_date=doc.posting_date,
+		remark=_("Rebate balance used on Sales Invoice {0}").format(doc.name),
+		debit_account=setup.liability_account,
+		credit_account=setup.expense_account,
+		amount=dec(doc.get(DEDUCTION_FIELD)),
+		cost_center=setup.cost_center,
 	)
-	entry.flags.ignore_permissions = True  # the invoice's submit is the authorisation
-	entry.insert()
-	entry.submit()
-	return entry.name
 
 
 def reverse_on_cancel(doc, method=None) -> None:

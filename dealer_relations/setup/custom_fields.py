@@ -81,7 +81,7 @@ def posted_for_fields(insert_after: str) -> list[dict]:
 			"label": "Posted for Document Type",
 			# Select, not a Link to DocType: only System Managers may read DocType
 			"fieldtype": "Select",
-			"options": "\nRebate Settlement\nDiversion Incident\nRebate Accrual\nDelivery Note\nRebate Account Adjustment",
+			"options": "\nRebate Settlement\nDiversion Incident\nRebate Accrual\nDelivery Note\nRebate Account Adjustment\nSales Invoice",
 			"insert_after": insert_after,
 			"read_only": 1,
 			"no_copy": 1,

@@ -492,6 +492,11 @@ class TestReleaseInTheInvoicesGL(RebateAccountTestCase):
 		invoice = self.deduct(dealer)
 		journal = frappe.db.get_value(LEDGER, {"voucher_no": invoice.name}, "journal_entry")
 		self.assertTrue(journal)
+		# a posting the app made names what it was made for, as every other
+		self.assertEqual(
+			frappe.db.get_value("Journal Entry", journal, ["dr_posted_for_doctype", "dr_posted_for"]),
+			("Sales Invoice", invoice.name),
+		)
 		self.assertEqual(self.release_rows(invoice), {})
 		self.assert_books_agree(dealer, [invoice])
 		# the invoice rebuilt where the app is called (the site got its country since): its Used
