@@ -29,7 +29,6 @@ from dealer_relations.engine.rebate_account import (
 	reserve,
 	use_goods,
 )
-from dealer_relations.postings import make_company_journal_entry
 from dealer_relations.utils import get_company_settings
 
 # Custom fields (setup/custom_fields.py): the flag on Sales Order, the value on the order and its lines
@@ -332,16 +331,8 @@ def use_on_delivery(doc, method=None) -> None:
 	amount = -sum((entry.amount for entry in entries if entry.amount < 0), ZERO)
 	if not amount:
 		return
-	setup = rebate_account.liability_setup(doc.company)
-	journal_entry = make_company_journal_entry(
-		doc,
-		company=doc.company,
-		posting_date=doc.posting_date,
-		remark=_("Rebate balance used as free goods on Delivery Note {0}").format(doc.name),
-		debit_account=setup.liability_account,
-		credit_account=setup.expense_account,
-		amount=amount,
-		cost_center=setup.cost_center,
+	journal_entry = rebate_account.release_by_journal_entry(
+		doc, amount, _("Rebate balance used as free goods on Delivery Note {0}").format(doc.name)
 	)
 	rebate_account.write_entries(
 		entries,

@@ -794,18 +794,27 @@ def released_amount(doc) -> Decimal:
 
 
 def release_liability(doc) -> str:
-	"""The release (release_in_invoice_gl) as a Journal Entry naming the invoice (Posted for), where
-	ERPNext will not call the app into the invoice's GL: Dr rebate liability / Cr rebate expense for
-	what the invoice deducted."""
+	"""The release (release_in_invoice_gl) as a Journal Entry, where ERPNext will not call the app
+	into the invoice's GL."""
+	return release_by_journal_entry(
+		doc,
+		dec(doc.get(DEDUCTION_FIELD)),
+		_("Rebate balance used on Sales Invoice {0}").format(doc.name),
+	)
+
+
+def release_by_journal_entry(doc, amount: Decimal, remark: str) -> str | None:
+	"""Dr rebate liability / Cr rebate expense for what ``doc`` (a Sales Invoice, a free-goods
+	Delivery Note) spent of the account, in a Journal Entry naming it (Posted for)."""
 	setup = liability_setup(doc.company)
 	return make_company_journal_entry(
 		doc,
 		company=doc.company,
 		posting_date=doc.posting_date,
-		remark=_("Rebate balance used on Sales Invoice {0}").format(doc.name),
+		remark=remark,
 		debit_account=setup.liability_account,
 		credit_account=setup.expense_account,
-		amount=dec(doc.get(DEDUCTION_FIELD)),
+		amount=amount,
 		cost_center=setup.cost_center,
 	)
 
