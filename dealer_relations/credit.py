@@ -33,6 +33,8 @@ from dealer_relations.engine.credit import (
 	check_grade_bands,
 	check_manual_limit,
 	check_weights,
+	exposure_from_rows,
+	exposure_from_sums,
 	months_between,
 	nothing_held_elsewhere,
 	rate,
@@ -604,28 +606,12 @@ def get_exposure(customer: str, company: str, lock: bool = False, exclude: str |
 		"exclude": exclude or "",
 	}
 	if not lock:
-		return exposure_of(frappe.db.sql(EXPOSURE_SQL, values))
+		return exposure_from_sums(frappe.db.sql(EXPOSURE_SQL, values))
 	committed = read_committed_beside(EXPOSURE_SQL, values)
 	held_here = frappe.db.sql(EXPOSURE_SQL_SKIP_LOCKED, values)
 	if nothing_held_elsewhere(held_here, committed()):
-		return exposure_of(held_here)
+		return exposure_from_sums(held_here)
 	return exposure_from_rows(read_committed_rows(exposure_parts(customer, company, exclude)))
-
-
-def exposure_from_rows(rows: dict[str, list[tuple]]) -> Exposure:
-	"""The Exposure of ``read_committed_rows``' rows (as exposure_of for EXPOSURE_SQL's)."""
-	balances = [D(amount) for _key, amount in rows["invoices"]]
-	ledger: dict[tuple, Decimal] = {}
-	for _key, amount, against_type, against_name in rows["ledger"]:
-		ledger[(against_type, against_name)] = ledger.get((against_type, against_name), Decimal(0)) + D(
-			amount
-		)
-	balances += ledger.values()
-	return Exposure(
-		outstanding=sum((v for v in balances if v > 0), Decimal(0)),
-		unbilled_orders=sum((D(row[1]) for row in rows["orders"] + rows["deliveries"]), Decimal(0)),
-		unallocated_advances=-sum((v for v in balances if v < 0), Decimal(0)),
-	)
 
 
 # The exposure in one statement whatever the dealer's history (constant SQL, every value bound: it
@@ -700,22 +686,6 @@ EXPOSURE_SQL_SKIP_LOCKED = (
 	+ DELIVERIES_PART
 	+ " LOCK IN SHARE MODE SKIP LOCKED)"
 )
-
-
-def exposure_of(rows: list[tuple]) -> Exposure:
-	"""The Exposure of EXPOSURE_SQL's rows: each invoice's amount and each ledger voucher's balance
-	count as receivable when positive, as an advance when negative."""
-	outstanding = unbilled = advances = Decimal(0)
-	for part, _type, _voucher, receivable, advanced, _count, _names in rows:
-		receivable, advanced = D(receivable), D(advanced)
-		if part == "ledger":  # one voucher's balance
-			receivable, advanced = max(receivable, Decimal(0)), min(receivable, Decimal(0))
-		if part in ("orders", "deliveries"):
-			unbilled += receivable
-		else:
-			outstanding += receivable
-			advances -= advanced
-	return Exposure(outstanding=outstanding, unbilled_orders=unbilled, unallocated_advances=advances)
 
 
 @dataclass(frozen=True)

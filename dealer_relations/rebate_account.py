@@ -926,13 +926,9 @@ def liability_setup(company: str) -> frappe._dict:
 	correct a balance (the liability is there even if the company has changed its posting method
 	since; no receivable is touched)."""
 	from dealer_relations.engine.rebates import check_liability_setup
+	from dealer_relations.rebates import rebate_accounts
 
-	settings = get_company_settings(company)
-	setup = frappe._dict(
-		expense_account=settings.rebate_expense_account,
-		liability_account=settings.rebate_liability_account,
-		cost_center=settings.rebate_cost_center or frappe.get_cached_value("Company", company, "cost_center"),
-	)
+	setup = rebate_accounts(company)
 	enforce(check_liability_setup, company, setup.expense_account, setup.liability_account)
 	return setup
 

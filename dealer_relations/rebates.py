@@ -897,18 +897,26 @@ def validate_company_rebate_settings(settings) -> None:
 			)
 
 
-def get_posting_setup(company: str, customer: str, method: str | None = None) -> frappe._dict:
-	"""The company's rebate accounts for a posting, checked for ``method`` (default: the company's
-	posting method). Releasing or correcting a rebate-account balance passes REBATE_ACCOUNT: the
-	company may have changed its method since the balance was earned, the liability is still there."""
-	from erpnext.accounts.party import get_party_account
-
-	settings = get_company_settings(company)
-	setup = frappe._dict(
-		method=method or settings.rebate_posting_method or "Journal Entry",
+def rebate_accounts(company: str, settings: frappe._dict | None = None) -> frappe._dict:
+	"""The company's rebate expense and liability accounts and the cost center its rebate postings
+	use (Dealer Relations Settings; the company's cost center by default), unchecked."""
+	settings = settings or get_company_settings(company)
+	return frappe._dict(
 		expense_account=settings.rebate_expense_account,
 		liability_account=settings.rebate_liability_account,
 		cost_center=settings.rebate_cost_center or frappe.get_cached_value("Company", company, "cost_center"),
+	)
+
+
+def get_posting_setup(company: str, customer: str) -> frappe._dict:
+	"""The company's rebate accounts for a settlement's posting, checked for the company's posting
+	method (releasing or correcting a rebate-account balance: rebate_account.liability_setup)."""
+	from erpnext.accounts.party import get_party_account
+
+	settings = get_company_settings(company)
+	setup = rebate_accounts(company, settings)
+	setup.update(
+		method=settings.rebate_posting_method or "Journal Entry",
 		item=settings.rebate_item,
 		receivable_account=get_party_account("Customer", customer, company) if customer else None,
 	)

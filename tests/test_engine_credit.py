@@ -33,6 +33,8 @@ from dealer_relations.engine.credit import (
 	check_override_reason_author,
 	check_weights,
 	effective_limit,
+	exposure_from_rows,
+	exposure_from_sums,
 	grade_for,
 	judge_credit,
 	limit_for,
@@ -461,3 +463,76 @@ def test_nothing_held_elsewhere_is_inclusion_part_by_part(here, committed):
 	rows_committed = exposure_rows({part: sorted(names) for part, names in committed.items()})
 	expected = all(names <= here.get(part, set()) for part, names in committed.items())
 	assert nothing_held_elsewhere(rows_here, rows_committed) == expected
+
+
+def as_the_statement_sums(rows: dict[str, list[tuple]]) -> list[tuple]:
+	"""What the exposure statement returns for these open rows: a row per part (invoices split into
+	what is positive and negative), a row per Payment Ledger voucher; names and counts too."""
+
+	def row(part, receivable, advanced, names, voucher=(None, None)):
+		return (part, *voucher, receivable, advanced, len(names), NAME_SEPARATOR.join(names))
+
+	invoices = rows["invoices"]
+	out = [
+		row(
+			"invoices",
+			sum((a for _n, a in invoices if a > 0), Decimal(0)),
+			sum((a for _n, a in invoices if a < 0), Decimal(0)),
+			[n for n, _a in invoices],
+		)
+	]
+	vouchers: dict[tuple, list] = {}
+	for name, amount, kind, voucher in rows["ledger"]:
+		vouchers.setdefault((kind, voucher), []).append((name, amount))
+	for key, entries in vouchers.items():
+		out.append(row("ledger", sum(a for _n, a in entries), 0, [n for n, _a in entries], key))
+	for part in ("orders", "deliveries"):
+		out.append(row(part, sum((a for _n, a in rows[part]), Decimal(0)), 0, [n for n, _a in rows[part]]))
+	return out
+
+
+signed_money = st.decimals(
+	min_value=-100_000, max_value=100_000, places=2, allow_nan=False, allow_infinity=False
+)
+open_rows = st.fixed_dictionaries(
+	{
+		"invoices": st.lists(signed_money, max_size=6),
+		"ledger": st.lists(st.tuples(st.sampled_from(["PE-1", "PE-2", "JV-1"]), signed_money), max_size=6),
+		"orders": st.lists(signed_money.filter(lambda a: a > 0), max_size=4),
+		"deliveries": st.lists(signed_money.filter(lambda a: a > 0), max_size=4),
+	}
+)
+
+
+@given(open_rows)
+def test_the_statements_sums_give_the_row_by_row_exposure(drawn):
+	"""The one-statement read (sums per part, per ledger voucher) and the row-by-row read agree:
+	an invoice or a ledger voucher is receivable when positive, an advance when negative."""
+	rows = {
+		"invoices": [(f"SINV-{i}", a) for i, a in enumerate(drawn["invoices"])],
+		"ledger": [(f"PLE-{i}", a, "Payment Entry", v) for i, (v, a) in enumerate(drawn["ledger"])],
+		"orders": [(f"SO-{i}", a) for i, a in enumerate(drawn["orders"])],
+		"deliveries": [(f"DNI-{i}", a) for i, a in enumerate(drawn["deliveries"])],
+	}
+	by_rows = exposure_from_rows(rows)
+	by_sums = exposure_from_sums(as_the_statement_sums(rows))
+	assert by_sums == by_rows
+	assert by_rows.outstanding >= 0 and by_rows.unallocated_advances >= 0
+
+
+def test_exposure_examples():
+	rows = {
+		"invoices": [("SINV-1", Decimal(300)), ("SINV-2", Decimal(-50))],  # a credit note's own balance
+		"ledger": [
+			("PLE-1", Decimal(-250), "Payment Entry", "PE-1"),  # an unallocated payment
+			("PLE-2", Decimal(100), "Journal Entry", "JV-1"),
+			("PLE-3", Decimal(-40), "Journal Entry", "JV-1"),  # JV-1 nets to 60 receivable
+		],
+		"orders": [("SO-1", Decimal(400))],
+		"deliveries": [("DNI-1", Decimal(150))],
+	}
+	expected = Exposure(
+		outstanding=Decimal(360), unbilled_orders=Decimal(550), unallocated_advances=Decimal(300)
+	)
+	assert exposure_from_rows(rows) == expected
+	assert exposure_from_sums(as_the_statement_sums(rows)) == expected

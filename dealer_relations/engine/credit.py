@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from dealer_relations.engine.dealer import SUSPENDED, TERMINATED
 from dealer_relations.engine.errors import RuleViolation, _
-from dealer_relations.engine.money import HUNDRED, TENTH, ZERO, round_half_up
+from dealer_relations.engine.money import HUNDRED, TENTH, ZERO, flt_dec, round_half_up
 
 # -- factors ---------------------------------------------------------------------------------------
 
@@ -575,6 +575,44 @@ def carried_share(base: Decimal, amount: Decimal, left: Decimal | None) -> Decim
 
 
 # -- reading exposure under the dealer's lock ------------------------------------------------------
+
+UNBILLED_PARTS = ("orders", "deliveries")
+
+
+def exposure_from_sums(rows: Iterable[Sequence]) -> Exposure:
+	"""The Exposure of the exposure statement's rows — (part, against type, against voucher,
+	receivable, advanced, count, names): an invoice's amount counts as receivable when positive and
+	as an advance when negative, summed by the database per part; a Payment Ledger voucher's balance
+	(a row per voucher) the same way; unbilled orders and delivery notes as they are."""
+	outstanding = unbilled = advances = ZERO
+	for part, _type, _voucher, receivable, advanced, _count, _names in rows:
+		receivable, advanced = flt_dec(receivable), flt_dec(advanced)
+		if part == "ledger":  # one voucher's balance
+			receivable, advanced = max(receivable, ZERO), min(receivable, ZERO)
+		if part in UNBILLED_PARTS:
+			unbilled += receivable
+		else:
+			outstanding += receivable
+			advances -= advanced
+	return Exposure(outstanding=outstanding, unbilled_orders=unbilled, unallocated_advances=advances)
+
+
+def exposure_from_rows(rows: Mapping[str, Sequence[Sequence]]) -> Exposure:
+	"""The same Exposure from the open rows one by one ({part: rows}: invoices (name, amount),
+	ledger (name, amount, against type, against voucher), orders and deliveries (name, amount)), as
+	the row-by-row read under the lock returns them."""
+	balances = [flt_dec(row[1]) for row in rows["invoices"]]
+	ledger: dict[tuple, Decimal] = {}
+	for _name, amount, against_type, against_voucher in rows["ledger"]:
+		key = (against_type, against_voucher)
+		ledger[key] = ledger.get(key, ZERO) + flt_dec(amount)
+	balances += ledger.values()
+	return Exposure(
+		outstanding=sum((v for v in balances if v > 0), ZERO),
+		unbilled_orders=sum((flt_dec(row[1]) for part in UNBILLED_PARTS for row in rows[part]), ZERO),
+		unallocated_advances=-sum((v for v in balances if v < 0), ZERO),
+	)
+
 
 # the open rows' names in one value, as the exposure statement concatenates them
 NAME_SEPARATOR = "\n"
